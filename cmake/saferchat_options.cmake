@@ -1,0 +1,52 @@
+# Compiler settings shared by every Safer Chat target. Targets opt in with
+# saferchat_target_defaults(<target>), so warnings stay PRIVATE to our own code.
+
+add_library(saferchat_build_flags INTERFACE)
+add_library(saferchat::build_flags ALIAS saferchat_build_flags)
+
+target_compile_options(
+  saferchat_build_flags
+  INTERFACE -Wall
+            -Wextra
+            -Wpedantic
+            -Wconversion
+            -Wsign-conversion
+            -Wshadow
+            -Wnon-virtual-dtor
+            -Wold-style-cast
+            -Wcast-align
+            -Woverloaded-virtual
+            -Wnull-dereference
+            -Wformat=2
+            -Wimplicit-fallthrough)
+if(SAFERCHAT_WARNINGS_AS_ERRORS)
+  target_compile_options(saferchat_build_flags INTERFACE -Werror)
+endif()
+
+if(SAFERCHAT_HARDENING)
+  target_compile_definitions(saferchat_build_flags INTERFACE _FORTIFY_SOURCE=3 _GLIBCXX_ASSERTIONS)
+  target_compile_options(saferchat_build_flags INTERFACE -fstack-protector-strong
+                                                         -fstack-clash-protection -fcf-protection)
+  target_link_options(saferchat_build_flags INTERFACE -Wl,-z,relro -Wl,-z,now -Wl,-z,noexecstack)
+  set(CMAKE_POSITION_INDEPENDENT_CODE ON)
+  include(CheckPIESupported)
+  check_pie_supported()
+endif()
+
+if(SAFERCHAT_SANITIZE)
+  # Applied globally so that GoogleTest and every library agree on the runtime.
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+if(SAFERCHAT_BUILD_FUZZ)
+  # Every library is instrumented for coverage; fuzz targets link -fsanitize=fuzzer themselves.
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+function(saferchat_target_defaults target)
+  target_link_libraries(${target} PRIVATE saferchat::build_flags)
+endfunction()
