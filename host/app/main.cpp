@@ -1,0 +1,118 @@
+// saferchat-host: the composition root. Wires the real transport, commands and log, then runs
+// the native messaging loop, or one of the command-line modes for people (docs/protocol.md §1).
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "app/allowed_callers.hpp"
+#include "app/native_host.hpp"
+#include "commands/basic_commands.hpp"
+#include "protocol/reply.hpp"
+#include "protocol/version.hpp"
+#include "transport/log.hpp"
+#include "transport/pcsc_probe.hpp"
+
+namespace saferchat {
+namespace {
+
+constexpr std::string_view usage = R"(Usage: saferchat-host [--version | --self-check | --help]
+
+The Safer Chat native messaging host. Browsers start it for the Safer Chat extension and
+speak to it on standard input and output; people do not need to run it.
+
+  --version     print the host and protocol versions
+  --self-check  print what this host can do on this computer, exit 1 if PC/SC is missing
+  --help        print this text
+
+Environment:
+  SAFERCHAT_LOG_LEVEL              off | error | warn | info (default) | debug
+  SAFERCHAT_LOG_FILE               log file, or - for standard error
+  SAFERCHAT_EXTRA_ALLOWED_CALLERS  development only: chromium:<id>;firefox:<id>;...
+  SAFERCHAT_ALLOW_HTTP_LOCALHOST   development only: 1 accepts http://localhost origins
+)";
+
+bool env_flag(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr && std::string_view(value) == "1";
+}
+
+CallerAllowList make_allow_list() {
+  CallerAllowList list(default_chromium_ids(), default_firefox_ids());
+  if (const char* extra = std::getenv("SAFERCHAT_EXTRA_ALLOWED_CALLERS"); extra != nullptr) {
+    list.add_from_list(extra);
+  }
+  return list;
+}
+
+std::string join(const std::vector<std::string>& items, std::string_view prefix) {
+  std::string out;
+  for (const auto& item : items) {
+    out += (out.empty() ? "" : ", ") + std::string(prefix) + item;
+  }
+  return out;
+}
+
+int self_check(const Logger& log) {
+  const PcscStatus pcsc = probe_pcsc();
+  const CallerAllowList allow_list = make_allow_list();
+  std::cout << "saferchat-host " << host_version << " (native messaging protocol "
+            << protocol_version << ")\n"
+            << "log:             " << (log.level() == LogLevel::off ? "off" : log.path()) << "\n"
+            << "allowed callers: " << join(allow_list.chromium_ids(), "chromium:") << ", "
+            << join(allow_list.firefox_ids(), "firefox:") << "\n";
+  if (pcsc.reachable) {
+    std::cout << "PC/SC:           reachable, " << pcsc.reader_count << " reader(s)\n";
+  } else {
+    std::cout << "PC/SC:           NOT reachable (" << pcsc.detail
+              << "): is pcscd installed and running?\n";
+  }
+  std::cout << "commands served: version, quit\n"
+            << "still missing:   get-certificate and authenticate (the card driver and the PIN\n"
+            << "                 dialog are not built yet); the browser extension and installers\n";
+  return pcsc.reachable ? 0 : 1;
+}
+
+int run(const std::vector<std::string_view>& args) {
+  // A browser that goes away closes our stdout: write() must fail with EPIPE, not kill us.
+  static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
+
+  if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
+    std::cout << usage;
+    return 0;
+  }
+  if (args.size() == 1 && args[0] == "--version") {
+    std::cout << "saferchat-host " << host_version << " (native messaging protocol "
+              << protocol_version << ")\n";
+    return 0;
+  }
+  const Logger log = Logger::from_environment();
+  if (args.size() == 1 && args[0] == "--self-check") {
+    return self_check(log);
+  }
+
+  const std::optional<Caller> caller = identify_caller(args);
+  const CallerAllowList allow_list = make_allow_list();
+  RequestOptions options;
+  options.allow_http_localhost = env_flag("SAFERCHAT_ALLOW_HTTP_LOCALHOST");
+
+  Dispatcher dispatcher;
+  dispatcher.add(Command::version, make_version_command(dispatcher, caller, probe_pcsc));
+  dispatcher.add(Command::quit, make_quit_command());
+
+  const ExitStatus status =
+      run_native_host({STDIN_FILENO, STDOUT_FILENO}, caller, allow_list, options, dispatcher, log);
+  return static_cast<int>(status);
+}
+
+}  // namespace
+}  // namespace saferchat
+
+int main(int argc, char** argv) {
+  return saferchat::run(std::vector<std::string_view>(argv + 1, argv + argc));
+}

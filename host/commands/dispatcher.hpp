@@ -1,0 +1,33 @@
+// Routes a decoded request to the handler of its command. A command the protocol knows but
+// this build does not serve yet answers ERR_SAFERCHAT_COMMAND_NOT_AVAILABLE.
+#pragma once
+
+#include <array>
+#include <functional>
+
+#include <nlohmann/json.hpp>
+
+#include "protocol/request.hpp"
+
+namespace saferchat {
+
+struct CommandOutcome {
+  nlohmann::json result = nlohmann::json::object();
+  bool stop_after_reply = false;  // the host exits once the reply is written
+};
+
+using CommandHandler = std::function<CommandOutcome(const Request&)>;
+
+class Dispatcher {
+ public:
+  void add(Command command, CommandHandler handler);
+  [[nodiscard]] bool serves(Command command) const;
+  // Throws Error(command_not_available) for a command without a handler, and whatever the
+  // handler throws.
+  [[nodiscard]] CommandOutcome dispatch(const Request& request) const;
+
+ private:
+  std::array<CommandHandler, all_commands.size()> handlers_;
+};
+
+}  // namespace saferchat
