@@ -1,0 +1,326 @@
+// The built saferchat-host driven over real pipes, as a browser drives it: a table of good and
+// bad inputs with the exact messages and exit code each must produce (docs/protocol.md).
+#include "support/host_process.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "protocol/version.hpp"
+#include "support/memory_source.hpp"
+
+namespace saferchat {
+namespace {
+
+using nlohmann::json;
+using testing::frame_of;
+using testing::HostProcess;
+
+const std::string chrome_caller = "chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/";
+const std::string nonce = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI+/w==";
+
+json ready() { return {{"event", "ready"}, {"hostVersion", host_version}, {"protocolVersion", 1}}; }
+
+json error(std::string_view code, std::string_view message, json id = nullptr,
+           std::string_view command = {}) {
+  json reply = {{"error", {{"code", code}, {"message", message}}}};
+  if (!id.is_null()) {
+    reply["id"] = id;
+  }
+  if (!command.empty()) {
+    reply["command"] = command;
+  }
+  return reply;
+}
+
+json version_reply(json id, std::string_view browser, std::string_view extension_id) {
+  json reply = {{"command", "version"},
+                {"result",
+                 {{"hostVersion", host_version},
+                  {"protocolVersion", 1},
+                  {"commands", {"version", "quit"}},
+                  {"pcsc", {{"reachable", false}, {"readerCount", 0}}},
+                  {"caller", {{"browser", browser}, {"extensionId", extension_id}}}}}};
+  if (!id.is_null()) {
+    reply["id"] = id;
+  }
+  return reply;
+}
+
+class HostProcessTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern =
+        (std::filesystem::temp_directory_path() / "saferchat-host-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+    // No pcscd behind this socket: "reachable" is false whatever runs on the machine.
+    env_ = {{"PCSCLITE_CSOCK_NAME", (dir_ / "no-pcscd.comm").string()},
+            {"SAFERCHAT_LOG_FILE", (dir_ / "host.log").string()},
+            {"SAFERCHAT_LOG_LEVEL", "debug"}};
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+
+  [[nodiscard]] std::string log_text() const {
+    std::ifstream file(dir_ / "host.log");
+    std::stringstream text;
+    text << file.rdbuf();
+    return text.str();
+  }
+
+  std::filesystem::path dir_;
+  std::map<std::string, std::string> env_;
+};
+
+struct Case {
+  std::string name;
+  std::vector<std::string> args;
+  std::string input;
+  std::vector<json> expected;
+  int exit_code;
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.name; }
+
+class HostTable : public HostProcessTest, public ::testing::WithParamInterface<Case> {};
+
+TEST_P(HostTable, ExactRepliesAndExitCode) {
+  const Case& c = GetParam();
+  HostProcess host(SAFERCHAT_HOST_PATH, c.args, env_);
+  // Writing may fail once the host has exited (refused caller): the replies still tell.
+  static_cast<void>(host.write(c.input));
+  host.close_stdin();
+  const std::vector<json> messages = host.read_all();
+  EXPECT_EQ(json(messages), json(c.expected)) << c.name;
+  EXPECT_EQ(host.wait(), c.exit_code) << c.name;
+}
+
+std::string request(const json& message) { return frame_of(message.dump()); }
+
+const std::string version_request = request({{"command", "version"}, {"id", 1}});
+
+INSTANTIATE_TEST_SUITE_P(
+    Inputs, HostTable,
+    ::testing::Values(
+        Case{"version_then_clean_end",
+             {chrome_caller},
+             version_request,
+             {ready(), version_reply(1, "chromium", "nmgdeinpncakphdmdpndhifioncieboe")},
+             0},
+        Case{"nothing_sent", {chrome_caller}, "", {ready()}, 0},
+        Case{"firefox_caller",
+             {"/usr/lib/mozilla/native-messaging-hosts/be.saferchat.host.json",
+              "saferchat@saferchat.be"},
+             request({{"command", "version"}, {"id", "a"}}),
+             {ready(), version_reply("a", "firefox", "saferchat@saferchat.be")},
+             0},
+        Case{"quit_ends_before_later_requests",
+             {chrome_caller},
+             request({{"command", "quit"}, {"id", 2}}) + version_request,
+             {ready(), {{"id", 2}, {"command", "quit"}, {"result", json::object()}}},
+             0},
+        Case{"other_extension_refused",
+             {"chrome-extension://abcdefghijklmnopabcdefghijklmnop/"},
+             version_request,
+             {error("ERR_SAFERCHAT_CALLER_NOT_ALLOWED",
+                    "The host was not started by an allowed extension.")},
+             2},
+        Case{"no_caller_refused",
+             {},
+             version_request,
+             {error("ERR_SAFERCHAT_CALLER_NOT_ALLOWED",
+                    "The host was not started by an allowed extension.")},
+             2},
+        Case{"firefox_other_addon_refused",
+             {"/tmp/x.json", "evil@example.org"},
+             version_request,
+             {error("ERR_SAFERCHAT_CALLER_NOT_ALLOWED",
+                    "The host was not started by an allowed extension.")},
+             2},
+        Case{"end_inside_header",
+             {chrome_caller},
+             std::string("\x10\x00", 2),
+             {ready(),
+              error("ERR_SAFERCHAT_MESSAGE_TRUNCATED", "The input ended inside a message.")},
+             3},
+        Case{"end_inside_payload",
+             {chrome_caller},
+             frame_of("{\"command\":", 21),
+             {ready(),
+              error("ERR_SAFERCHAT_MESSAGE_TRUNCATED", "The input ended inside a message.")},
+             3},
+        Case{"zero_length_then_version",
+             {chrome_caller},
+             frame_of("") + version_request,
+             {ready(), error("ERR_SAFERCHAT_EMPTY_MESSAGE", "The message has length zero."),
+              version_reply(1, "chromium", "nmgdeinpncakphdmdpndhifioncieboe")},
+             0},
+        Case{"over_cap_skipped_then_version",
+             {chrome_caller},
+             frame_of(std::string(8193, ' ')) + version_request,
+             {ready(),
+              error("ERR_SAFERCHAT_MESSAGE_TOO_LARGE",
+                    "The message is larger than the host accepts."),
+              version_reply(1, "chromium", "nmgdeinpncakphdmdpndhifioncieboe")},
+             0},
+        Case{"length_no_browser_sends",
+             {chrome_caller},
+             frame_of("{}", 0x7FFFFFFFU),
+             {ready(), error("ERR_SAFERCHAT_MESSAGE_TOO_LARGE",
+                             "The message is larger than the host accepts.")},
+             3},
+        Case{"invalid_utf8",
+             {chrome_caller},
+             frame_of("{\"command\":\"\xFF\"}"),
+             {ready(), error("ERR_SAFERCHAT_INVALID_UTF8", "The message is not valid UTF-8.")},
+             0},
+        Case{"invalid_json",
+             {chrome_caller},
+             frame_of("{command: version}"),
+             {ready(), error("ERR_SAFERCHAT_INVALID_JSON", "The message is not valid JSON.")},
+             0},
+        Case{"not_an_object",
+             {chrome_caller},
+             frame_of("[\"version\"]"),
+             {ready(), error("ERR_SAFERCHAT_NOT_AN_OBJECT", "The message is not a JSON object.")},
+             0},
+        Case{"missing_command",
+             {chrome_caller},
+             request({{"id", 4}}),
+             {ready(),
+              error("ERR_SAFERCHAT_MISSING_COMMAND", "The message has no string \"command\".", 4)},
+             0},
+        Case{"unknown_command",
+             {chrome_caller},
+             request({{"id", 5}, {"command", "sign"}}),
+             {ready(), error("ERR_SAFERCHAT_UNKNOWN_COMMAND", "The command is not known.", 5)},
+             0},
+        Case{
+            "wrong_argument_type",
+            {chrome_caller},
+            request({{"id", 6}, {"command", "get-certificate"}, {"arguments", {{"timeout", "x"}}}}),
+            {ready(), error("ERR_SAFERCHAT_INVALID_ARGUMENT",
+                            "An argument is missing, of the wrong type or out of range.", 6,
+                            "get-certificate")},
+            0},
+        Case{"hostile_origin",
+             {chrome_caller},
+             request({{"id", 7},
+                      {"command", "authenticate"},
+                      {"arguments",
+                       {{"challengeNonce", nonce}, {"origin", "https://evil.example/"}}}}),
+             {ready(),
+              error("ERR_SAFERCHAT_INVALID_ORIGIN",
+                    "The origin is not an https origin the host accepts.", 7, "authenticate")},
+             0},
+        Case{"short_challenge",
+             {chrome_caller},
+             request({{"id", 8},
+                      {"command", "authenticate"},
+                      {"arguments",
+                       {{"challengeNonce", "abc"}, {"origin", "https://chat.example"}}}}),
+             {ready(),
+              error("ERR_SAFERCHAT_INVALID_CHALLENGE",
+                    "The challenge nonce is not 44 to 128 base64 characters.", 8, "authenticate")},
+             0},
+        Case{
+            "card_commands_not_yet_available",
+            {chrome_caller},
+            request({{"id", 9},
+                     {"command", "authenticate"},
+                     {"arguments",
+                      {{"challengeNonce", nonce}, {"origin", "https://chat.example"}}}}) +
+                request({{"id", 10}, {"command", "get-certificate"}}),
+            {ready(),
+             error("ERR_SAFERCHAT_COMMAND_NOT_AVAILABLE",
+                   "This host version does not implement the command yet.", 9, "authenticate"),
+             error("ERR_SAFERCHAT_COMMAND_NOT_AVAILABLE",
+                   "This host version does not implement the command yet.", 10, "get-certificate")},
+            0},
+        Case{"errors_do_not_stop_the_host",
+             {chrome_caller},
+             frame_of("nope") + frame_of("") + version_request,
+             {ready(), error("ERR_SAFERCHAT_INVALID_JSON", "The message is not valid JSON."),
+              error("ERR_SAFERCHAT_EMPTY_MESSAGE", "The message has length zero."),
+              version_reply(1, "chromium", "nmgdeinpncakphdmdpndhifioncieboe")},
+             0}),
+    [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
+
+TEST_F(HostProcessTest, RepliesWhileStdinStaysOpen) {
+  HostProcess host(SAFERCHAT_HOST_PATH, {chrome_caller}, env_);
+  ASSERT_EQ(json::parse(host.read_message().value()), ready());
+  for (int id = 1; id <= 3; ++id) {
+    ASSERT_TRUE(host.write(request({{"command", "version"}, {"id", id}})));
+    EXPECT_EQ(json::parse(host.read_message().value()),
+              version_reply(id, "chromium", "nmgdeinpncakphdmdpndhifioncieboe"));
+  }
+  host.close_stdin();
+  EXPECT_EQ(host.read_message(), std::nullopt);
+  EXPECT_EQ(host.wait(), 0);
+}
+
+TEST_F(HostProcessTest, RequestDribbledByteByByte) {
+  HostProcess host(SAFERCHAT_HOST_PATH, {chrome_caller}, env_);
+  ASSERT_TRUE(host.read_message().has_value());
+  for (const char c : version_request) {
+    ASSERT_TRUE(host.write(std::string(1, c)));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_EQ(json::parse(host.read_message().value()),
+            version_reply(1, "chromium", "nmgdeinpncakphdmdpndhifioncieboe"));
+  host.close_stdin();
+  EXPECT_EQ(host.wait(), 0);
+}
+
+TEST_F(HostProcessTest, BrowserGoneBeforeReplyEndsTheHostWithoutACrash) {
+  HostProcess host(SAFERCHAT_HOST_PATH, {chrome_caller}, env_);
+  ASSERT_TRUE(host.read_message().has_value());
+  host.close_stdout();
+  ASSERT_TRUE(host.write(version_request));
+  host.close_stdin();
+  EXPECT_EQ(host.wait(), 3);  // EPIPE on the reply: stream lost, not SIGPIPE
+  EXPECT_NE(log_text().find("stream lost: write failed: Broken pipe"), std::string::npos)
+      << log_text();
+}
+
+TEST_F(HostProcessTest, LogsOneLinePerRequestAndNoRequestData) {
+  HostProcess host(SAFERCHAT_HOST_PATH, {chrome_caller}, env_);
+  static_cast<void>(host.write(
+      version_request +
+      request({{"command", "authenticate"},
+               {"arguments",
+                {{"challengeNonce", nonce}, {"origin", "https://secret-room.example"}}}})));
+  host.close_stdin();
+  static_cast<void>(host.read_all());
+  ASSERT_EQ(host.wait(), 0);
+  const std::string log = log_text();
+  EXPECT_TRUE(std::regex_search(
+      log,
+      std::regex(
+          R"(INFO saferchat-host\[\d+\] request command=version bytes=28 result=OK duration_ms=\d+\.\d{3}\n)")))
+      << log;
+  EXPECT_TRUE(std::regex_search(
+      log,
+      std::regex(
+          R"(WARN saferchat-host\[\d+\] request command=authenticate bytes=\d+ result=ERR_SAFERCHAT_COMMAND_NOT_AVAILABLE duration_ms=\d+\.\d{3} detail="no handler for authenticate"\n)")))
+      << log;
+  EXPECT_EQ(log.find(nonce), std::string::npos);
+  EXPECT_EQ(log.find("secret-room"), std::string::npos);
+}
+
+TEST_F(HostProcessTest, DevelopmentCallerFromEnvironment) {
+  env_["SAFERCHAT_EXTRA_ALLOWED_CALLERS"] = "chromium:abcdefghijklmnopabcdefghijklmnop";
+  HostProcess host(SAFERCHAT_HOST_PATH, {"chrome-extension://abcdefghijklmnopabcdefghijklmnop/"},
+                   env_);
+  host.close_stdin();
+  EXPECT_EQ(json(host.read_all()), json({ready()}));
+  EXPECT_EQ(host.wait(), 0);
+}
+
+}  // namespace
+}  // namespace saferchat

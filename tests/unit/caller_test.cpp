@@ -1,0 +1,63 @@
+#include "protocol/caller.hpp"
+
+#include <vector>
+
+#include <gtest/gtest.h>
+
+namespace saferchat {
+namespace {
+
+constexpr std::string_view our_id = "nmgdeinpncakphdmdpndhifioncieboe";
+
+std::optional<Caller> identify(std::vector<std::string_view> args) { return identify_caller(args); }
+
+TEST(Caller, ChromiumFamilyFromOriginArgument) {
+  const auto caller = identify({"chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/"});
+  ASSERT_TRUE(caller.has_value());
+  EXPECT_EQ(caller->family, BrowserFamily::chromium);
+  EXPECT_EQ(caller->extension_id, our_id);
+  // Windows Chrome adds the parent window handle.
+  const auto windows =
+      identify({"chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/", "--parent-window=1234"});
+  ASSERT_TRUE(windows.has_value());
+  EXPECT_EQ(windows->extension_id, our_id);
+}
+
+TEST(Caller, FirefoxFromManifestPathAndAddonId) {
+  const auto caller = identify(
+      {"/usr/lib/mozilla/native-messaging-hosts/be.saferchat.host.json", "saferchat@saferchat.be"});
+  ASSERT_TRUE(caller.has_value());
+  EXPECT_EQ(caller->family, BrowserFamily::firefox);
+  EXPECT_EQ(caller->extension_id, "saferchat@saferchat.be");
+}
+
+TEST(Caller, AnythingElseIsUnidentified) {
+  EXPECT_FALSE(identify({}).has_value());
+  EXPECT_FALSE(identify({"chrome-extension://nmgdeinpncakphdmdpndhifioncieboe"}).has_value());
+  EXPECT_FALSE(identify({"chrome-extension://NMGDEINPNCAKPHDMDPNDHIFIONCIEBOE/"}).has_value());
+  EXPECT_FALSE(identify({"chrome-extension://nmgdeinpncakphdmdpndhifioncieb/"}).has_value());
+  EXPECT_FALSE(identify({"chrome-extension://zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz/"}).has_value());
+  EXPECT_FALSE(identify({"--self-test"}).has_value());
+  EXPECT_FALSE(identify({"manifest.txt", "saferchat@saferchat.be"}).has_value());
+  EXPECT_FALSE(identify({"m.json", "with space@x"}).has_value());
+  EXPECT_FALSE(identify({"m.json", ""}).has_value());
+}
+
+TEST(CallerAllowList, AllowsOnlyListedIdsOfTheRightFamily) {
+  CallerAllowList list({std::string(our_id)}, {"saferchat@saferchat.be"});
+  EXPECT_TRUE(list.allows({BrowserFamily::chromium, std::string(our_id)}));
+  EXPECT_TRUE(list.allows({BrowserFamily::firefox, "saferchat@saferchat.be"}));
+  EXPECT_FALSE(list.allows({BrowserFamily::firefox, std::string(our_id)}));
+  EXPECT_FALSE(list.allows({BrowserFamily::chromium, "abcdefghijklmnopabcdefghijklmnop"}));
+}
+
+TEST(CallerAllowList, DevelopmentListAddsWellFormedEntriesOnly) {
+  CallerAllowList list({}, {});
+  list.add_from_list(
+      "chromium:abcdefghijklmnopabcdefghijklmnop;firefox:dev@example.org,chromium:bad,x:y;;");
+  EXPECT_EQ(list.chromium_ids(), std::vector<std::string>{"abcdefghijklmnopabcdefghijklmnop"});
+  EXPECT_EQ(list.firefox_ids(), std::vector<std::string>{"dev@example.org"});
+}
+
+}  // namespace
+}  // namespace saferchat

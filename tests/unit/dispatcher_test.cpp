@@ -1,0 +1,85 @@
+#include "commands/dispatcher.hpp"
+
+#include <gtest/gtest.h>
+
+#include "commands/basic_commands.hpp"
+#include "protocol/error.hpp"
+#include "protocol/reply.hpp"
+#include "protocol/version.hpp"
+
+namespace saferchat {
+namespace {
+
+Request request_for(Command command) {
+  RequestEnvelope envelope;
+  envelope.command = command;
+  if (command == Command::authenticate) {
+    return {envelope, AuthenticateArguments{}};
+  }
+  if (command == Command::get_certificate) {
+    return {envelope, GetCertificateArguments{}};
+  }
+  return {envelope,
+          command == Command::quit ? Arguments{QuitArguments{}} : Arguments{VersionArguments{}}};
+}
+
+TEST(Dispatcher, CommandWithoutHandlerIsNotAvailable) {
+  Dispatcher dispatcher;
+  dispatcher.add(Command::quit, make_quit_command());
+  for (const Command command : {Command::get_certificate, Command::authenticate}) {
+    try {
+      static_cast<void>(dispatcher.dispatch(request_for(command)));
+      FAIL() << "dispatched " << command_name(command);
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::command_not_available);
+      EXPECT_EQ(e.detail(), "no handler for " + std::string(command_name(command)));
+    }
+  }
+}
+
+TEST(Dispatcher, QuitStopsAfterAnEmptyResult) {
+  Dispatcher dispatcher;
+  dispatcher.add(Command::quit, make_quit_command());
+  const CommandOutcome outcome = dispatcher.dispatch(request_for(Command::quit));
+  EXPECT_TRUE(outcome.stop_after_reply);
+  EXPECT_EQ(outcome.result, nlohmann::json::object());
+}
+
+TEST(VersionCommand, ReportsVersionsCallerServedCommandsAndPcsc) {
+  Dispatcher dispatcher;
+  int probes = 0;
+  dispatcher.add(
+      Command::version,
+      make_version_command(dispatcher, Caller{BrowserFamily::firefox, "a@b.c"}, [&probes] {
+        ++probes;
+        return PcscStatus{true, 2, ""};
+      }));
+  dispatcher.add(Command::quit, make_quit_command());
+  const CommandOutcome outcome = dispatcher.dispatch(request_for(Command::version));
+  EXPECT_FALSE(outcome.stop_after_reply);
+  EXPECT_EQ(probes, 1);
+  const nlohmann::json expected = {
+      {"hostVersion", host_version},
+      {"protocolVersion", 1},
+      {"commands", {"version", "quit"}},
+      {"pcsc", {{"reachable", true}, {"readerCount", 2}}},
+      {"caller", {{"browser", "firefox"}, {"extensionId", "a@b.c"}}},
+  };
+  EXPECT_EQ(outcome.result, expected);
+}
+
+TEST(Replies, ShapesOfReadySuccessAndError) {
+  EXPECT_EQ(ready_message("1.2.3"),
+            R"({"event":"ready","hostVersion":"1.2.3","protocolVersion":1})");
+  RequestEnvelope envelope;
+  envelope.id = 9;
+  envelope.command = Command::version;
+  EXPECT_EQ(success_reply(envelope, {{"a", 1}}),
+            R"({"command":"version","id":9,"result":{"a":1}})");
+  EXPECT_EQ(
+      error_reply({}, ErrorCode::invalid_json),
+      R"({"error":{"code":"ERR_SAFERCHAT_INVALID_JSON","message":"The message is not valid JSON."}})");
+}
+
+}  // namespace
+}  // namespace saferchat
