@@ -1,0 +1,57 @@
+#include "vcard/control_command.hpp"
+
+#include <charconv>
+
+namespace saferchat::vcard {
+
+namespace {
+
+std::string_view trim(std::string_view text) {
+  const auto blank = [](char c) { return c == ' ' || c == '\t' || c == '\r'; };
+  while (!text.empty() && blank(text.front())) {
+    text.remove_prefix(1);
+  }
+  while (!text.empty() && blank(text.back())) {
+    text.remove_suffix(1);
+  }
+  return text;
+}
+
+ControlParse failure(std::string error) { return ControlParse{std::nullopt, std::move(error)}; }
+
+}  // namespace
+
+ControlParse parse_control_command(std::string_view line) {
+  if (line.size() > max_control_line) {
+    return failure("line too long");
+  }
+  line = trim(line);
+  const std::size_t space = line.find_first_of(" \t");
+  const std::string_view verb = line.substr(0, space);
+  const std::string_view argument =
+      space == std::string_view::npos ? std::string_view{} : trim(line.substr(space));
+  if (verb == "remove" || verb == "insert" || verb == "status") {
+    if (!argument.empty()) {
+      return failure(std::string(verb) + " takes no argument");
+    }
+    const ControlAction action = verb == "remove"   ? ControlAction::remove
+                                 : verb == "insert" ? ControlAction::insert
+                                                    : ControlAction::status;
+    return ControlParse{ControlCommand{action, 0}, {}};
+  }
+  if (verb == "delay") {
+    unsigned value = 0;
+    const char* end = argument.data() + argument.size();
+    const auto [stop, problem] = std::from_chars(argument.data(), end, value);
+    if (argument.empty() || problem != std::errc{} || stop != end || value > max_delay_ms) {
+      return failure("delay needs a number of milliseconds from 0 to 60000");
+    }
+    return ControlParse{ControlCommand{ControlAction::delay, value}, {}};
+  }
+  if (verb.empty()) {
+    return failure("empty command (try: remove, insert, delay <ms>, status)");
+  }
+  return failure("unknown command (try: remove, insert, delay <ms>, status)");
+}
+
+}  // namespace saferchat::vcard
