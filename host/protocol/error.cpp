@@ -11,7 +11,7 @@ struct CodeText {
   std::string_view message;
 };
 
-constexpr std::array<CodeText, 15> code_texts{{
+constexpr std::array<CodeText, 31> code_texts{{
     {ErrorCode::empty_message, "ERR_SAFERCHAT_EMPTY_MESSAGE", "The message has length zero."},
     {ErrorCode::message_too_large, "ERR_SAFERCHAT_MESSAGE_TOO_LARGE",
      "The message is larger than the host accepts."},
@@ -36,6 +36,30 @@ constexpr std::array<CodeText, 15> code_texts{{
     {ErrorCode::response_too_large, "ERR_SAFERCHAT_RESPONSE_TOO_LARGE",
      "The reply would be larger than a browser accepts."},
     {ErrorCode::internal, "ERR_SAFERCHAT_INTERNAL", "The host failed unexpectedly."},
+    {ErrorCode::pcsc_unavailable, "ERR_SAFERCHAT_PCSC_UNAVAILABLE",
+     "The smart card service (PC/SC) is not running."},
+    {ErrorCode::no_reader, "ERR_SAFERCHAT_NO_READER", "No card reader is connected."},
+    {ErrorCode::no_card, "ERR_SAFERCHAT_NO_CARD", "No card is in the reader."},
+    {ErrorCode::card_removed, "ERR_SAFERCHAT_CARD_REMOVED", "The card was removed."},
+    {ErrorCode::card_reset, "ERR_SAFERCHAT_CARD_RESET",
+     "Another program reset the card; try again."},
+    {ErrorCode::card_busy, "ERR_SAFERCHAT_CARD_BUSY", "Another program is using the card."},
+    {ErrorCode::card_communication, "ERR_SAFERCHAT_CARD_COMMUNICATION",
+     "Communication with the card failed."},
+    {ErrorCode::unknown_card, "ERR_SAFERCHAT_UNKNOWN_CARD",
+     "The card is not a Belgian eID or Kids-ID card."},
+    {ErrorCode::card_error, "ERR_SAFERCHAT_CARD_ERROR", "The card refused a command unexpectedly."},
+    {ErrorCode::no_auth_certificate, "ERR_SAFERCHAT_NO_AUTH_CERTIFICATE",
+     "The card has no authentication certificate (Kids-ID of a child under 6?)."},
+    {ErrorCode::pin_invalid_format, "ERR_SAFERCHAT_PIN_INVALID_FORMAT",
+     "A PIN has 4 to 12 digits."},
+    {ErrorCode::pin_wrong, "ERR_SAFERCHAT_PIN_WRONG", "The PIN is wrong."},
+    {ErrorCode::pin_blocked, "ERR_SAFERCHAT_PIN_BLOCKED",
+     "The PIN is blocked after too many wrong tries."},
+    {ErrorCode::user_cancelled, "ERR_SAFERCHAT_USER_CANCELLED", "The user cancelled."},
+    {ErrorCode::user_timeout, "ERR_SAFERCHAT_USER_TIMEOUT", "The user did not answer in time."},
+    {ErrorCode::pin_dialog_failed, "ERR_SAFERCHAT_PIN_DIALOG_FAILED",
+     "The PIN dialog could not be shown or stopped working."},
 }};
 
 constexpr bool table_in_enum_order() {
@@ -44,7 +68,7 @@ constexpr bool table_in_enum_order() {
       return false;
     }
   }
-  return static_cast<std::size_t>(ErrorCode::internal) + 1 == code_texts.size();
+  return static_cast<std::size_t>(ErrorCode::pin_dialog_failed) + 1 == code_texts.size();
 }
 static_assert(table_in_enum_order(), "code_texts must list every ErrorCode in enum order");
 

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -29,6 +30,24 @@ enum class ErrorCode : std::uint8_t {
   command_not_available,
   response_too_large,
   internal,
+  // Card reader and card (§5).
+  pcsc_unavailable,
+  no_reader,
+  no_card,
+  card_removed,
+  card_reset,
+  card_busy,
+  card_communication,
+  unknown_card,
+  card_error,
+  no_auth_certificate,
+  pin_invalid_format,
+  pin_wrong,
+  pin_blocked,
+  // The child and the PIN dialog (§5).
+  user_cancelled,
+  user_timeout,
+  pin_dialog_failed,
 };
 
 // "ERR_SAFERCHAT_…": the wire name of a code.
@@ -43,13 +62,18 @@ enum class ErrorCode : std::uint8_t {
 class Error : public std::runtime_error {
  public:
   Error(ErrorCode code, const std::string& detail) : std::runtime_error(detail), code_(code) {}
+  // For pin_wrong: the card's remaining PIN tries, which callers show to the child.
+  Error(ErrorCode code, const std::string& detail, int tries_left)
+      : std::runtime_error(detail), code_(code), tries_left_(tries_left) {}
 
   [[nodiscard]] ErrorCode code() const noexcept { return code_; }
+  [[nodiscard]] std::optional<int> tries_left() const noexcept { return tries_left_; }
   // For the log only: may name offsets, sizes and field names, never secrets.
   [[nodiscard]] std::string_view detail() const noexcept { return what(); }
 
  private:
   ErrorCode code_;
+  std::optional<int> tries_left_;
 };
 
 }  // namespace saferchat

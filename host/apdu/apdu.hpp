@@ -1,0 +1,48 @@
+// ISO 7816-4 short APDUs (§5.1): the only form BELPIC cards accept (T=0, NOTES §1).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+
+#include "apdu/secure_bytes.hpp"
+
+namespace saferchat {
+
+struct CommandApdu {
+  std::uint8_t cla = 0x00;
+  std::uint8_t ins = 0x00;
+  std::uint8_t p1 = 0x00;
+  std::uint8_t p2 = 0x00;
+  SecureBytes data;                 // Lc = data.size(), at most 255
+  std::optional<std::uint16_t> le;  // 1..256; 256 is encoded as 00
+
+  // CLA INS P1 P2 [Lc data] [Le]. Throws std::length_error above short-APDU limits.
+  [[nodiscard]] SecureBytes encode() const;
+};
+
+struct ResponseApdu {
+  Bytes data;
+  std::uint8_t sw1 = 0x6F;
+  std::uint8_t sw2 = 0x00;
+
+  [[nodiscard]] std::uint16_t sw() const noexcept {
+    return static_cast<std::uint16_t>((sw1 << 8U) | sw2);
+  }
+  [[nodiscard]] bool ok() const noexcept { return sw() == 0x9000; }
+  // Splits data and the final two status bytes; nullopt when fewer than 2 bytes.
+  [[nodiscard]] static std::optional<ResponseApdu> parse(std::span<const std::uint8_t> bytes);
+};
+
+// Sends encoded command bytes, returns the raw response (data + SW1 SW2).
+using RawTransmit = std::function<Bytes(std::span<const std::uint8_t>)>;
+
+// Transmits `command` and resolves T=0 procedure status words (ISO 7816-3 §10.3.5 / 7816-4
+// §5.1.3): 61xx → GET RESPONSE with Le=xx, repeated while more data is announced; 6Cxx → the
+// same command again with Le=xx. Throws Error(card_communication) on a malformed response or
+// a loop of procedure bytes.
+[[nodiscard]] ResponseApdu transmit_with_t0_procedures(const RawTransmit& raw,
+                                                       const CommandApdu& command);
+
+}  // namespace saferchat

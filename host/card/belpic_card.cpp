@@ -1,0 +1,235 @@
+#include "card/belpic_card.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+#include <string>
+
+#include "protocol/error.hpp"
+
+namespace saferchat {
+namespace {
+
+constexpr std::array<AppletVariant, 2> variants{{
+    {0x17, "1.7", SignatureAlgorithm::rs256, belpic::applet17_rsa_pkcs1_sha256, 32, false},
+    {0x18, "1.8", SignatureAlgorithm::es384, belpic::applet18_ecdsa_sha384, 48, true},
+}};
+
+// ATRs of BELPIC cards (NOTES §1): applet 1.8, and the older generations.
+constexpr std::array<std::array<std::uint8_t, 20>, 1> atrs_v18{{
+    {0x3B, 0x7F, 0x96, 0x00, 0x00, 0x80, 0x31, 0x80, 0x65, 0xB0,
+     0x85, 0x04, 0x01, 0x20, 0x12, 0x0F, 0xFF, 0x82, 0x90, 0x00},
+}};
+constexpr std::array<std::array<std::uint8_t, 13>, 3> atrs_older{{
+    {0x3B, 0x98, 0x13, 0x40, 0x0A, 0xA5, 0x03, 0x01, 0x01, 0x01, 0xAD, 0x13, 0x11},
+    {0x3B, 0x98, 0x94, 0x40, 0x0A, 0xA5, 0x03, 0x01, 0x01, 0x01, 0xAD, 0x13, 0x10},
+    {0x3B, 0x98, 0x94, 0x40, 0xFF, 0xA5, 0x03, 0x01, 0x01, 0x01, 0xAD, 0x13, 0x10},
+}};
+
+std::string hex_sw(const ResponseApdu& response) {
+  std::array<char, 8> text{};
+  static_cast<void>(
+      std::snprintf(text.data(), text.size(), "%04X", static_cast<unsigned>(response.sw())));
+  return text.data();
+}
+
+std::string path_name(const belpic::FilePath& path) {
+  std::array<char, 16> text{};
+  static_cast<void>(std::snprintf(text.data(), text.size(), "%02X%02X/%02X%02X", path[0], path[1],
+                                  path[2], path[3]));
+  return text.data();
+}
+
+[[noreturn]] void refuse(std::string_view what, const ResponseApdu& response) {
+  throw Error(ErrorCode::card_error, std::string(what) + ": SW " + hex_sw(response));
+}
+
+// SELECT by path; false when the file does not exist (6A82).
+bool select(CardChannel& channel, const belpic::FilePath& path) {
+  const ResponseApdu response = channel.transmit(belpic::select_path(path));
+  if (response.sw() == 0x6A82) {
+    return false;
+  }
+  if (!response.ok()) {
+    refuse("SELECT " + path_name(path), response);
+  }
+  return true;
+}
+
+constexpr std::uint16_t chunk = 256;
+constexpr std::size_t max_file_size = 16384;  // the photo, the largest file, is ~3.5 KB
+
+// Appends READ BINARY answers from `data.size()` on, up to `limit` bytes or the file's end.
+void read_from(CardChannel& channel, Bytes& data, std::size_t limit) {
+  while (data.size() < limit) {
+    const auto want = static_cast<std::uint16_t>(std::min<std::size_t>(chunk, limit - data.size()));
+    const ResponseApdu response =
+        channel.transmit(belpic::read_binary(static_cast<std::uint16_t>(data.size()), want));
+    if (response.sw() == 0x6B00) {
+      return;  // offset past the end: the file ended on a chunk boundary
+    }
+    if (!response.ok()) {
+      refuse("READ BINARY", response);
+    }
+    data.insert(data.end(), response.data.begin(), response.data.end());
+    if (response.data.size() < want) {
+      return;
+    }
+  }
+}
+
+}  // namespace
+
+std::string_view jwa_name(SignatureAlgorithm algorithm) noexcept {
+  return algorithm == SignatureAlgorithm::rs256 ? "RS256" : "ES384";
+}
+
+bool is_belpic_atr(std::span<const std::uint8_t> atr) noexcept {
+  const auto matches = [atr](const auto& known) {
+    return std::equal(atr.begin(), atr.end(), known.begin(), known.end());
+  };
+  return std::any_of(atrs_v18.begin(), atrs_v18.end(), matches) ||
+         std::any_of(atrs_older.begin(), atrs_older.end(), matches);
+}
+
+BelpicCard BelpicCard::identify(CardChannel& channel, std::span<const std::uint8_t> atr) {
+  if (!is_belpic_atr(atr)) {
+    throw Error(ErrorCode::unknown_card,
+                "ATR of " + std::to_string(atr.size()) + " bytes is not a BELPIC card's");
+  }
+  const ResponseApdu response = channel.transmit(belpic::get_card_data(false));
+  const auto data = response.ok() ? belpic::parse_card_data(response.data) : std::nullopt;
+  if (!data) {
+    throw Error(ErrorCode::unknown_card, "GET CARD DATA: SW " + hex_sw(response) + ", " +
+                                             std::to_string(response.data.size()) + " bytes");
+  }
+  const auto* variant = std::find_if(
+      variants.begin(), variants.end(),
+      [&data](const AppletVariant& v) { return v.applet_version == data->applet_version; });
+  if (variant == variants.end()) {
+    std::array<char, 48> text{};
+    static_cast<void>(std::snprintf(
+        text.data(), text.size(), "applet version 0x%02X is not supported", data->applet_version));
+    throw Error(ErrorCode::unknown_card, text.data());
+  }
+  return {*variant, *data};
+}
+
+Bytes BelpicCard::read_file(CardChannel& channel, const belpic::FilePath& path) const {
+  if (!select(channel, path)) {
+    throw Error(ErrorCode::card_error, "file " + path_name(path) + " not found");
+  }
+  Bytes data;
+  read_from(channel, data, max_file_size);
+  return data;
+}
+
+std::optional<Bytes> BelpicCard::read_certificate(CardChannel& channel,
+                                                  const belpic::FilePath& path) const {
+  if (!select(channel, path)) {
+    return std::nullopt;
+  }
+  Bytes data;
+  read_from(channel, data, chunk);
+  const auto size = belpic::der_element_size(data);
+  if (!size) {
+    if (std::all_of(data.begin(), data.end(), [](std::uint8_t b) { return b == 0; })) {
+      return std::nullopt;  // an empty certificate file is all zero bytes (NOTES §1)
+    }
+    throw Error(ErrorCode::card_error, "file " + path_name(path) + " holds no DER certificate");
+  }
+  if (*size > max_file_size) {
+    throw Error(ErrorCode::card_error, "certificate of " + std::to_string(*size) + " bytes");
+  }
+  read_from(channel, data, *size);
+  if (data.size() < *size) {
+    throw Error(ErrorCode::card_error, "certificate file " + path_name(path) + " ends early");
+  }
+  data.resize(*size);  // drop padding read with the last chunk
+  return data;
+}
+
+Bytes BelpicCard::read_authentication_certificate(CardChannel& channel) const {
+  auto certificate = read_certificate(channel, belpic::authentication_certificate);
+  if (!certificate) {
+    throw Error(ErrorCode::no_auth_certificate, "authentication certificate file is empty");
+  }
+  return std::move(*certificate);
+}
+
+Bytes BelpicCard::read_identity(CardChannel& channel) const {
+  return read_file(channel, belpic::identity_file);
+}
+
+int BelpicCard::pin_tries_left(CardChannel& channel) const {
+  if (variant_->card_data_has_pin_tries) {
+    const ResponseApdu response = channel.transmit(belpic::get_card_data(true));
+    const auto data = response.ok() ? belpic::parse_card_data(response.data) : std::nullopt;
+    if (!data || !data->pin_tries_left) {
+      refuse("GET CARD DATA (PIN tries)", response);
+    }
+    return *data->pin_tries_left;
+  }
+  const ResponseApdu response = channel.transmit(belpic::pin_status());
+  if (response.sw1 == 0x63 && (response.sw2 & 0xF0U) == 0xC0U) {
+    return response.sw2 & 0x0F;
+  }
+  if (response.sw() == 0x6983) {
+    return 0;
+  }
+  if (response.ok()) {
+    return 3;  // verified in this session: the counter is back at its maximum
+  }
+  refuse("VERIFY (status)", response);
+}
+
+void BelpicCard::verify_pin(CardChannel& channel, const SecureBytes& pin_block) const {
+  const ResponseApdu response = channel.transmit(belpic::verify_pin(pin_block));
+  if (response.ok()) {
+    return;
+  }
+  // Manual §6.9: 63Cx wrong PIN with x tries left; 6983 blocked.
+  if (response.sw1 == 0x63 && (response.sw2 & 0xF0U) == 0xC0U) {
+    const int tries = response.sw2 & 0x0F;
+    if (tries == 0) {
+      throw Error(ErrorCode::pin_blocked, "VERIFY: SW " + hex_sw(response));
+    }
+    throw Error(ErrorCode::pin_wrong, "VERIFY: SW " + hex_sw(response), tries);
+  }
+  if (response.sw() == 0x6983) {
+    throw Error(ErrorCode::pin_blocked, "VERIFY: SW 6983");
+  }
+  refuse("VERIFY", response);
+}
+
+Bytes BelpicCard::sign_with_authentication_key(CardChannel& channel,
+                                               std::span<const std::uint8_t> hash) const {
+  if (hash.size() != variant_->hash_size) {
+    throw Error(ErrorCode::internal, "hash of " + std::to_string(hash.size()) + " bytes for " +
+                                         std::string(jwa_name(variant_->authentication)));
+  }
+  const ResponseApdu mse = channel.transmit(
+      belpic::mse_set_signature(variant_->mse_algorithm, belpic::authentication_key));
+  if (!mse.ok()) {
+    refuse("MSE SET", mse);
+  }
+  const ResponseApdu signature = channel.transmit(belpic::pso_compute_signature(hash));
+  if (!signature.ok()) {
+    refuse("PSO COMPUTE DIGITAL SIGNATURE", signature);
+  }
+  const std::size_t expected = variant_->authentication == SignatureAlgorithm::es384 ? 96 : 256;
+  if (signature.data.size() != expected) {
+    throw Error(ErrorCode::card_error,
+                "signature of " + std::to_string(signature.data.size()) + " bytes");
+  }
+  return signature.data;
+}
+
+void BelpicCard::log_off(CardChannel& channel) const {
+  const ResponseApdu response = channel.transmit(belpic::log_off());
+  if (!response.ok()) {
+    refuse("LOG OFF", response);
+  }
+}
+
+}  // namespace saferchat

@@ -1,0 +1,74 @@
+// The BELPIC card driver (Belgian eID and Kids-ID; Belpic applet manuals 1.7 and 1.8).
+// It only sees a CardChannel, so unit tests drive it with APDU transcripts and the host with
+// a PC/SC transaction. The applet variants are rows of a table, not an if-chain.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+#include "apdu/belpic.hpp"
+#include "apdu/card_channel.hpp"
+
+namespace saferchat {
+
+enum class SignatureAlgorithm : std::uint8_t { rs256, es384 };
+
+// JWA name (RFC 7518 §3.1): "RS256", "ES384".
+[[nodiscard]] std::string_view jwa_name(SignatureAlgorithm algorithm) noexcept;
+
+// What differs between applet versions (NOTES §1, manual table 14).
+struct AppletVariant {
+  std::uint8_t applet_version;        // GET CARD DATA byte 21
+  std::string_view name;              // "1.7", "1.8"
+  SignatureAlgorithm authentication;  // RSA-2048 PKCS#1 v1.5 / ECDSA P-384
+  std::uint8_t mse_algorithm;         // MSE SET algorithm reference for that signature
+  std::size_t hash_size;              // bytes the PSO expects: SHA-256 / SHA-384
+  bool card_data_has_pin_tries;       // GET CARD DATA 80 E4 00 01 1F (1.8)
+};
+
+// Is this ATR one of a BELPIC card's (NOTES §1)?
+[[nodiscard]] bool is_belpic_atr(std::span<const std::uint8_t> atr) noexcept;
+
+class BelpicCard {
+ public:
+  // Recognises the card from its ATR, then GET CARD DATA's applet version.
+  // Throws Error(unknown_card) for another card or an applet this driver does not support.
+  [[nodiscard]] static BelpicCard identify(CardChannel& channel, std::span<const std::uint8_t> atr);
+
+  [[nodiscard]] const belpic::CardData& card_data() const noexcept { return card_data_; }
+  [[nodiscard]] const AppletVariant& variant() const noexcept { return *variant_; }
+
+  // A whole transparent file: SELECT by path, then READ BINARY in 256-byte steps until a
+  // short answer or 6B00 (offset past the end).
+  [[nodiscard]] Bytes read_file(CardChannel& channel, const belpic::FilePath& path) const;
+  // A certificate file: reads only as far as the DER header says (files may be padded).
+  // nullopt when the file is empty (all zero, as on a young child's Kids-ID) or absent.
+  [[nodiscard]] std::optional<Bytes> read_certificate(CardChannel& channel,
+                                                      const belpic::FilePath& path) const;
+  // Throws Error(no_auth_certificate) when the card holds none.
+  [[nodiscard]] Bytes read_authentication_certificate(CardChannel& channel) const;
+  [[nodiscard]] Bytes read_identity(CardChannel& channel) const;
+
+  // Remaining PIN tries without using one: GET CARD DATA (1.8) or VERIFY without data (1.7).
+  [[nodiscard]] int pin_tries_left(CardChannel& channel) const;
+  // VERIFY with a PIN block from belpic::make_pin_block. Throws Error(pin_wrong, tries left)
+  // or Error(pin_blocked).
+  void verify_pin(CardChannel& channel, const SecureBytes& pin_block) const;
+  // MSE SET + PSO COMPUTE DIGITAL SIGNATURE with the authentication key over `hash`
+  // (variant().hash_size bytes). RS256: the PKCS#1 v1.5 signature; ES384: raw r‖s, 96 bytes.
+  [[nodiscard]] Bytes sign_with_authentication_key(CardChannel& channel,
+                                                   std::span<const std::uint8_t> hash) const;
+  // LOG OFF: the verified PIN state must not outlive our use of it (NOTES §1).
+  void log_off(CardChannel& channel) const;
+
+ private:
+  BelpicCard(const AppletVariant& variant, belpic::CardData card_data)
+      : variant_(&variant), card_data_(card_data) {}
+
+  const AppletVariant* variant_;
+  belpic::CardData card_data_;
+};
+
+}  // namespace saferchat

@@ -1,0 +1,367 @@
+#include "transport/pcsc.hpp"
+
+#include <PCSC/pcsclite.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdio>
+
+namespace saferchat {
+namespace {
+
+struct ScardCode {
+  LONG value;
+  std::string_view name;
+  ErrorCode code;
+};
+
+// Every result pcsc-lite defines (pcsclite.h), with the code the browser sees.
+const std::array<ScardCode, 59> scard_codes{{
+    {static_cast<LONG>(SCARD_F_INTERNAL_ERROR), "SCARD_F_INTERNAL_ERROR",
+     ErrorCode::pcsc_unavailable},
+    {static_cast<LONG>(SCARD_E_CANCELLED), "SCARD_E_CANCELLED", ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_E_INVALID_HANDLE), "SCARD_E_INVALID_HANDLE", ErrorCode::card_removed},
+    {static_cast<LONG>(SCARD_E_INVALID_PARAMETER), "SCARD_E_INVALID_PARAMETER",
+     ErrorCode::internal},
+    {static_cast<LONG>(SCARD_E_INVALID_TARGET), "SCARD_E_INVALID_TARGET", ErrorCode::internal},
+    {static_cast<LONG>(SCARD_E_NO_MEMORY), "SCARD_E_NO_MEMORY", ErrorCode::internal},
+    {static_cast<LONG>(SCARD_F_WAITED_TOO_LONG), "SCARD_F_WAITED_TOO_LONG",
+     ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_E_INSUFFICIENT_BUFFER), "SCARD_E_INSUFFICIENT_BUFFER",
+     ErrorCode::internal},
+    {static_cast<LONG>(SCARD_E_UNKNOWN_READER), "SCARD_E_UNKNOWN_READER", ErrorCode::no_reader},
+    {static_cast<LONG>(SCARD_E_TIMEOUT), "SCARD_E_TIMEOUT", ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_E_SHARING_VIOLATION), "SCARD_E_SHARING_VIOLATION",
+     ErrorCode::card_busy},
+    {static_cast<LONG>(SCARD_E_NO_SMARTCARD), "SCARD_E_NO_SMARTCARD", ErrorCode::no_card},
+    {static_cast<LONG>(SCARD_E_UNKNOWN_CARD), "SCARD_E_UNKNOWN_CARD", ErrorCode::unknown_card},
+    {static_cast<LONG>(SCARD_E_CANT_DISPOSE), "SCARD_E_CANT_DISPOSE", ErrorCode::internal},
+    {static_cast<LONG>(SCARD_E_PROTO_MISMATCH), "SCARD_E_PROTO_MISMATCH", ErrorCode::unknown_card},
+    {static_cast<LONG>(SCARD_E_NOT_READY), "SCARD_E_NOT_READY", ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_E_INVALID_VALUE), "SCARD_E_INVALID_VALUE", ErrorCode::internal},
+    {static_cast<LONG>(SCARD_E_SYSTEM_CANCELLED), "SCARD_E_SYSTEM_CANCELLED",
+     ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_F_COMM_ERROR), "SCARD_F_COMM_ERROR", ErrorCode::pcsc_unavailable},
+    {static_cast<LONG>(SCARD_F_UNKNOWN_ERROR), "SCARD_F_UNKNOWN_ERROR",
+     ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_E_INVALID_ATR), "SCARD_E_INVALID_ATR", ErrorCode::unknown_card},
+    {static_cast<LONG>(SCARD_E_NOT_TRANSACTED), "SCARD_E_NOT_TRANSACTED", ErrorCode::card_reset},
+    {static_cast<LONG>(SCARD_E_READER_UNAVAILABLE), "SCARD_E_READER_UNAVAILABLE",
+     ErrorCode::no_reader},
+    {static_cast<LONG>(SCARD_P_SHUTDOWN), "SCARD_P_SHUTDOWN", ErrorCode::pcsc_unavailable},
+    {static_cast<LONG>(SCARD_E_PCI_TOO_SMALL), "SCARD_E_PCI_TOO_SMALL", ErrorCode::internal},
+    {static_cast<LONG>(SCARD_E_READER_UNSUPPORTED), "SCARD_E_READER_UNSUPPORTED",
+     ErrorCode::no_reader},
+    {static_cast<LONG>(SCARD_E_DUPLICATE_READER), "SCARD_E_DUPLICATE_READER", ErrorCode::no_reader},
+    {static_cast<LONG>(SCARD_E_CARD_UNSUPPORTED), "SCARD_E_CARD_UNSUPPORTED",
+     ErrorCode::unknown_card},
+    {static_cast<LONG>(SCARD_E_NO_SERVICE), "SCARD_E_NO_SERVICE", ErrorCode::pcsc_unavailable},
+    {static_cast<LONG>(SCARD_E_SERVICE_STOPPED), "SCARD_E_SERVICE_STOPPED",
+     ErrorCode::pcsc_unavailable},
+    {static_cast<LONG>(SCARD_E_UNEXPECTED), "SCARD_E_UNEXPECTED", ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_E_ICC_INSTALLATION), "SCARD_E_ICC_INSTALLATION",
+     ErrorCode::unknown_card},
+    {static_cast<LONG>(SCARD_E_ICC_CREATEORDER), "SCARD_E_ICC_CREATEORDER",
+     ErrorCode::unknown_card},
+    {static_cast<LONG>(SCARD_E_DIR_NOT_FOUND), "SCARD_E_DIR_NOT_FOUND", ErrorCode::card_error},
+    {static_cast<LONG>(SCARD_E_FILE_NOT_FOUND), "SCARD_E_FILE_NOT_FOUND", ErrorCode::card_error},
+    {static_cast<LONG>(SCARD_E_NO_DIR), "SCARD_E_NO_DIR", ErrorCode::card_error},
+    {static_cast<LONG>(SCARD_E_NO_FILE), "SCARD_E_NO_FILE", ErrorCode::card_error},
+    {static_cast<LONG>(SCARD_E_NO_ACCESS), "SCARD_E_NO_ACCESS", ErrorCode::card_error},
+    {static_cast<LONG>(SCARD_E_WRITE_TOO_MANY), "SCARD_E_WRITE_TOO_MANY", ErrorCode::card_error},
+    {static_cast<LONG>(SCARD_E_BAD_SEEK), "SCARD_E_BAD_SEEK", ErrorCode::card_error},
+    {static_cast<LONG>(SCARD_E_INVALID_CHV), "SCARD_E_INVALID_CHV", ErrorCode::pin_wrong},
+    {static_cast<LONG>(SCARD_E_UNKNOWN_RES_MNG), "SCARD_E_UNKNOWN_RES_MNG",
+     ErrorCode::pcsc_unavailable},
+    {static_cast<LONG>(SCARD_E_NO_SUCH_CERTIFICATE), "SCARD_E_NO_SUCH_CERTIFICATE",
+     ErrorCode::no_auth_certificate},
+    {static_cast<LONG>(SCARD_E_CERTIFICATE_UNAVAILABLE), "SCARD_E_CERTIFICATE_UNAVAILABLE",
+     ErrorCode::no_auth_certificate},
+    {static_cast<LONG>(SCARD_E_NO_READERS_AVAILABLE), "SCARD_E_NO_READERS_AVAILABLE",
+     ErrorCode::no_reader},
+    {static_cast<LONG>(SCARD_E_COMM_DATA_LOST), "SCARD_E_COMM_DATA_LOST",
+     ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_E_NO_KEY_CONTAINER), "SCARD_E_NO_KEY_CONTAINER",
+     ErrorCode::card_error},
+    {static_cast<LONG>(SCARD_E_SERVER_TOO_BUSY), "SCARD_E_SERVER_TOO_BUSY",
+     ErrorCode::pcsc_unavailable},
+    {static_cast<LONG>(SCARD_W_UNSUPPORTED_CARD), "SCARD_W_UNSUPPORTED_CARD",
+     ErrorCode::unknown_card},
+    {static_cast<LONG>(SCARD_W_UNRESPONSIVE_CARD), "SCARD_W_UNRESPONSIVE_CARD",
+     ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_W_UNPOWERED_CARD), "SCARD_W_UNPOWERED_CARD",
+     ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_W_RESET_CARD), "SCARD_W_RESET_CARD", ErrorCode::card_reset},
+    {static_cast<LONG>(SCARD_W_REMOVED_CARD), "SCARD_W_REMOVED_CARD", ErrorCode::card_removed},
+    {static_cast<LONG>(SCARD_W_SECURITY_VIOLATION), "SCARD_W_SECURITY_VIOLATION",
+     ErrorCode::card_error},
+    {static_cast<LONG>(SCARD_W_WRONG_CHV), "SCARD_W_WRONG_CHV", ErrorCode::pin_wrong},
+    {static_cast<LONG>(SCARD_W_CHV_BLOCKED), "SCARD_W_CHV_BLOCKED", ErrorCode::pin_blocked},
+    {static_cast<LONG>(SCARD_W_EOF), "SCARD_W_EOF", ErrorCode::card_error},
+    {static_cast<LONG>(SCARD_W_CANCELLED_BY_USER), "SCARD_W_CANCELLED_BY_USER",
+     ErrorCode::card_communication},
+    {static_cast<LONG>(SCARD_W_CARD_NOT_AUTHENTICATED), "SCARD_W_CARD_NOT_AUTHENTICATED",
+     ErrorCode::card_error},
+}};
+
+const ScardCode* find_code(LONG result) {
+  const auto* it = std::find_if(scard_codes.begin(), scard_codes.end(),
+                                [result](const ScardCode& c) { return c.value == result; });
+  return it == scard_codes.end() ? nullptr : it;
+}
+
+// pcsc-lite's reader name for SCardGetStatusChange's "a reader came or went" notifications.
+constexpr const char* pnp_notification = R"(\\?PnP?\Notification)";
+
+std::vector<SCARD_READERSTATE> states_for(const std::vector<ReaderState>& known, bool with_pnp) {
+  std::vector<SCARD_READERSTATE> states;
+  states.reserve(known.size() + 1);
+  for (const ReaderState& reader : known) {
+    SCARD_READERSTATE state{};
+    state.szReader = reader.name.c_str();
+    state.dwCurrentState = reader.card_present ? SCARD_STATE_PRESENT : SCARD_STATE_EMPTY;
+    states.push_back(state);
+  }
+  if (with_pnp) {
+    SCARD_READERSTATE pnp{};
+    pnp.szReader = pnp_notification;
+    // The low 16 bits of the event state count readers (pcsc-lite); start from the known count.
+    pnp.dwCurrentState = static_cast<DWORD>(known.size() << 16U);
+    states.push_back(pnp);
+  }
+  return states;
+}
+
+DWORD timeout_until(Deadline deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  return left.count() <= 0 ? 0 : static_cast<DWORD>(left.count());
+}
+
+}  // namespace
+
+std::string scard_name(LONG result) {
+  if (result == SCARD_S_SUCCESS) {
+    return "SCARD_S_SUCCESS";
+  }
+  if (const ScardCode* code = find_code(result)) {
+    return std::string(code->name);
+  }
+  std::array<char, 24> text{};
+  static_cast<void>(std::snprintf(text.data(), text.size(), "SCARD_0x%08lX",
+                                  static_cast<unsigned long>(static_cast<std::uint32_t>(result))));
+  return text.data();
+}
+
+ErrorCode scard_error_code(LONG result) noexcept {
+  const ScardCode* code = find_code(result);
+  return code == nullptr ? ErrorCode::card_communication : code->code;
+}
+
+void check_scard(LONG result, std::string_view operation) {
+  if (result != SCARD_S_SUCCESS) {
+    throw Error(scard_error_code(result), std::string(operation) + ": " + scard_name(result));
+  }
+}
+
+PcscContext::PcscContext() {
+  check_scard(SCardEstablishContext(SCARD_SCOPE_USER, nullptr, nullptr, &context_),
+              "SCardEstablishContext");
+}
+
+PcscContext::~PcscContext() {
+  // Fails only for an invalid handle, which this one is not.
+  static_cast<void>(SCardReleaseContext(context_));
+}
+
+std::vector<std::string> PcscContext::readers() const {
+  DWORD length = 0;
+  LONG result = SCardListReaders(context_, nullptr, nullptr, &length);
+  if (result == SCARD_E_NO_READERS_AVAILABLE) {
+    return {};
+  }
+  check_scard(result, "SCardListReaders");
+  std::string names(length, '\0');
+  result = SCardListReaders(context_, nullptr, names.data(), &length);
+  if (result == SCARD_E_NO_READERS_AVAILABLE) {
+    return {};
+  }
+  check_scard(result, "SCardListReaders");
+  // A multi-string: names separated by NUL, ended by an empty name.
+  std::vector<std::string> readers;
+  for (std::size_t start = 0; start < names.size() && names[start] != '\0';) {
+    const std::size_t end = names.find('\0', start);
+    readers.push_back(names.substr(start, end - start));
+    start = end + 1;
+  }
+  return readers;
+}
+
+std::vector<ReaderState> PcscContext::reader_states() const {
+  std::vector<ReaderState> known;
+  for (std::string& name : readers()) {
+    known.push_back({std::move(name), false, false, {}});
+  }
+  if (known.empty()) {
+    return known;
+  }
+  std::vector<SCARD_READERSTATE> states = states_for(known, false);
+  for (SCARD_READERSTATE& state : states) {
+    state.dwCurrentState = SCARD_STATE_UNAWARE;
+  }
+  const LONG result =
+      SCardGetStatusChange(context_, 0, states.data(), static_cast<DWORD>(states.size()));
+  if (result == SCARD_E_UNKNOWN_READER) {
+    return reader_states();  // a reader went away between the two calls: ask again
+  }
+  if (result != SCARD_E_TIMEOUT) {
+    check_scard(result, "SCardGetStatusChange");
+  }
+  for (std::size_t i = 0; i < known.size(); ++i) {
+    const DWORD event = states[i].dwEventState;
+    known[i].card_present = (event & SCARD_STATE_PRESENT) != 0 && (event & SCARD_STATE_MUTE) == 0;
+    known[i].exclusive = (event & SCARD_STATE_EXCLUSIVE) != 0;
+    known[i].atr.assign(states[i].rgbAtr, states[i].rgbAtr + states[i].cbAtr);
+  }
+  return known;
+}
+
+bool PcscContext::wait_for_change(const std::vector<ReaderState>& known, Deadline deadline) const {
+  std::vector<SCARD_READERSTATE> states = states_for(known, true);
+  const LONG result = SCardGetStatusChange(context_, timeout_until(deadline), states.data(),
+                                           static_cast<DWORD>(states.size()));
+  if (result == SCARD_E_TIMEOUT) {
+    return false;
+  }
+  if (result == SCARD_E_UNKNOWN_READER) {
+    return true;  // a known reader is gone
+  }
+  check_scard(result, "SCardGetStatusChange");
+  return true;
+}
+
+std::optional<ReaderState> PcscContext::wait_for_card(Deadline deadline) const {
+  for (;;) {
+    const std::vector<ReaderState> known = reader_states();
+    const auto with_card = std::find_if(known.begin(), known.end(),
+                                        [](const ReaderState& r) { return r.card_present; });
+    if (with_card != known.end()) {
+      return *with_card;
+    }
+    if (!wait_for_change(known, deadline)) {
+      return std::nullopt;
+    }
+  }
+}
+
+void PcscContext::cancel() const noexcept {
+  // Fails only when nothing waits, which is fine.
+  static_cast<void>(SCardCancel(context_));
+}
+
+PcscCard::PcscCard(const PcscContext& context, std::string reader)
+    : context_(context.handle()), reader_(std::move(reader)) {
+  check_scard(SCardConnect(context.handle(), reader_.c_str(), SCARD_SHARE_SHARED,
+                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card_, &protocol_),
+              "SCardConnect");
+  refresh_atr();
+}
+
+PcscCard::~PcscCard() {
+  // Leave the card powered for other programs; failure means the card is already gone.
+  static_cast<void>(SCardDisconnect(card_, SCARD_LEAVE_CARD));
+}
+
+void PcscCard::refresh_atr() {
+  std::array<BYTE, MAX_ATR_SIZE> atr{};
+  DWORD atr_length = atr.size();
+  DWORD state = 0;
+  DWORD protocol = 0;
+  DWORD name_length = 0;
+  check_scard(SCardStatus(card_, nullptr, &name_length, &state, &protocol, atr.data(), &atr_length),
+              "SCardStatus");
+  atr_.assign(atr.begin(), atr.begin() + atr_length);
+}
+
+bool PcscCard::card_gone_within(std::chrono::milliseconds wait) const {
+  const Deadline deadline = std::chrono::steady_clock::now() + wait;
+  SCARD_READERSTATE state{};
+  state.szReader = reader_.c_str();
+  state.dwCurrentState = SCARD_STATE_UNAWARE;
+  for (;;) {
+    const LONG result = SCardGetStatusChange(context_, timeout_until(deadline), &state, 1);
+    if (result == SCARD_E_UNKNOWN_READER) {
+      return true;  // the reader itself went away
+    }
+    if (result != SCARD_S_SUCCESS) {
+      return false;  // timeout: the card is still there
+    }
+    if ((state.dwEventState & SCARD_STATE_EMPTY) != 0) {
+      return true;
+    }
+    state.dwCurrentState = state.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+  }
+}
+
+void PcscCard::reconnect() {
+  check_scard(SCardReconnect(card_, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                             SCARD_LEAVE_CARD, &protocol_),
+              "SCardReconnect");
+  refresh_atr();
+}
+
+CardTransaction PcscCard::begin_transaction() { return CardTransaction(*this); }
+
+Bytes PcscCard::transmit_raw(std::span<const std::uint8_t> command) {
+  const SCARD_IO_REQUEST* pci = protocol_ == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0;
+  std::array<BYTE, 258> response{};  // short APDU: 256 data bytes + SW1 SW2
+  DWORD length = response.size();
+  const LONG result = SCardTransmit(card_, pci, command.data(), static_cast<DWORD>(command.size()),
+                                    nullptr, response.data(), &length);
+  if (result == SCARD_E_NOT_TRANSACTED && card_gone_within(std::chrono::milliseconds(1500))) {
+    // pcsc-lite reports a card pulled out inside a transaction as SCARD_E_NOT_TRANSACTED
+    // before its reader state says so; the state settles within its polling period.
+    throw Error(ErrorCode::card_removed, "SCardTransmit: " + scard_name(result) + ", card gone");
+  }
+  if (result == SCARD_W_RESET_CARD || result == SCARD_E_NOT_TRANSACTED) {
+    // Reset by another program: reconnect, and the caller starts again (PIN included).
+    try {
+      reconnect();
+    } catch (const Error& e) {
+      throw Error(ErrorCode::card_removed,
+                  "SCardTransmit: " + scard_name(result) + ", then " + std::string(e.detail()));
+    }
+    throw Error(ErrorCode::card_reset, "SCardTransmit: " + scard_name(result) + ", reconnected");
+  }
+  if (result == SCARD_W_REMOVED_CARD || result == SCARD_E_NO_SMARTCARD) {
+    throw Error(ErrorCode::card_removed, "SCardTransmit: " + scard_name(result));
+  }
+  check_scard(result, "SCardTransmit");
+  ++apdu_count_;
+  bytes_sent_ += command.size();
+  bytes_received_ += length;
+  return {response.begin(), response.begin() + length};
+}
+
+CardTransaction::CardTransaction(PcscCard& card) : card_(card) {
+  LONG result = SCardBeginTransaction(card_.card_);
+  if (result == SCARD_W_RESET_CARD) {
+    // Reset by another program since we connected: take note and go on; nothing was verified
+    // in this transaction yet.
+    card_.reconnect();
+    result = SCardBeginTransaction(card_.card_);
+  }
+  check_scard(result, "SCardBeginTransaction");
+}
+
+CardTransaction::~CardTransaction() {
+  // A card removed meanwhile makes this fail; there is nothing left to end then.
+  static_cast<void>(SCardEndTransaction(card_.card_, SCARD_LEAVE_CARD));
+}
+
+ResponseApdu CardTransaction::transmit(const CommandApdu& command) {
+  return transmit_with_t0_procedures(
+      [this](std::span<const std::uint8_t> bytes) { return card_.transmit_raw(bytes); }, command);
+}
+
+}  // namespace saferchat

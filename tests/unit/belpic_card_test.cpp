@@ -1,0 +1,197 @@
+// The BELPIC driver against APDU transcripts (Belpic applet manuals 1.7 and 1.8). Each
+// transcript is what a real card exchanges, step by step.
+#include "card/belpic_card.hpp"
+
+#include <gtest/gtest.h>
+
+#include "protocol/error.hpp"
+#include "support/fake_card_channel.hpp"
+
+namespace saferchat {
+namespace {
+
+using testing::Exchange;
+using testing::FakeCardChannel;
+using testing::hex;
+using testing::to_hex;
+
+const Bytes atr_v18 = hex("3B 7F 96 00 00 80 31 80 65 B0 85 04 01 20 12 0F FF 82 90 00");
+const Bytes atr_v17 = hex("3B 98 13 40 0A A5 03 01 01 01 AD 13 11");
+
+// GET CARD DATA (28 bytes): serial, component, OS, softmask, applet version at byte 21.
+std::string card_data(std::string_view applet) {
+  return "53 4C 49 4E 33 66 00 29 6C FF 27 2B 0F 1B 20 11 D0 00 01 01 01 " + std::string(applet) +
+         " 00 03 01 01 01 0F";
+}
+
+std::string repeat(std::string_view byte, std::size_t count) {
+  std::string out;
+  for (std::size_t i = 0; i < count; ++i) {
+    out += std::string(byte) + " ";
+  }
+  return out;
+}
+
+BelpicCard identify(std::string_view applet, const Bytes& atr) {
+  FakeCardChannel channel({{"80 E4 00 00 1C", card_data(applet) + " 90 00"}});
+  return BelpicCard::identify(channel, atr);
+}
+
+TEST(BelpicCard, IdentifiesApplet18) {
+  const BelpicCard card = identify("18", atr_v18);
+  EXPECT_EQ(card.variant().name, "1.8");
+  EXPECT_EQ(card.variant().authentication, SignatureAlgorithm::es384);
+  EXPECT_EQ(to_hex(card.card_data().serial), "53 4C 49 4E 33 66 00 29 6C FF 27 2B 0F 1B 20 11");
+}
+
+TEST(BelpicCard, RefusesOtherCardsAndApplets) {
+  try {
+    FakeCardChannel silent({});
+    static_cast<void>(BelpicCard::identify(silent, hex("3B 8F 80 01 80 4F 0C A0 00 00 03 06")));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unknown_card);
+    EXPECT_EQ(e.detail(), "ATR of 12 bytes is not a BELPIC card's");
+  }
+  try {
+    static_cast<void>(identify("11", atr_v17));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::unknown_card);
+    EXPECT_EQ(e.detail(), "applet version 0x11 is not supported");
+  }
+}
+
+TEST(BelpicCard, ReadsACertificateOnlyAsFarAsItsDerHeader) {
+  const BelpicCard card = identify("18", atr_v18);
+  // A 600-byte certificate (30 82 02 54) in a padded file: 256 + 256 + 88 bytes are read.
+  const std::string first = "30 82 02 54 " + repeat("AB", 252);
+  FakeCardChannel channel({
+      {"00 A4 08 0C 04 DF 00 50 38", "90 00"},          // SELECT DF00/5038 by path
+      {"00 B0 00 00 00", first + "90 00"},              // bytes 0..255: header says 600
+      {"00 B0 01 00 00", repeat("CD", 256) + "90 00"},  // bytes 256..511
+      {"00 B0 02 00 58", repeat("EF", 88) + "90 00"},   // the last 88: no padding read
+  });
+  const Bytes certificate = card.read_authentication_certificate(channel);
+  EXPECT_TRUE(channel.finished());
+  ASSERT_EQ(certificate.size(), 600U);
+  EXPECT_EQ(certificate[599], 0xEF);
+}
+
+TEST(BelpicCard, EmptyAuthenticationCertificateFileHasItsOwnError) {
+  const BelpicCard card = identify("18", atr_v18);
+  FakeCardChannel channel({
+      {"00 A4 08 0C 04 DF 00 50 38", "90 00"},
+      {"00 B0 00 00 00", repeat("00", 256) + "90 00"},  // a Kids-ID under 6: all zero
+  });
+  try {
+    static_cast<void>(card.read_authentication_certificate(channel));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::no_auth_certificate);
+  }
+}
+
+TEST(BelpicCard, ReadFileStopsAt6B00OnAChunkBoundary) {
+  const BelpicCard card = identify("18", atr_v18);
+  FakeCardChannel channel({
+      {"00 A4 08 0C 04 DF 01 40 31", "90 00"},
+      {"00 B0 00 00 00", repeat("01", 256) + "90 00"},
+      {"00 B0 01 00 00", "6B 00"},  // offset 256 is past the end: the file is exactly 256 bytes
+  });
+  EXPECT_EQ(card.read_identity(channel).size(), 256U);
+  EXPECT_TRUE(channel.finished());
+}
+
+TEST(BelpicCard, MissingFileIsACardError) {
+  const BelpicCard card = identify("17", atr_v17);
+  FakeCardChannel channel({{"00 A4 08 0C 04 DF 01 40 31", "6A 82"}});
+  try {
+    static_cast<void>(card.read_identity(channel));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::card_error);
+    EXPECT_EQ(e.detail(), "file DF01/4031 not found");
+  }
+}
+
+TEST(BelpicCard, WrongPinCarriesTriesLeftThenBlocked) {
+  const BelpicCard card = identify("18", atr_v18);
+  const SecureBytes block = belpic::make_pin_block(std::span("9999", 4));
+  FakeCardChannel channel({
+      {"00 20 00 01 08 24 99 99 FF FF FF FF FF", "63 C2"},  // wrong, 2 tries left
+      {"00 20 00 01 08 24 99 99 FF FF FF FF FF", "63 C1"},  // wrong, 1 try left
+      {"00 20 00 01 08 24 99 99 FF FF FF FF FF", "63 C0"},  // wrong, none left: blocked
+      {"00 20 00 01 08 24 99 99 FF FF FF FF FF", "69 83"},  // blocked
+  });
+  for (const int tries : {2, 1}) {
+    try {
+      card.verify_pin(channel, block);
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::pin_wrong);
+      EXPECT_EQ(e.tries_left(), tries);
+    }
+  }
+  for (const std::string_view sw : {"63C0", "6983"}) {
+    try {
+      card.verify_pin(channel, block);
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::pin_blocked);
+      EXPECT_EQ(e.detail(), "VERIFY: SW " + std::string(sw));
+    }
+  }
+  EXPECT_TRUE(channel.finished());
+}
+
+TEST(BelpicCard, PinTriesFromCardDataOn18AndFromVerifyStatusOn17) {
+  const BelpicCard v18 = identify("18", atr_v18);
+  FakeCardChannel long_card_data({{"80 E4 00 01 1F", card_data("18") + " 02 00 00 90 00"}});
+  EXPECT_EQ(v18.pin_tries_left(long_card_data), 2);
+
+  const BelpicCard v17 = identify("17", atr_v17);
+  FakeCardChannel status({{"00 20 00 01", "63 C3"}, {"00 20 00 01", "69 83"}});
+  EXPECT_EQ(v17.pin_tries_left(status), 3);
+  EXPECT_EQ(v17.pin_tries_left(status), 0);
+}
+
+TEST(BelpicCard, SignsEs384WithMseSetAndPso) {
+  const BelpicCard card = identify("18", atr_v18);
+  const Bytes hash(48, 0x5A);
+  const std::string signature = repeat("11", 96);
+  FakeCardChannel channel({
+      {"00 22 41 B6 05 04 80 02 84 82", "90 00"},  // MSE SET: ECDSA SHA-384, key 82
+      {"00 2A 9E 9A 30 " + repeat("5A", 48), signature + "90 00"},  // PSO (61xx resolved below)
+      {"80 E6 00 00", "90 00"},                                     // LOG OFF
+  });
+  EXPECT_EQ(to_hex(card.sign_with_authentication_key(channel, hash)), to_hex(hex(signature)));
+  card.log_off(channel);
+  EXPECT_TRUE(channel.finished());
+}
+
+TEST(BelpicCard, SignsRs256OnApplet17AndReportsSecurityStatus) {
+  const BelpicCard card = identify("17", atr_v17);
+  const Bytes hash(32, 0x01);
+  FakeCardChannel channel({
+      {"00 22 41 B6 05 04 80 08 84 82", "90 00"},       // MSE SET: PKCS#1 v1.5 SHA-256, key 82
+      {"00 2A 9E 9A 20 " + repeat("01", 32), "69 82"},  // PIN not verified
+  });
+  try {
+    static_cast<void>(card.sign_with_authentication_key(channel, hash));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::card_error);
+    EXPECT_EQ(e.detail(), "PSO COMPUTE DIGITAL SIGNATURE: SW 6982");
+  }
+  try {
+    FakeCardChannel none({});
+    static_cast<void>(card.sign_with_authentication_key(none, Bytes(48, 0)));
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.detail(), "hash of 48 bytes for RS256");
+  }
+}
+
+}  // namespace
+}  // namespace saferchat
