@@ -16,6 +16,8 @@ struct Rejection {
   nlohmann::json id;  // what the envelope should hold when the error is raised
 };
 
+void PrintTo(const Rejection& rejection, std::ostream* os) { *os << rejection.payload; }
+
 class RequestRejections : public ::testing::TestWithParam<Rejection> {};
 
 TEST_P(RequestRejections, GiveTheStableCodeAndExactDetail) {

@@ -1,0 +1,324 @@
+// The card path for real: this process's PC/SC layer and BELPIC driver, talking through a
+// private pcscd (vpcd driver) to the virtual card, for every test profile and failure.
+// Every signature is verified with OpenSSL against the certificate read from the card.
+#include <PCSC/winscard.h>
+#include <openssl/rand.h>
+
+#include <filesystem>
+#include <fstream>
+#include <future>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "card/belpic_card.hpp"
+#include "protocol/error.hpp"
+#include "support/openssl_verify.hpp"
+#include "support/pcsc_environment.hpp"
+#include "transport/pcsc.hpp"
+
+namespace saferchat {
+namespace {
+
+using testing::PcscEnvironment;
+namespace fs = std::filesystem;
+
+const fs::path cards_dir = SAFERCHAT_TEST_CARDS_DIR;
+
+struct Profile {
+  fs::path dir;
+  nlohmann::json json;
+
+  explicit Profile(const std::string& name) : dir(cards_dir / name) {
+    std::ifstream file(dir / "profile.json");
+    json = nlohmann::json::parse(file);
+  }
+  [[nodiscard]] Bytes file(const std::string& path) const {
+    std::ifstream in(dir / json.at("files").at(path).get<std::string>(), std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+  [[nodiscard]] std::string pin() const { return json.at("pin"); }
+};
+
+Bytes random_hash(std::size_t size) {
+  Bytes hash(size);
+  EXPECT_EQ(RAND_bytes(hash.data(), static_cast<int>(size)), 1);
+  return hash;
+}
+
+ErrorCode code_of(const std::function<void()>& action, Error* out = nullptr) {
+  try {
+    action();
+  } catch (const Error& e) {
+    if (out != nullptr) {
+      *out = e;
+    }
+    return e.code();
+  }
+  ADD_FAILURE() << "no error";
+  return ErrorCode::internal;
+}
+
+// Runs a transaction's APDUs through `hook` after each exchange (to pull the card out at a
+// chosen step).
+class HookedChannel final : public CardChannel {
+ public:
+  HookedChannel(CardChannel& inner, std::function<void(std::size_t)> hook)
+      : inner_(inner), hook_(std::move(hook)) {}
+  ResponseApdu transmit(const CommandApdu& command) override {
+    ResponseApdu response = inner_.transmit(command);
+    hook_(++count_);
+    return response;
+  }
+
+ private:
+  CardChannel& inner_;
+  std::function<void(std::size_t)> hook_;
+  std::size_t count_ = 0;
+};
+
+class CardProfiles : public ::testing::TestWithParam<std::string> {};
+
+// Certificate read, PIN, signature, LOG OFF: the full authentication sequence.
+TEST_P(CardProfiles, AuthenticationSequenceGivesAVerifiedSignature) {
+  const Profile profile(GetParam());
+  PcscEnvironment env({"--profile", profile.dir.string()});
+  PcscContext context;
+  const auto found =
+      context.wait_for_card(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  ASSERT_TRUE(found.has_value());
+  PcscCard connection(context, found->name);
+  CardTransaction channel = connection.begin_transaction();
+
+  const BelpicCard card = BelpicCard::identify(channel, connection.atr());
+  EXPECT_EQ(card.variant().name, profile.json.at("applet_version").get<std::string>());
+  const Bytes certificate = card.read_authentication_certificate(channel);
+  // The card's file may be padded; the certificate is exactly the DER element at its start.
+  const Bytes file = profile.file("3F00DF005038");
+  ASSERT_LE(certificate.size(), file.size());
+  EXPECT_TRUE(std::equal(certificate.begin(), certificate.end(), file.begin()));
+
+  const std::string pin = profile.pin();
+  card.verify_pin(channel, belpic::make_pin_block(std::span(pin.data(), pin.size())));
+  const Bytes hash = random_hash(card.variant().hash_size);
+  const Bytes signature = card.sign_with_authentication_key(channel, hash);
+  card.log_off(channel);
+  EXPECT_TRUE(testing::verify_with_certificate(
+      certificate, std::string(jwa_name(card.variant().authentication)), hash, signature));
+  // 1 GET CARD DATA, 1 SELECT, the READ BINARYs, VERIFY, MSE SET, PSO + GET RESPONSE, LOG OFF.
+  const std::size_t reads = (certificate.size() + 255) / 256;
+  EXPECT_EQ(connection.apdu_count(), 1 + 1 + reads + 1 + 1 + 2 + 1);
+
+  // After LOG OFF the key needs the PIN again (security status not satisfied, 6982).
+  Error error(ErrorCode::internal, "");
+  EXPECT_EQ(
+      code_of([&] { static_cast<void>(card.sign_with_authentication_key(channel, hash)); }, &error),
+      ErrorCode::card_error);
+  EXPECT_EQ(error.detail(), "PSO COMPUTE DIGITAL SIGNATURE: SW 6982");
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryProfileWithAKey, CardProfiles,
+                         ::testing::Values("kid-9", "teen-14", "adult", "expired"),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+class CardFailures : public ::testing::Test {
+ protected:
+  void start(const std::string& profile_name, std::vector<std::string> extra = {}) {
+    profile_ = std::make_unique<Profile>(profile_name);
+    std::vector<std::string> args{"--profile", profile_->dir.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    env_ = std::make_unique<PcscEnvironment>(args);
+    context_ = std::make_unique<PcscContext>();
+  }
+  std::unique_ptr<PcscCard> connect() {
+    const auto found =
+        context_->wait_for_card(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    EXPECT_TRUE(found.has_value());
+    return std::make_unique<PcscCard>(*context_, found->name);
+  }
+  [[nodiscard]] SecureBytes pin_block(std::string_view pin) const {
+    return belpic::make_pin_block(std::span(pin.data(), pin.size()));
+  }
+
+  std::unique_ptr<Profile> profile_;
+  std::unique_ptr<PcscEnvironment> env_;
+  std::unique_ptr<PcscContext> context_;
+};
+
+TEST_F(CardFailures, WrongPinTwiceReportsTriesThenTheRightPinResetsThem) {
+  start("kid-9");
+  auto connection = connect();
+  CardTransaction transaction = connection->begin_transaction();
+  const BelpicCard card = BelpicCard::identify(transaction, connection->atr());
+  EXPECT_EQ(card.pin_tries_left(transaction), 3);
+  for (const int tries : {2, 1}) {
+    Error error(ErrorCode::internal, "");
+    EXPECT_EQ(code_of([&] { card.verify_pin(transaction, pin_block("9999")); }, &error),
+              ErrorCode::pin_wrong);
+    EXPECT_EQ(error.tries_left(), tries);
+    EXPECT_EQ(card.pin_tries_left(transaction), tries);
+  }
+  card.verify_pin(transaction, pin_block(profile_->pin()));
+  EXPECT_EQ(card.pin_tries_left(transaction), 3);
+  card.log_off(transaction);
+}
+
+TEST_F(CardFailures, WrongPinOnApplet17UsesTheVerifyStatusQuery) {
+  start("teen-14");
+  auto connection = connect();
+  CardTransaction transaction = connection->begin_transaction();
+  const BelpicCard card = BelpicCard::identify(transaction, connection->atr());
+  Error error(ErrorCode::internal, "");
+  EXPECT_EQ(code_of([&] { card.verify_pin(transaction, pin_block("000000")); }, &error),
+            ErrorCode::pin_wrong);
+  EXPECT_EQ(error.tries_left(), 2);
+  EXPECT_EQ(card.pin_tries_left(transaction), 2);  // the status query uses no try
+  EXPECT_EQ(card.pin_tries_left(transaction), 2);
+  card.verify_pin(transaction, pin_block(profile_->pin()));
+}
+
+TEST_F(CardFailures, BlockedPin) {
+  start("blocked");
+  auto connection = connect();
+  CardTransaction transaction = connection->begin_transaction();
+  const BelpicCard card = BelpicCard::identify(transaction, connection->atr());
+  EXPECT_EQ(card.pin_tries_left(transaction), 0);
+  EXPECT_EQ(code_of([&] { card.verify_pin(transaction, pin_block(profile_->pin())); }),
+            ErrorCode::pin_blocked);
+}
+
+TEST_F(CardFailures, EmptyAuthenticationCertificate) {
+  start("kid-5-no-auth");
+  auto connection = connect();
+  CardTransaction transaction = connection->begin_transaction();
+  const BelpicCard card = BelpicCard::identify(transaction, connection->atr());
+  EXPECT_EQ(code_of([&] { static_cast<void>(card.read_authentication_certificate(transaction)); }),
+            ErrorCode::no_auth_certificate);
+  // The signing certificate is never required, and a Kids-ID has none.
+  EXPECT_FALSE(card.read_certificate(transaction, belpic::signing_certificate).has_value());
+}
+
+TEST_F(CardFailures, CardRemovedDuringARead) {
+  start("adult");
+  auto connection = connect();
+  CardTransaction transaction = connection->begin_transaction();
+  const BelpicCard card = BelpicCard::identify(transaction, connection->atr());
+  HookedChannel pulled(transaction, [this](std::size_t exchanged) {
+    if (exchanged == 2) {  // after SELECT and the first READ BINARY
+      EXPECT_EQ(env_->card_control("remove").substr(0, 2), "ok");
+    }
+  });
+  Error error(ErrorCode::internal, "");
+  EXPECT_EQ(code_of([&] { static_cast<void>(card.read_authentication_certificate(pulled)); },
+                    &error),
+            ErrorCode::card_removed)
+      << error.detail();
+}
+
+TEST_F(CardFailures, CardRemovedDuringSigning) {
+  start("kid-9");
+  auto connection = connect();
+  CardTransaction transaction = connection->begin_transaction();
+  const BelpicCard card = BelpicCard::identify(transaction, connection->atr());
+  card.verify_pin(transaction, pin_block(profile_->pin()));
+  HookedChannel pulled(transaction, [this](std::size_t exchanged) {
+    if (exchanged == 1) {  // after MSE SET, before PSO
+      EXPECT_EQ(env_->card_control("remove").substr(0, 2), "ok");
+    }
+  });
+  EXPECT_EQ(
+      code_of([&] { static_cast<void>(card.sign_with_authentication_key(pulled, Bytes(48))); }),
+      ErrorCode::card_removed);
+}
+
+TEST_F(CardFailures, ReaderWithoutCardThenCardInsertedLate) {
+  start("kid-9", {"--removed"});
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(300);
+  EXPECT_FALSE(context_->wait_for_card(deadline).has_value());  // SCardGetStatusChange timeout
+  EXPECT_EQ(code_of([&] { PcscCard card(*context_, env_->reader()); }), ErrorCode::no_card);
+
+  auto waiting = std::async(std::launch::async, [this] {
+    return context_->wait_for_card(std::chrono::steady_clock::now() + std::chrono::seconds(10));
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  EXPECT_EQ(env_->card_control("insert").substr(0, 2), "ok");
+  const auto found = waiting.get();
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->name, env_->reader());
+  EXPECT_TRUE(is_belpic_atr(found->atr));
+}
+
+TEST_F(CardFailures, UnknownCardByItsAtr) {
+  // The same card with the ATR of another kind of card (a JavaCard with a generic ATR).
+  const Profile original("kid-9");
+  const fs::path dir =
+      fs::temp_directory_path() / ("saferchat-other-card-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  for (const auto& entry : fs::directory_iterator(original.dir)) {
+    fs::copy_file(entry.path(), dir / entry.path().filename(),
+                  fs::copy_options::overwrite_existing);
+  }
+  nlohmann::json json = original.json;
+  json["atr"] = "3B8F8001804F0CA000000306030001000000006A";
+  std::ofstream(dir / "profile.json") << json.dump();
+  PcscEnvironment env({"--profile", dir.string()});
+  PcscContext context;
+  const auto found =
+      context.wait_for_card(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+  ASSERT_TRUE(found.has_value());
+  PcscCard connection(context, found->name);
+  CardTransaction transaction = connection.begin_transaction();
+  Error error(ErrorCode::internal, "");
+  EXPECT_EQ(code_of([&] { static_cast<void>(BelpicCard::identify(transaction, connection.atr())); },
+                    &error),
+            ErrorCode::unknown_card);
+  EXPECT_EQ(error.detail(), "ATR of 20 bytes is not a BELPIC card's");
+  fs::remove_all(dir);
+}
+
+TEST_F(CardFailures, ResetByAnotherProgramDropsThePinAndIsRecovered) {
+  start("kid-9");
+  auto connection = connect();
+  const BelpicCard card = [&] {
+    CardTransaction transaction = connection->begin_transaction();
+    BelpicCard identified = BelpicCard::identify(transaction, connection->atr());
+    identified.verify_pin(transaction, pin_block(profile_->pin()));
+    return identified;
+  }();
+  {
+    // Another program resets the card (as a middleware that reconnects with SCARD_RESET_CARD).
+    PcscContext other_context;
+    DWORD protocol = 0;
+    SCARDHANDLE raw = 0;
+    ASSERT_EQ(SCardConnect(other_context.handle(), connection->reader().c_str(), SCARD_SHARE_SHARED,
+                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &raw, &protocol),
+              SCARD_S_SUCCESS);
+    ASSERT_EQ(SCardReconnect(raw, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                             SCARD_RESET_CARD, &protocol),
+              SCARD_S_SUCCESS);
+    SCardDisconnect(raw, SCARD_LEAVE_CARD);
+  }
+  // Our handle notices the reset when the next transaction begins, reconnects, and the PIN
+  // state is gone: signing needs the PIN again.
+  CardTransaction transaction = connection->begin_transaction();
+  Error error(ErrorCode::internal, "");
+  EXPECT_EQ(
+      code_of([&] { static_cast<void>(card.sign_with_authentication_key(transaction, Bytes(48))); },
+              &error),
+      ErrorCode::card_error);
+  EXPECT_EQ(error.detail(), "PSO COMPUTE DIGITAL SIGNATURE: SW 6982");
+  card.verify_pin(transaction, pin_block(profile_->pin()));
+  const Bytes hash = random_hash(48);
+  const Bytes signature = card.sign_with_authentication_key(transaction, hash);
+  EXPECT_TRUE(testing::verify_with_certificate(card.read_authentication_certificate(transaction),
+                                               "ES384", hash, signature));
+  card.log_off(transaction);
+}
+
+}  // namespace
+}  // namespace saferchat
