@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# The demo command (README "Run the demo"). Today it builds the host, runs its self-check and
-# a real native messaging exchange with it, then says plainly what is not built yet.
+# The demo command (README "Run the demo"). Today it builds the host and the virtual ID card,
+# starts a private PC/SC stack with the virtual Kids-ID of a 9-year-old in its reader, runs
+# the host's self-check (which reads the card) and a real native messaging exchange with the
+# host, then says plainly what is not built yet.
+# SAFERCHAT_DEMO_PROFILE picks another test card: kid-9, teen-14, adult, kid-5-no-auth,
+# expired, blocked.
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
-bash scripts/bootstrap.sh
-cmake --preset release >/dev/null
-cmake --build --preset release -j "$(nproc)" >/dev/null
 host=build/release/host/saferchat-host
+pcsc_env=build/release/tools/pcsc-env/saferchat-pcsc-env
 caller=chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/
+cards=build/release/test-cards
+profile=${SAFERCHAT_DEMO_PROFILE:-kid-9}
 
 # Prints each framed message of the host's output on a line of its own.
 print_messages() {
-  local header length
-  while header=$(head -c 4 | od -An -tu4 | tr -d ' ') && [[ -n "$header" ]]; do
-    length=$header
+  local length
+  while length=$(head -c 4 | od -An -tu4 | tr -d ' ') && [[ -n "$length" ]]; do
     printf '  host → browser: %s\n' "$(head -c "$length")"
   done
 }
@@ -26,22 +29,43 @@ frame() {
     $((n >> 16 & 255)) $((n >> 24 & 255)))%s" "$1"
 }
 
-echo "== Safer Chat host self-check"
-"$host" --self-check || true
+# The demo proper, run inside the private PC/SC stack (PCSCLITE_CSOCK_NAME is set).
+inside() {
+  echo
+  echo "== Safer Chat host self-check (reads the virtual card: profile $profile, TEST ONLY)"
+  "$host" --self-check || true
 
-echo
-echo "== A browser session with the host, as the extension will run it"
-requests=('{"command":"version","id":1}'
-  '{"command":"authenticate","id":2,"arguments":{"challengeNonce":"not-a-nonce","origin":"https://chat.example"}}'
-  '{"command":"authenticate","id":3,"arguments":{"challengeNonce":"MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI+/w==","origin":"https://evil.example/path"}}'
-  '{"command":"quit","id":4}')
-for request in "${requests[@]}"; do
-  printf '  browser → host: %s\n' "$request"
-done
-for request in "${requests[@]}"; do frame "$request"; done |
-  SAFERCHAT_LOG_FILE=- SAFERCHAT_LOG_LEVEL=off "$host" "$caller" | print_messages
+  echo
+  echo "== A browser session with the host, as the extension will run it"
+  local requests=('{"command":"version","id":1}'
+    '{"command":"authenticate","id":2,"arguments":{"challengeNonce":"not-a-nonce","origin":"https://chat.example"}}'
+    '{"command":"authenticate","id":3,"arguments":{"challengeNonce":"MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI+/w==","origin":"https://evil.example/path"}}'
+    '{"command":"quit","id":4}')
+  local request
+  for request in "${requests[@]}"; do
+    printf '  browser → host: %s\n' "$request"
+  done
+  for request in "${requests[@]}"; do frame "$request"; done |
+    SAFERCHAT_LOG_LEVEL=off "$host" "$caller" | print_messages
 
-echo
-echo "== Not built yet"
-echo "  The virtual ID card, the card reader layer, the PIN dialog, the browser extension and"
-echo "  the demo chat room are still being built; this demo grows with them."
+  echo
+  echo "== Not built yet"
+  echo "  The PIN dialog and the authenticate command, the browser extension and the demo chat"
+  echo "  room are still being built; this demo grows with them."
+}
+
+if [[ "${1:-}" == --inside ]]; then
+  inside
+  exit 0
+fi
+
+bash scripts/bootstrap.sh
+echo "== Building (release preset)"
+cmake --preset release >/dev/null
+cmake --build --preset release -j "$(nproc)" >/dev/null
+if [[ ! -f "$cards/cards/$profile/profile.json" ]]; then
+  echo "== Generating TEST card profiles (fictitious people, test keys) in $cards"
+  bash virtual-card/profiles/make_test_cards.sh "$cards" >/dev/null
+fi
+echo "== Starting a private pcscd with the virtual card ($profile)"
+"$pcsc_env" --profile "$cards/cards/$profile" -- bash "$0" --inside

@@ -77,9 +77,9 @@ else
   fail_stage build-ci
 fi
 
-stage "clang-tidy (host/, virtual-card/)"
+stage "clang-tidy (host/, virtual-card/, tools/)"
 if [[ -z "$(skipped tidy)" ]] && ((ci_built)); then
-  mapfile -t tidy_files < <(git ls-files -co --exclude-standard 'host/*.cpp' 'virtual-card/*.cpp')
+  mapfile -t tidy_files < <(git ls-files -co --exclude-standard 'host/*.cpp' 'virtual-card/*.cpp' 'tools/*.cpp')
   if printf '%s\n' "${tidy_files[@]}" |
     xargs -P "$jobs" -n 4 clang-tidy -p build/ci --quiet >"$logs/clang-tidy.log" 2>&1; then
     echo "clang-tidy: ${#tidy_files[@]} files clean"

@@ -12,6 +12,7 @@
 
 #include "app/allowed_callers.hpp"
 #include "app/native_host.hpp"
+#include "app/self_check.hpp"
 #include "commands/basic_commands.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/version.hpp"
@@ -27,7 +28,8 @@ The Safer Chat native messaging host. Browsers start it for the Safer Chat exten
 speak to it on standard input and output; people do not need to run it.
 
   --version     print the host and protocol versions
-  --self-check  print what this host can do on this computer, exit 1 if PC/SC is missing
+  --self-check  print what this host can do on this computer (PC/SC, readers, cards);
+                exit 1 if PC/SC is missing
   --help        print this text
 
 Environment:
@@ -50,34 +52,6 @@ CallerAllowList make_allow_list() {
   return list;
 }
 
-std::string join(const std::vector<std::string>& items, std::string_view prefix) {
-  std::string out;
-  for (const auto& item : items) {
-    out += (out.empty() ? "" : ", ") + std::string(prefix) + item;
-  }
-  return out;
-}
-
-int self_check(const Logger& log) {
-  const PcscStatus pcsc = probe_pcsc();
-  const CallerAllowList allow_list = make_allow_list();
-  std::cout << "saferchat-host " << host_version << " (native messaging protocol "
-            << protocol_version << ")\n"
-            << "log:             " << (log.level() == LogLevel::off ? "off" : log.path()) << "\n"
-            << "allowed callers: " << join(allow_list.chromium_ids(), "chromium:") << ", "
-            << join(allow_list.firefox_ids(), "firefox:") << "\n";
-  if (pcsc.reachable) {
-    std::cout << "PC/SC:           reachable, " << pcsc.reader_count << " reader(s)\n";
-  } else {
-    std::cout << "PC/SC:           NOT reachable (" << pcsc.detail
-              << "): is pcscd installed and running?\n";
-  }
-  std::cout << "commands served: version, quit\n"
-            << "still missing:   get-certificate and authenticate (the card driver and the PIN\n"
-            << "                 dialog are not built yet); the browser extension and installers\n";
-  return pcsc.reachable ? 0 : 1;
-}
-
 int run(const std::vector<std::string_view>& args) {
   // A browser that goes away closes our stdout: write() must fail with EPIPE, not kill us.
   static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
@@ -93,7 +67,7 @@ int run(const std::vector<std::string_view>& args) {
   }
   const Logger log = Logger::from_environment();
   if (args.size() == 1 && args[0] == "--self-check") {
-    return self_check(log);
+    return run_self_check(std::cout, log, make_allow_list());
   }
 
   const std::optional<Caller> caller = identify_caller(args);
