@@ -214,9 +214,9 @@ TEST_F(CardFailures, CardRemovedDuringARead) {
     }
   });
   Error error(ErrorCode::internal, "");
-  EXPECT_EQ(code_of([&] { static_cast<void>(card.read_authentication_certificate(pulled)); },
-                    &error),
-            ErrorCode::card_removed)
+  EXPECT_EQ(
+      code_of([&] { static_cast<void>(card.read_authentication_certificate(pulled)); }, &error),
+      ErrorCode::card_removed)
       << error.detail();
 }
 
