@@ -2,6 +2,9 @@
 // The PC/SC transaction implements it; unit tests use an in-process fake.
 #pragma once
 
+#include <cstdint>
+#include <span>
+
 #include "apdu/apdu.hpp"
 
 namespace saferchat {
@@ -18,6 +21,20 @@ class CardChannel {
   // Sends one command; 61xx and 6Cxx are already resolved (the response is final).
   // Throws Error for reader-level failures (card removed, reset, …).
   virtual ResponseApdu transmit(const CommandApdu& command) = 0;
+};
+
+// Reader control codes (SCardControl), for PIN pad readers (PC/SC Part 10).
+class ReaderControl {
+ public:
+  ReaderControl() = default;
+  ReaderControl(const ReaderControl&) = delete;
+  ReaderControl& operator=(const ReaderControl&) = delete;
+  ReaderControl(ReaderControl&&) = delete;
+  ReaderControl& operator=(ReaderControl&&) = delete;
+  virtual ~ReaderControl() = default;
+
+  // Sends `input` with control code `code` and returns the reader's answer. Throws Error.
+  virtual Bytes control(std::uint32_t code, std::span<const std::uint8_t> input) = 0;
 };
 
 }  // namespace saferchat

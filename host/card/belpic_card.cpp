@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <string>
 
+#include "apdu/pin_pad.hpp"
 #include "protocol/error.hpp"
 
 namespace saferchat {
@@ -79,10 +80,6 @@ void read_from(CardChannel& channel, Bytes& data, std::size_t limit) {
 }
 
 }  // namespace
-
-std::string_view jwa_name(SignatureAlgorithm algorithm) noexcept {
-  return algorithm == SignatureAlgorithm::rs256 ? "RS256" : "ES384";
-}
 
 bool is_belpic_atr(std::span<const std::uint8_t> atr) noexcept {
   const auto matches = [atr](const auto& known) {
@@ -184,7 +181,10 @@ int BelpicCard::pin_tries_left(CardChannel& channel) const {
 }
 
 void BelpicCard::verify_pin(CardChannel& channel, const SecureBytes& pin_block) const {
-  const ResponseApdu response = channel.transmit(belpic::verify_pin(pin_block));
+  check_verify_response(channel.transmit(belpic::verify_pin(pin_block)));
+}
+
+void BelpicCard::check_verify_response(const ResponseApdu& response) {
   if (response.ok()) {
     return;
   }
@@ -199,7 +199,51 @@ void BelpicCard::verify_pin(CardChannel& channel, const SecureBytes& pin_block) 
   if (response.sw() == 0x6983) {
     throw Error(ErrorCode::pin_blocked, "VERIFY: SW 6983");
   }
+  // PIN pad readers (PC/SC Part 10 §2.5.2): 6400 entry timeout, 6401 Cancel key.
+  if (response.sw() == 0x6400) {
+    throw Error(ErrorCode::user_timeout, "PIN pad: SW 6400 (entry timeout)");
+  }
+  if (response.sw() == 0x6401) {
+    throw Error(ErrorCode::user_cancelled, "PIN pad: SW 6401 (Cancel pressed)");
+  }
   refuse("VERIFY", response);
+}
+
+std::optional<BelpicCard::PinPad> BelpicCard::find_pin_pad(ReaderControl& reader) {
+  Bytes features;
+  try {
+    features = reader.control(pin_pad::get_feature_request_ioctl(), {});
+  } catch (const Error& e) {
+    if (e.code() == ErrorCode::card_removed) {
+      throw;
+    }
+    return std::nullopt;  // readers without Part 10 support refuse the request
+  }
+  PinPad pad{pin_pad::find_feature(features, pin_pad::feature_verify_pin_direct),
+             pin_pad::find_feature(features, pin_pad::feature_verify_pin_start),
+             pin_pad::find_feature(features, pin_pad::feature_verify_pin_finish)};
+  if (pad.direct || (pad.start && pad.finish)) {
+    return pad;
+  }
+  return std::nullopt;
+}
+
+void BelpicCard::verify_pin_on_pin_pad(ReaderControl& reader, const PinPad& pin_pad,
+                                       std::uint8_t timeout_s) const {
+  const Bytes structure = pin_pad::verify_structure(timeout_s);
+  Bytes answer;
+  if (pin_pad.direct) {
+    answer = reader.control(*pin_pad.direct, structure);
+  } else {
+    static_cast<void>(reader.control(pin_pad.start.value(), structure));
+    answer = reader.control(pin_pad.finish.value(), {});
+  }
+  const auto response = ResponseApdu::parse(answer);
+  if (!response) {
+    throw Error(ErrorCode::card_communication,
+                "PIN pad answer of " + std::to_string(answer.size()) + " bytes");
+  }
+  check_verify_response(*response);
 }
 
 Bytes BelpicCard::sign_with_authentication_key(CardChannel& channel,

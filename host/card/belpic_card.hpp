@@ -10,13 +10,9 @@
 
 #include "apdu/belpic.hpp"
 #include "apdu/card_channel.hpp"
+#include "protocol/token.hpp"
 
 namespace saferchat {
-
-enum class SignatureAlgorithm : std::uint8_t { rs256, es384 };
-
-// JWA name (RFC 7518 §3.1): "RS256", "ES384".
-[[nodiscard]] std::string_view jwa_name(SignatureAlgorithm algorithm) noexcept;
 
 // What differs between applet versions (NOTES §1, manual table 14).
 struct AppletVariant {
@@ -56,6 +52,19 @@ class BelpicCard {
   // VERIFY with a PIN block from belpic::make_pin_block. Throws Error(pin_wrong, tries left)
   // or Error(pin_blocked).
   void verify_pin(CardChannel& channel, const SecureBytes& pin_block) const;
+  // The reader's PIN pad, if it has one (PC/SC Part 10 VERIFY_PIN_DIRECT, or START/FINISH).
+  struct PinPad {
+    std::optional<std::uint32_t> direct;
+    std::optional<std::uint32_t> start;
+    std::optional<std::uint32_t> finish;
+  };
+  [[nodiscard]] static std::optional<PinPad> find_pin_pad(ReaderControl& reader);
+  // VERIFY with the PIN typed on the reader's keypad: the reader builds the PIN block itself.
+  // Same errors as verify_pin, plus Error(user_cancelled) / Error(user_timeout) from the
+  // reader's Cancel key and entry timeout (Part 10 §2.5.2 answers 64 00 / 64 01).
+  void verify_pin_on_pin_pad(ReaderControl& reader, const PinPad& pin_pad,
+                             std::uint8_t timeout_s) const;
+
   // MSE SET + PSO COMPUTE DIGITAL SIGNATURE with the authentication key over `hash`
   // (variant().hash_size bytes). RS256: the PKCS#1 v1.5 signature; ES384: raw r‖s, 96 bytes.
   [[nodiscard]] Bytes sign_with_authentication_key(CardChannel& channel,
@@ -64,6 +73,8 @@ class BelpicCard {
   void log_off(CardChannel& channel) const;
 
  private:
+  static void check_verify_response(const ResponseApdu& response);
+
   BelpicCard(const AppletVariant& variant, belpic::CardData card_data)
       : variant_(&variant), card_data_(card_data) {}
 

@@ -316,8 +316,10 @@ Bytes PcscCard::transmit_raw(std::span<const std::uint8_t> command) {
   const SCARD_IO_REQUEST* pci = protocol_ == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1 : SCARD_PCI_T0;
   std::array<BYTE, 258> response{};  // short APDU: 256 data bytes + SW1 SW2
   DWORD length = response.size();
+  const auto started = std::chrono::steady_clock::now();
   const LONG result = SCardTransmit(card_, pci, command.data(), static_cast<DWORD>(command.size()),
                                     nullptr, response.data(), &length);
+  io_time_ += std::chrono::steady_clock::now() - started;
   if (result == SCARD_E_NOT_TRANSACTED && card_gone_within(std::chrono::milliseconds(1500))) {
     // pcsc-lite reports a card pulled out inside a transaction as SCARD_E_NOT_TRANSACTED
     // before its reader state says so; the state settles within its polling period.
@@ -343,6 +345,24 @@ Bytes PcscCard::transmit_raw(std::span<const std::uint8_t> command) {
   return {response.begin(), response.begin() + length};
 }
 
+Bytes PcscCard::control(std::uint32_t code, std::span<const std::uint8_t> input) {
+  std::array<BYTE, 512> output{};
+  DWORD length = 0;
+  const auto started = std::chrono::steady_clock::now();
+  const LONG result = SCardControl(card_, code, input.data(), static_cast<DWORD>(input.size()),
+                                   output.data(), output.size(), &length);
+  io_time_ += std::chrono::steady_clock::now() - started;
+  if (result == SCARD_W_REMOVED_CARD || result == SCARD_E_NO_SMARTCARD) {
+    throw Error(ErrorCode::card_removed, "SCardControl: " + scard_name(result));
+  }
+  check_scard(result, "SCardControl");
+  return {output.begin(), output.begin() + length};
+}
+
+Bytes CardTransaction::control(std::uint32_t code, std::span<const std::uint8_t> input) {
+  return card_.control(code, input);
+}
+
 CardTransaction::CardTransaction(PcscCard& card) : card_(card) {
   LONG result = SCardBeginTransaction(card_.card_);
   if (result == SCARD_W_RESET_CARD) {
@@ -362,6 +382,46 @@ CardTransaction::~CardTransaction() {
 ResponseApdu CardTransaction::transmit(const CommandApdu& command) {
   return transmit_with_t0_procedures(
       [this](std::span<const std::uint8_t> bytes) { return card_.transmit_raw(bytes); }, command);
+}
+
+CardRemovalWatch::CardRemovalWatch(std::string reader, std::function<void()> on_removed)
+    : reader_(std::move(reader)) {
+  thread_ = std::thread([this, on_removed = std::move(on_removed)] {
+    watch(on_removed);
+    done_ = true;
+  });
+}
+
+void CardRemovalWatch::watch(const std::function<void()>& on_removed) noexcept {
+  SCARD_READERSTATE state{};
+  state.szReader = reader_.c_str();
+  state.dwCurrentState = SCARD_STATE_UNAWARE;
+  while (!stopping_.load()) {
+    const LONG result = SCardGetStatusChange(context_.handle(), INFINITE, &state, 1);
+    if (stopping_.load()) {
+      return;
+    }
+    if (result == SCARD_E_UNKNOWN_READER ||
+        (result == SCARD_S_SUCCESS && (state.dwEventState & SCARD_STATE_EMPTY) != 0)) {
+      removed_ = true;
+      on_removed();
+      return;
+    }
+    if (result != SCARD_S_SUCCESS) {
+      return;  // cancelled or the service went away: nothing more to watch
+    }
+    state.dwCurrentState = state.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+  }
+}
+
+CardRemovalWatch::~CardRemovalWatch() {
+  stopping_ = true;
+  // SCardCancel only ends a wait in progress: repeat it until the thread has seen `stopping_`.
+  while (!done_.load()) {
+    context_.cancel();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  thread_.join();
 }
 
 }  // namespace saferchat

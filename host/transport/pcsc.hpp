@@ -6,10 +6,13 @@
 #include <PCSC/winscard.h>
 #include <PCSC/wintypes.h>
 
+#include <atomic>
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "apdu/card_channel.hpp"
@@ -88,10 +91,13 @@ class PcscCard {
   [[nodiscard]] std::size_t apdu_count() const noexcept { return apdu_count_; }
   [[nodiscard]] std::size_t bytes_sent() const noexcept { return bytes_sent_; }
   [[nodiscard]] std::size_t bytes_received() const noexcept { return bytes_received_; }
+  // Time spent in SCardTransmit and SCardControl: the card and reader I/O.
+  [[nodiscard]] std::chrono::steady_clock::duration io_time() const noexcept { return io_time_; }
 
  private:
   friend class CardTransaction;
   Bytes transmit_raw(std::span<const std::uint8_t> command);
+  Bytes control(std::uint32_t code, std::span<const std::uint8_t> input);
   void refresh_atr();
   // Waits (SCardGetStatusChange) up to `wait` for the reader to report no card.
   [[nodiscard]] bool card_gone_within(std::chrono::milliseconds wait) const;
@@ -104,11 +110,12 @@ class PcscCard {
   std::size_t apdu_count_ = 0;
   std::size_t bytes_sent_ = 0;
   std::size_t bytes_received_ = 0;
+  std::chrono::steady_clock::duration io_time_{};
 };
 
 // The only way to send APDUs: [[nodiscard]] so that a transaction cannot end by accident.
 // Ends the PC/SC transaction (leaving the card powered) when destroyed.
-class [[nodiscard]] CardTransaction final : public CardChannel {
+class [[nodiscard]] CardTransaction final : public CardChannel, public ReaderControl {
  public:
   explicit CardTransaction(PcscCard& card);
   CardTransaction(const CardTransaction&) = delete;
@@ -120,9 +127,35 @@ class [[nodiscard]] CardTransaction final : public CardChannel {
   // Resolves 61xx/6Cxx itself. A reset by another program reconnects the card and throws
   // Error(card_reset): the caller starts its sequence again, PIN included.
   ResponseApdu transmit(const CommandApdu& command) override;
+  // SCardControl on the card's reader (PIN pad features and PIN entry).
+  Bytes control(std::uint32_t code, std::span<const std::uint8_t> input) override;
 
  private:
   PcscCard& card_;
+};
+
+// Watches one reader from its own thread and calls `on_removed` once when its card is pulled
+// out (SCardGetStatusChange, no polling). Stops and joins when destroyed.
+class CardRemovalWatch {
+ public:
+  CardRemovalWatch(std::string reader, std::function<void()> on_removed);
+  CardRemovalWatch(const CardRemovalWatch&) = delete;
+  CardRemovalWatch& operator=(const CardRemovalWatch&) = delete;
+  CardRemovalWatch(CardRemovalWatch&&) = delete;
+  CardRemovalWatch& operator=(CardRemovalWatch&&) = delete;
+  ~CardRemovalWatch();
+
+  [[nodiscard]] bool removed() const noexcept { return removed_.load(); }
+
+ private:
+  void watch(const std::function<void()>& on_removed) noexcept;
+
+  PcscContext context_;
+  std::string reader_;
+  std::atomic<bool> removed_{false};
+  std::atomic<bool> stopping_{false};
+  std::atomic<bool> done_{false};
+  std::thread thread_;
 };
 
 }  // namespace saferchat

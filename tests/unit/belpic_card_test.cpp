@@ -195,3 +195,88 @@ TEST(BelpicCard, SignsRs256OnApplet17AndReportsSecurityStatus) {
 
 }  // namespace
 }  // namespace saferchat
+
+namespace saferchat {
+namespace {
+
+// A PIN pad reader: answers GET_FEATURE_REQUEST with its features and the VERIFY_PIN ioctls
+// with scripted status words, recording what it was sent.
+class FakePinPadReader final : public ReaderControl {
+ public:
+  FakePinPadReader(Bytes features, std::vector<std::string> answers)
+      : features_(std::move(features)), answers_(std::move(answers)) {}
+  Bytes control(std::uint32_t code, std::span<const std::uint8_t> input) override {
+    calls.emplace_back(code, Bytes(input.begin(), input.end()));
+    if (code == 0x42000D48) {  // CM_IOCTL_GET_FEATURE_REQUEST
+      return features_;
+    }
+    if (next_ >= answers_.size()) {
+      throw Error(ErrorCode::card_communication, "no scripted answer");
+    }
+    return hex(answers_[next_++]);
+  }
+  std::vector<std::pair<std::uint32_t, Bytes>> calls;
+
+ private:
+  Bytes features_;
+  std::vector<std::string> answers_;
+  std::size_t next_ = 0;
+};
+
+// PIN_VERIFY_STRUCTURE for BELPIC (PC/SC Part 10 §2.5.2), with a 30 s timeout.
+const std::string verify_structure =
+    "1E 1E 89 47 04 0C 04 02 01 09 04 00 00 00 00 0D 00 00 00 "  // header, ulDataLength 13
+    "00 20 00 01 08 2F FF FF FF FF FF FF FF";                    // VERIFY, empty PIN block
+
+TEST(BelpicPinPad, FeatureListAndVerifyDirect) {
+  const BelpicCard card = identify("18", atr_v18);
+  // Features: VERIFY_PIN_DIRECT (06) at 0x42330006, MODIFY_PIN_DIRECT (07) at 0x42330007.
+  FakePinPadReader reader(hex("06 04 42 33 00 06 07 04 42 33 00 07"), {"63 C2", "90 00"});
+  const auto pad = BelpicCard::find_pin_pad(reader);
+  ASSERT_TRUE(pad.has_value());
+  EXPECT_EQ(pad->direct, 0x42330006U);
+  Error error(ErrorCode::internal, "");
+  try {
+    card.verify_pin_on_pin_pad(reader, *pad, 30);
+    FAIL();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::pin_wrong);
+    EXPECT_EQ(e.tries_left(), 2);
+  }
+  card.verify_pin_on_pin_pad(reader, *pad, 30);
+  ASSERT_EQ(reader.calls.size(), 3U);
+  EXPECT_EQ(reader.calls[1].first, 0x42330006U);
+  EXPECT_EQ(to_hex(reader.calls[1].second), to_hex(hex(verify_structure)));
+}
+
+TEST(BelpicPinPad, StartFinishCancelAndTimeout) {
+  const BelpicCard card = identify("17", atr_v17);
+  FakePinPadReader reader(hex("01 04 42 33 00 01 02 04 42 33 00 02"), {"", "64 01", "", "64 00"});
+  const auto pad = BelpicCard::find_pin_pad(reader);
+  ASSERT_TRUE(pad.has_value());
+  EXPECT_FALSE(pad->direct.has_value());
+  for (const ErrorCode expected : {ErrorCode::user_cancelled, ErrorCode::user_timeout}) {
+    try {
+      card.verify_pin_on_pin_pad(reader, *pad, 30);
+      FAIL();
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), expected);
+    }
+  }
+  EXPECT_EQ(reader.calls[1].first, 0x42330001U);  // START with the structure
+  EXPECT_EQ(to_hex(reader.calls[1].second), to_hex(hex(verify_structure)));
+  EXPECT_EQ(reader.calls[2].first, 0x42330002U);  // FINISH, empty
+  EXPECT_TRUE(reader.calls[2].second.empty());
+}
+
+TEST(BelpicPinPad, ReadersWithoutPart10HaveNone) {
+  FakePinPadReader no_features({}, {});
+  EXPECT_FALSE(BelpicCard::find_pin_pad(no_features).has_value());
+  FakePinPadReader truncated(hex("06 04 42 33"), {});
+  EXPECT_FALSE(BelpicCard::find_pin_pad(truncated).has_value());
+  FakePinPadReader modify_only(hex("07 04 42 33 00 07"), {});
+  EXPECT_FALSE(BelpicCard::find_pin_pad(modify_only).has_value());
+}
+
+}  // namespace
+}  // namespace saferchat
