@@ -14,6 +14,8 @@ packages=(
   pcscd vsmartcard-vpcd pcsc-tools
   # isolated PC/SC environments (user + network namespaces) and test tooling
   util-linux iproute2 xxd python3
+  # the PIN dialog, and its test under a virtual X display
+  pinentry-gtk2 xvfb xdotool imagemagick
 )
 
 missing=()

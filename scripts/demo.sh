@@ -9,6 +9,7 @@ set -euo pipefail
 
 cd "$(dirname "$0")/.."
 host=build/release/host/saferchat-host
+scripted_pinentry=build/release/tests/tools/scripted-pinentry
 pcsc_env=build/release/tools/pcsc-env/saferchat-pcsc-env
 caller=chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/
 cards=build/release/test-cards
@@ -49,9 +50,29 @@ inside() {
     SAFERCHAT_LOG_LEVEL=off "$host" "$caller" | print_messages
 
   echo
+  echo "== A chat site asks for a login: the host reads the card, asks for the PIN, signs"
+  echo "   (the child is played by scripted-pinentry, which types the test card's PIN; on a"
+  echo "   desktop the real PIN dialog, pinentry, shows the same texts)"
+  local work pin
+  work=$(mktemp -d)
+  pin=$(sed -n 's/.*"pin": *"\([0-9]*\)".*/\1/p' "$cards/cards/$profile/profile.json")
+  printf 'pin %s\n' "$pin" >"$work/script"
+  local login='{"command":"authenticate","id":5,"arguments":{"challengeNonce":"MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI+/w==","origin":"https://kids.chat.example","lang":"nl"}}'
+  printf '  browser → host: %s\n' "$login"
+  # The browser keeps the port open until the reply comes: so does this pipeline.
+  { frame "$login"; sleep 3; } |
+    SAFERCHAT_LOG_LEVEL=off SAFERCHAT_PINENTRY="$scripted_pinentry" \
+      SCRIPTED_PINENTRY_SCRIPT="$work/script" SCRIPTED_PINENTRY_LOG="$work/dialog.log" \
+      "$host" "$caller" | print_messages
+  echo "  what the PIN dialog showed the child (Dutch, as the page asked):"
+  sed -n 's/.*"argument":"\([^"]*\)","command":"SETDESC".*/\1/p' "$work/dialog.log" |
+    sed 's/\\n/\n/g' | sed 's/^/    | /'
+  rm -rf "$work"
+
+  echo
   echo "== Not built yet"
-  echo "  The PIN dialog and the authenticate command, the browser extension and the demo chat"
-  echo "  room are still being built; this demo grows with them."
+  echo "  The browser extension, the chat provider's verifier and the demo chat room are still"
+  echo "  being built; this demo grows with them."
 }
 
 if [[ "${1:-}" == --inside ]]; then

@@ -14,10 +14,12 @@
 #include "app/native_host.hpp"
 #include "app/self_check.hpp"
 #include "commands/basic_commands.hpp"
+#include "commands/card_commands.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/version.hpp"
 #include "transport/log.hpp"
 #include "transport/pcsc_probe.hpp"
+#include "transport/pinentry_dialog.hpp"
 
 namespace saferchat {
 namespace {
@@ -35,9 +37,15 @@ speak to it on standard input and output; people do not need to run it.
 Environment:
   SAFERCHAT_LOG_LEVEL              off | error | warn | info (default) | debug
   SAFERCHAT_LOG_FILE               log file, or - for standard error
+  SAFERCHAT_PINENTRY               the PIN dialog program (default: pinentry)
   SAFERCHAT_EXTRA_ALLOWED_CALLERS  development only: chromium:<id>;firefox:<id>;...
   SAFERCHAT_ALLOW_HTTP_LOCALHOST   development only: 1 accepts http://localhost origins
 )";
+
+std::string env_or_empty(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
 
 bool env_flag(const char* name) {
   const char* value = std::getenv(name);
@@ -78,6 +86,16 @@ int run(const std::vector<std::string_view>& args) {
   Dispatcher dispatcher;
   dispatcher.add(Command::version, make_version_command(dispatcher, caller, probe_pcsc));
   dispatcher.add(Command::quit, make_quit_command());
+  auto card_settings = std::make_shared<CardCommandSettings>();
+  card_settings->make_dialog = [&log]() -> std::unique_ptr<PinDialog> {
+    return std::make_unique<PinentryDialog>(std::string{}, &log);
+  };
+  card_settings->lc_all = env_or_empty("LC_ALL");
+  card_settings->lc_messages = env_or_empty("LC_MESSAGES");
+  card_settings->lang = env_or_empty("LANG");
+  card_settings->log = &log;
+  dispatcher.add(Command::get_certificate, make_get_certificate_command(card_settings));
+  dispatcher.add(Command::authenticate, make_authenticate_command(card_settings));
 
   const ExitStatus status =
       run_native_host({STDIN_FILENO, STDOUT_FILENO}, caller, allow_list, options, dispatcher, log);

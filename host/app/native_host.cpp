@@ -8,6 +8,7 @@
 #include "protocol/reply.hpp"
 #include "protocol/version.hpp"
 #include "transport/fd_stream.hpp"
+#include "transport/hangup_watch.hpp"
 
 namespace saferchat {
 namespace {
@@ -77,7 +78,12 @@ ExitStatus run_native_host(NativeHostIo io, const std::optional<Caller>& caller,
       bool stop = false;
       try {
         const Request request = parse_request(payload, options, envelope);
-        CommandOutcome outcome = dispatcher.dispatch(request);
+        Cancellation cancellation;
+        CommandOutcome outcome = [&] {
+          // The browser may go away while a card command waits for the child: stop then.
+          const HangupWatch watch(io.in_fd, [&cancellation] { cancellation.cancel(); });
+          return dispatcher.dispatch(request, cancellation);
+        }();
         stop = outcome.stop_after_reply;
         send(io.out_fd, success_reply(envelope, outcome.result), envelope, log);
       } catch (const Error& e) {

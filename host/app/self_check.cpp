@@ -82,9 +82,8 @@ int run_self_check(std::ostream& out, const Logger& log, const CallerAllowList& 
       out << "  " << code_name(e.code()) << " (" << e.detail() << ")\n";
     }
   }
-  out << "commands served: version, quit\n"
-      << "still missing:   get-certificate and authenticate (the PIN dialog and the token are\n"
-      << "                 not built yet); the browser extension and installers\n";
+  out << "commands served: version, quit, get-certificate, authenticate\n"
+      << "still missing:   the browser extension and installers\n";
   return pcsc.reachable ? 0 : 1;
 }
 

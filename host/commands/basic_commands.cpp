@@ -7,8 +7,8 @@ namespace saferchat {
 
 CommandHandler make_version_command(const Dispatcher& dispatcher, std::optional<Caller> caller,
                                     std::function<PcscStatus()> probe) {
-  return [&dispatcher, caller = std::move(caller),
-          probe = std::move(probe)](const Request& /*request*/) {
+  return [&dispatcher, caller = std::move(caller), probe = std::move(probe)](
+             const Request& /*request*/, Cancellation& /*cancellation*/) {
     const PcscStatus pcsc = probe();
     nlohmann::json commands = nlohmann::json::array();
     for (const Command command : all_commands) {
@@ -32,7 +32,7 @@ CommandHandler make_version_command(const Dispatcher& dispatcher, std::optional<
 }
 
 CommandHandler make_quit_command() {
-  return [](const Request& /*request*/) {
+  return [](const Request& /*request*/, Cancellation& /*cancellation*/) {
     CommandOutcome outcome;
     outcome.stop_after_reply = true;
     return outcome;

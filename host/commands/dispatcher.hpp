@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "commands/cancellation.hpp"
 #include "protocol/request.hpp"
 
 namespace saferchat {
@@ -16,7 +17,8 @@ struct CommandOutcome {
   bool stop_after_reply = false;  // the host exits once the reply is written
 };
 
-using CommandHandler = std::function<CommandOutcome(const Request&)>;
+// `cancellation` is triggered when the request must stop (the browser went away).
+using CommandHandler = std::function<CommandOutcome(const Request&, Cancellation&)>;
 
 class Dispatcher {
  public:
@@ -24,7 +26,7 @@ class Dispatcher {
   [[nodiscard]] bool serves(Command command) const;
   // Throws Error(command_not_available) for a command without a handler, and whatever the
   // handler throws.
-  [[nodiscard]] CommandOutcome dispatch(const Request& request) const;
+  [[nodiscard]] CommandOutcome dispatch(const Request& request, Cancellation& cancellation) const;
 
  private:
   std::array<CommandHandler, all_commands.size()> handlers_;

@@ -147,8 +147,14 @@ Arguments parse_arguments(Command command, const json& arguments, const RequestO
       return VersionArguments{};
     case Command::quit:
       return QuitArguments{};
-    case Command::get_certificate:
-      return GetCertificateArguments{parse_lang(arguments), parse_timeout(arguments)};
+    case Command::get_certificate: {
+      GetCertificateArguments parsed;
+      parsed.origin = required_string(arguments, "origin");
+      check_origin(parsed.origin, options.allow_http_localhost);
+      parsed.lang = parse_lang(arguments);
+      parsed.timeout = parse_timeout(arguments);
+      return parsed;
+    }
     case Command::authenticate: {
       AuthenticateArguments parsed;
       parsed.challenge_nonce = required_string(arguments, "challengeNonce");

@@ -30,6 +30,7 @@ inline constexpr int max_json_depth = 8;
 struct VersionArguments {};
 struct QuitArguments {};
 struct GetCertificateArguments {
+  std::string origin;               // who asks: shown to the child while waiting for the card
   std::optional<std::string> lang;  // primary language subtag, lower case ("nl", "fr", …)
   std::chrono::seconds timeout = default_timeout;
 };

@@ -43,7 +43,7 @@ json version_reply(json id, std::string_view browser, std::string_view extension
                 {"result",
                  {{"hostVersion", host_version},
                   {"protocolVersion", 1},
-                  {"commands", {"version", "quit"}},
+                  {"commands", {"version", "quit", "get-certificate", "authenticate"}},
                   {"pcsc", {{"reachable", false}, {"readerCount", 0}}},
                   {"caller", {{"browser", browser}, {"extensionId", extension_id}}}}}};
   if (!id.is_null()) {
@@ -228,20 +228,21 @@ INSTANTIATE_TEST_SUITE_P(
               error("ERR_SAFERCHAT_INVALID_CHALLENGE",
                     "The challenge nonce is not 44 to 128 base64 characters.", 8, "authenticate")},
              0},
-        Case{
-            "card_commands_not_yet_available",
-            {chrome_caller},
-            request({{"id", 9},
-                     {"command", "authenticate"},
-                     {"arguments",
-                      {{"challengeNonce", nonce}, {"origin", "https://chat.example"}}}}) +
-                request({{"id", 10}, {"command", "get-certificate"}}),
-            {ready(),
-             error("ERR_SAFERCHAT_COMMAND_NOT_AVAILABLE",
-                   "This host version does not implement the command yet.", 9, "authenticate"),
-             error("ERR_SAFERCHAT_COMMAND_NOT_AVAILABLE",
-                   "This host version does not implement the command yet.", 10, "get-certificate")},
-            0},
+        Case{"card_commands_without_pcscd",
+             {chrome_caller},
+             request({{"id", 9},
+                      {"command", "authenticate"},
+                      {"arguments",
+                       {{"challengeNonce", nonce}, {"origin", "https://chat.example"}}}}) +
+                 request({{"id", 10},
+                          {"command", "get-certificate"},
+                          {"arguments", {{"origin", "https://chat.example"}}}}),
+             {ready(),
+              error("ERR_SAFERCHAT_PCSC_UNAVAILABLE",
+                    "The smart card service (PC/SC) is not running.", 9, "authenticate"),
+              error("ERR_SAFERCHAT_PCSC_UNAVAILABLE",
+                    "The smart card service (PC/SC) is not running.", 10, "get-certificate")},
+             0},
         Case{"errors_do_not_stop_the_host",
              {chrome_caller},
              frame_of("nope") + frame_of("") + version_request,
@@ -307,7 +308,7 @@ TEST_F(HostProcessTest, LogsOneLinePerRequestAndNoRequestData) {
   EXPECT_TRUE(std::regex_search(
       log,
       std::regex(
-          R"(WARN saferchat-host\[\d+\] request command=authenticate bytes=\d+ result=ERR_SAFERCHAT_COMMAND_NOT_AVAILABLE duration_ms=\d+\.\d{3} detail="no handler for authenticate"\n)")))
+          R"(WARN saferchat-host\[\d+\] request command=authenticate bytes=\d+ result=ERR_SAFERCHAT_PCSC_UNAVAILABLE duration_ms=\d+\.\d{3} detail="SCardEstablishContext: SCARD_E_NO_SERVICE"\n)")))
       << log;
   EXPECT_EQ(log.find(nonce), std::string::npos);
   EXPECT_EQ(log.find("secret-room"), std::string::npos);

@@ -10,6 +10,8 @@
 namespace saferchat {
 namespace {
 
+Cancellation cancellation;  // never triggered in these tests
+
 Request request_for(Command command) {
   RequestEnvelope envelope;
   envelope.command = command;
@@ -28,7 +30,7 @@ TEST(Dispatcher, CommandWithoutHandlerIsNotAvailable) {
   dispatcher.add(Command::quit, make_quit_command());
   for (const Command command : {Command::get_certificate, Command::authenticate}) {
     try {
-      static_cast<void>(dispatcher.dispatch(request_for(command)));
+      static_cast<void>(dispatcher.dispatch(request_for(command), cancellation));
       FAIL() << "dispatched " << command_name(command);
     } catch (const Error& e) {
       EXPECT_EQ(e.code(), ErrorCode::command_not_available);
@@ -40,7 +42,7 @@ TEST(Dispatcher, CommandWithoutHandlerIsNotAvailable) {
 TEST(Dispatcher, QuitStopsAfterAnEmptyResult) {
   Dispatcher dispatcher;
   dispatcher.add(Command::quit, make_quit_command());
-  const CommandOutcome outcome = dispatcher.dispatch(request_for(Command::quit));
+  const CommandOutcome outcome = dispatcher.dispatch(request_for(Command::quit), cancellation);
   EXPECT_TRUE(outcome.stop_after_reply);
   EXPECT_EQ(outcome.result, nlohmann::json::object());
 }
@@ -55,7 +57,7 @@ TEST(VersionCommand, ReportsVersionsCallerServedCommandsAndPcsc) {
         return PcscStatus{true, 2, ""};
       }));
   dispatcher.add(Command::quit, make_quit_command());
-  const CommandOutcome outcome = dispatcher.dispatch(request_for(Command::version));
+  const CommandOutcome outcome = dispatcher.dispatch(request_for(Command::version), cancellation);
   EXPECT_FALSE(outcome.stop_after_reply);
   EXPECT_EQ(probes, 1);
   const nlohmann::json expected = {

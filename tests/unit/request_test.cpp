@@ -93,9 +93,9 @@ INSTANTIATE_TEST_SUITE_P(
         Rejection{auth + R"({"challengeNonce":")" + nonce44 +
                       R"(","origin":"https://chat.example","timeout":0}})",
                   ErrorCode::invalid_argument, "\"timeout\" must be from 1 to 600 seconds", 7},
-        Rejection{R"({"command":"get-certificate","arguments":{"timeout":601}})",
-                  ErrorCode::invalid_argument, "\"timeout\" must be from 1 to 600 seconds",
-                  nullptr}));
+        Rejection{
+            R"({"command":"get-certificate","arguments":{"origin":"https://a.example","timeout":601}})",
+            ErrorCode::invalid_argument, "\"timeout\" must be from 1 to 600 seconds", nullptr}));
 
 TEST(Request, VersionWithStringId) {
   RequestEnvelope envelope;
@@ -128,8 +128,11 @@ TEST(Request, AuthenticateArgumentsAreTyped) {
 
 TEST(Request, GetCertificateDefaults) {
   RequestEnvelope envelope;
-  const Request request = parse_request(R"({"command":"get-certificate"})", {}, envelope);
+  const Request request = parse_request(
+      R"({"command":"get-certificate","arguments":{"origin":"https://chat.example"}})", {},
+      envelope);
   const auto& args = std::get<GetCertificateArguments>(request.arguments);
+  EXPECT_EQ(args.origin, "https://chat.example");
   EXPECT_FALSE(args.lang.has_value());
   EXPECT_EQ(args.timeout, default_timeout);
 }

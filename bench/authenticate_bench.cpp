@@ -1,0 +1,188 @@
+// `authenticate` as a browser and a child would run it, the child replaced by scripted-pinentry
+// (so the figures exclude the human). Run inside a private PC/SC stack:
+//   saferchat-pcsc-env --profile DIR -- authenticate_bench HOST PINENTRY PIN [RUNS]
+// (bench/run_authenticate_bench.sh does this per profile). Each run starts a host, waits for
+// its ready message, authenticates twice on the same host (first time and repeat), and ends
+// it; the host's debug log gives the split of each authentication (APDUs, card I/O, dialog,
+// crypto). Prints medians over the runs and the host's peak RSS.
+#include <fcntl.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "protocol/frame.hpp"
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double ms(Clock::duration d) { return std::chrono::duration<double, std::milli>(d).count(); }
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values.empty() ? 0.0 : values[values.size() / 2];
+}
+
+struct Host {
+  pid_t pid = -1;
+  int in = -1;
+  int out = -1;
+
+  explicit Host(const std::string& path) {
+    std::array<int, 2> to_host{};
+    std::array<int, 2> from_host{};
+    if (::pipe2(to_host.data(), O_CLOEXEC) != 0 || ::pipe2(from_host.data(), O_CLOEXEC) != 0) {
+      throw std::runtime_error("pipe");
+    }
+    posix_spawn_file_actions_t actions;
+    posix_spawn_file_actions_init(&actions);
+    posix_spawn_file_actions_adddup2(&actions, to_host[0], STDIN_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, from_host[1], STDOUT_FILENO);
+    std::string program = path;
+    std::string caller = "chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/";
+    std::array<char*, 3> argv{program.data(), caller.data(), nullptr};
+    if (posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
+      throw std::runtime_error("spawn");
+    }
+    posix_spawn_file_actions_destroy(&actions);
+    ::close(to_host[0]);
+    ::close(from_host[1]);
+    in = to_host[1];
+    out = from_host[0];
+  }
+  void send(const std::string& payload) const {
+    const std::string frame = saferchat::encode_frame(payload);
+    if (::write(in, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) {
+      throw std::runtime_error("write");
+    }
+  }
+  std::string receive() const {
+    std::uint32_t length = 0;
+    read_exactly(&length, 4);
+    std::string payload(length, '\0');
+    read_exactly(payload.data(), length);
+    return payload;
+  }
+  void read_exactly(void* buffer, std::size_t size) const {
+    auto* bytes = static_cast<char*>(buffer);
+    while (size > 0) {
+      const ssize_t n = ::read(out, bytes, size);
+      if (n <= 0) {
+        throw std::runtime_error("host output ended");
+      }
+      bytes += n;
+      size -= static_cast<std::size_t>(n);
+    }
+  }
+  long finish() {
+    ::close(in);
+    int status = 0;
+    rusage usage{};
+    ::wait4(pid, &status, 0, &usage);
+    ::close(out);
+    return usage.ru_maxrss;
+  }
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 4 || std::getenv("PCSCLITE_CSOCK_NAME") == nullptr) {
+    std::fprintf(stderr,
+                 "usage: saferchat-pcsc-env --profile DIR -- "
+                 "authenticate_bench HOST PINENTRY PIN [RUNS]\n");
+    return 2;
+  }
+  const std::string host_path = argv[1];
+  const int runs = argc > 4 ? std::atoi(argv[4]) : 20;
+  const std::filesystem::path dir = std::filesystem::temp_directory_path() /
+                                    ("saferchat-auth-bench-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "script") << "pin " << argv[3] << "\npin " << argv[3] << "\n";
+  ::setenv("SAFERCHAT_PINENTRY", argv[2], 1);
+  ::setenv("SCRIPTED_PINENTRY_SCRIPT", (dir / "script").c_str(), 1);
+  ::setenv("SAFERCHAT_LOG_LEVEL", "debug", 1);
+  ::setenv("SAFERCHAT_LOG_FILE", (dir / "host.log").c_str(), 1);
+
+  const std::string request =
+      R"({"command":"authenticate","arguments":{"origin":"https://chat.example",)"
+      R"("challengeNonce":"MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI+/w==","timeout":60}})";
+  std::vector<double> start_ms;
+  std::vector<double> first_ms;
+  std::vector<double> repeat_ms;
+  long peak_rss = 0;
+  for (int run = 0; run < runs; ++run) {
+    std::filesystem::remove(dir / "state");
+    ::setenv("SCRIPTED_PINENTRY_STATE", (dir / "state").c_str(), 1);
+    const auto spawned = Clock::now();
+    Host host(host_path);
+    static_cast<void>(host.receive());
+    start_ms.push_back(ms(Clock::now() - spawned));
+    for (std::vector<double>* series : {&first_ms, &repeat_ms}) {
+      const auto asked = Clock::now();
+      host.send(request);
+      const std::string reply = host.receive();
+      if (reply.find("\"result\"") == std::string::npos) {
+        std::fprintf(stderr, "authenticate failed: %s\n", reply.c_str());
+        return 1;
+      }
+      series->push_back(ms(Clock::now() - asked));
+    }
+    peak_rss = std::max(peak_rss, host.finish());
+  }
+
+  // The host's own split, from its debug lines: first and repeat alternate.
+  std::ifstream log(dir / "host.log");
+  const std::regex split(
+      R"(authenticate apdus=(\d+) bytes_sent=(\d+) bytes_received=(\d+) total_ms=([\d.]+) )"
+      R"(card_io_ms=([\d.]+) dialog_ms=([\d.]+) crypto_ms=([\d.]+))");
+  std::array<std::map<std::string, std::vector<double>>, 2> fields;
+  std::size_t index = 0;
+  for (std::string line; std::getline(log, line);) {
+    std::smatch m;
+    if (std::regex_search(line, m, split)) {
+      auto& f = fields.at(index++ % 2);
+      const std::array<const char*, 7> names{"apdus",    "bytes_sent", "bytes_received",
+                                             "total_ms", "card_io_ms", "dialog_ms",
+                                             "crypto_ms"};
+      for (std::size_t i = 0; i < names.size(); ++i) {
+        f[names.at(i)].push_back(std::stod(m[i + 1].str()));
+      }
+    }
+  }
+  std::printf("runs %d, medians:\n", runs);
+  std::printf("  host start to ready message      %8.2f ms\n", median(start_ms));
+  std::printf("  peak RSS of the host             %8.2f MiB\n",
+              static_cast<double>(peak_rss) / 1024.0);
+  const std::array<const char*, 2> labels{"first", "repeat"};
+  const std::array<const std::vector<double>*, 2> seen{&first_ms, &repeat_ms};
+  for (std::size_t i = 0; i < 2; ++i) {
+    auto& f = fields.at(i);
+    std::printf(
+        "  %-6s request to token %8.2f ms (in host %.2f: card I/O %.2f, PIN dialog %.2f, "
+        "crypto %.3f), %.0f APDUs, %.0f bytes sent, %.0f received\n",
+        labels.at(i), median(*seen.at(i)), median(f["total_ms"]), median(f["card_io_ms"]),
+        median(f["dialog_ms"]), median(f["crypto_ms"]), median(f["apdus"]), median(f["bytes_sent"]),
+        median(f["bytes_received"]));
+  }
+  std::filesystem::remove_all(dir);
+  return 0;
+}

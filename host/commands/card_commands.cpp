@@ -1,0 +1,322 @@
+#include "commands/card_commands.hpp"
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <thread>
+
+#include "card/belpic_card.hpp"
+#include "protocol/error.hpp"
+#include "protocol/token.hpp"
+#include "protocol/version.hpp"
+#include "transport/pcsc.hpp"
+
+namespace saferchat {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Everything one card request needs; cancellation (the browser went away) closes the dialog
+// and interrupts any PC/SC wait.
+class CardRequest {
+ public:
+  CardRequest(const CardCommandSettings& settings, Cancellation& cancellation, std::string origin,
+              const std::optional<std::string>& lang, std::chrono::seconds timeout)
+      : cancellation_(cancellation),
+        dialog_(settings.make_dialog()),
+        origin_(std::move(origin)),
+        language_(choose_language(lang.value_or(""),
+                                  {settings.lc_all, settings.lc_messages, settings.lang})),
+        deadline_(Clock::now() + timeout) {
+    cancellation_.on_cancel([this] {
+      dialog_->close();
+      context_.cancel();
+    });
+  }
+  CardRequest(const CardRequest&) = delete;
+  CardRequest& operator=(const CardRequest&) = delete;
+  CardRequest(CardRequest&&) = delete;
+  CardRequest& operator=(CardRequest&&) = delete;
+  ~CardRequest() { cancellation_.clear(); }
+
+  void throw_if_cancelled() const {
+    if (cancellation_.cancelled()) {
+      throw Error(ErrorCode::user_cancelled, "request cancelled: the browser went away");
+    }
+  }
+
+  // Waits until exactly one reader holds a card, telling the child to insert it (or to keep
+  // only their own when there are several). Returns that reader.
+  ReaderState wait_for_one_card() {
+    for (;;) {
+      throw_if_cancelled();
+      const std::vector<ReaderState> readers = context_.reader_states();
+      std::vector<ReaderState> with_card;
+      std::copy_if(readers.begin(), readers.end(), std::back_inserter(with_card),
+                   [](const ReaderState& r) { return r.card_present; });
+      if (with_card.size() == 1) {
+        return with_card.front();
+      }
+      DialogMessage message;
+      message.kind = with_card.empty() ? MessageKind::insert_card : MessageKind::several_cards;
+      message.origin = origin_;
+      message.language = language_;
+      show_while([&] { return context_.wait_for_change(readers, deadline_); }, message);
+    }
+  }
+
+  // Shows `message` while `wait` blocks; the first to finish ends the other.
+  // Returns when `wait` saw a change; throws the dialog's error (the child pressed Stop,
+  // time ran out) or user_timeout.
+  void show_while(const std::function<bool()>& wait, const DialogMessage& message) {
+    std::exception_ptr dialog_error;
+    std::atomic<bool> dialog_ended{false};
+    std::thread ui([&] {
+      try {
+        dialog_->show_message(message, deadline_);
+      } catch (...) {
+        dialog_error = std::current_exception();
+      }
+      dialog_ended = true;
+      context_.cancel();
+    });
+    bool changed = false;
+    std::exception_ptr wait_error;
+    try {
+      changed = wait();
+    } catch (...) {
+      wait_error = std::current_exception();
+    }
+    // close() only ends a dialog already on screen: repeat until the thread is out.
+    while (!dialog_ended.load()) {
+      dialog_->close();
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    ui.join();
+    throw_if_cancelled();
+    if (changed) {
+      return;
+    }
+    if (dialog_error) {
+      std::rethrow_exception(dialog_error);
+    }
+    if (wait_error) {
+      std::rethrow_exception(wait_error);
+    }
+    throw Error(ErrorCode::user_timeout, "no card before the deadline");
+  }
+
+  // The card blocked: say so (until the child presses OK or time runs out), then fail.
+  [[noreturn]] void report_blocked(const Error& error) {
+    DialogMessage message;
+    message.kind = MessageKind::card_blocked;
+    message.origin = origin_;
+    message.language = language_;
+    try {
+      dialog_->show_message(message, deadline_);
+    } catch (const Error&) {
+      // OK, closing or the deadline all end the message; the answer is the same.
+    }
+    throw Error(ErrorCode::pin_blocked, std::string(error.detail()));
+  }
+
+  PcscContext& context() { return context_; }
+  PinDialog& dialog() { return *dialog_; }
+  [[nodiscard]] const std::string& origin() const { return origin_; }
+  [[nodiscard]] Language language() const { return language_; }
+  [[nodiscard]] Clock::time_point deadline() const { return deadline_; }
+
+ private:
+  Cancellation& cancellation_;
+  PcscContext context_;
+  std::unique_ptr<PinDialog> dialog_;
+  std::string origin_;
+  Language language_;
+  Clock::time_point deadline_;
+};
+
+struct CardFacts {
+  BelpicCard card;
+  Bytes certificate;
+  int pin_tries_left;
+  std::optional<BelpicCard::PinPad> pin_pad;
+};
+
+CardFacts read_card(PcscCard& connection) {
+  CardTransaction transaction = connection.begin_transaction();
+  BelpicCard card = BelpicCard::identify(transaction, connection.atr());
+  Bytes certificate = card.read_authentication_certificate(transaction);
+  const int tries = card.pin_tries_left(transaction);
+  return {card, std::move(certificate), tries, BelpicCard::find_pin_pad(transaction)};
+}
+
+// Seconds left until `deadline`, as a PIN pad reader's entry timeout (1..255).
+std::uint8_t reader_timeout(Clock::time_point deadline) {
+  const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
+  return static_cast<std::uint8_t>(std::clamp<std::int64_t>(left.count(), 1, 255));
+}
+
+// Where an authentication's time goes (logged at debug level, read by bench/).
+struct Timing {
+  Clock::time_point started = Clock::now();
+  Clock::duration dialog{};
+  Clock::duration crypto{};
+};
+
+double milliseconds(Clock::duration duration) {
+  return std::chrono::duration<double, std::milli>(duration).count();
+}
+
+// After a verified PIN: the signature over the token digest, then LOG OFF whatever happens.
+CommandOutcome sign_and_log_off(const CardFacts& facts, CardTransaction& transaction,
+                                const AuthenticateArguments& args, Timing& timing) {
+  const SignatureAlgorithm algorithm = facts.card.variant().authentication;
+  auto crypto_started = Clock::now();
+  const Bytes digest = token_digest(algorithm, args.origin, args.challenge_nonce);
+  timing.crypto += Clock::now() - crypto_started;
+  Bytes signature;
+  try {
+    signature = facts.card.sign_with_authentication_key(transaction, digest);
+  } catch (...) {
+    try {
+      facts.card.log_off(transaction);
+    } catch (const Error&) {
+      // The card is gone or reset: its PIN state went with it.
+    }
+    throw;
+  }
+  facts.card.log_off(transaction);
+  crypto_started = Clock::now();
+  CommandOutcome outcome;
+  outcome.result = make_token(facts.certificate, algorithm, signature, host_version);
+  timing.crypto += Clock::now() - crypto_started;
+  return outcome;
+}
+
+void log_timing(const CardCommandSettings& settings, const PcscCard& connection,
+                const Timing& timing) {
+  if (settings.log == nullptr || !settings.log->enabled(LogLevel::debug)) {
+    return;
+  }
+  std::array<char, 200> line{};
+  const int length = std::snprintf(
+      line.data(), line.size(),
+      "authenticate apdus=%zu bytes_sent=%zu bytes_received=%zu total_ms=%.3f card_io_ms=%.3f "
+      "dialog_ms=%.3f crypto_ms=%.3f",
+      connection.apdu_count(), connection.bytes_sent(), connection.bytes_received(),
+      milliseconds(Clock::now() - timing.started), milliseconds(connection.io_time()),
+      milliseconds(timing.dialog), milliseconds(timing.crypto));
+  settings.log->write(LogLevel::debug,
+                      std::string_view(line.data(), static_cast<std::size_t>(length)));
+}
+
+}  // namespace
+
+CommandHandler make_get_certificate_command(std::shared_ptr<const CardCommandSettings> settings) {
+  return [settings = std::move(settings)](const Request& request, Cancellation& cancellation) {
+    const auto& args = std::get<GetCertificateArguments>(request.arguments);
+    CardRequest card_request(*settings, cancellation, args.origin, args.lang, args.timeout);
+    const ReaderState reader = card_request.wait_for_one_card();
+    PcscCard connection(card_request.context(), reader.name);
+    const CardFacts facts = read_card(connection);
+    CommandOutcome outcome;
+    outcome.result = {
+        {"certificate", base64_encode(facts.certificate)},
+        {"algorithm", jwa_name(facts.card.variant().authentication)},
+        {"appletVersion", facts.card.variant().name},
+        {"pinTriesLeft", facts.pin_tries_left},
+    };
+    return outcome;
+  };
+}
+
+CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettings> settings) {
+  return [settings = std::move(settings)](const Request& request, Cancellation& cancellation) {
+    const auto& args = std::get<AuthenticateArguments>(request.arguments);
+    Timing timing;
+    CardRequest card_request(*settings, cancellation, args.origin, args.lang, args.timeout);
+    const ReaderState reader = card_request.wait_for_one_card();
+    PcscCard connection(card_request.context(), reader.name);
+    // Certificate first: a card without one fails before the child types anything.
+    const CardFacts facts = read_card(connection);
+    if (facts.pin_tries_left == 0) {
+      card_request.report_blocked(Error(ErrorCode::pin_blocked, "no PIN tries left"));
+    }
+
+    // A card pulled out while the dialog is open closes the dialog.
+    const CardRemovalWatch removal(reader.name, [&card_request] { card_request.dialog().close(); });
+    std::optional<int> tries_after_wrong_pin;
+    for (;;) {
+      if (facts.pin_pad) {
+        // The child types on the reader; the dialog only says so. VERIFY, signature and
+        // LOG OFF stay in one transaction, as below.
+        CardTransaction transaction = connection.begin_transaction();
+        DialogMessage message;
+        message.kind = MessageKind::pin_pad;
+        message.origin = card_request.origin();
+        message.language = card_request.language();
+        message.tries_left = tries_after_wrong_pin;
+        try {
+          card_request.show_while(
+              [&] {
+                facts.card.verify_pin_on_pin_pad(transaction, *facts.pin_pad,
+                                                 reader_timeout(card_request.deadline()));
+                return true;
+              },
+              message);
+        } catch (const Error& e) {
+          if (e.code() == ErrorCode::pin_wrong) {
+            tries_after_wrong_pin = e.tries_left();
+            continue;
+          }
+          if (e.code() == ErrorCode::pin_blocked) {
+            card_request.report_blocked(e);
+          }
+          throw;
+        }
+        CommandOutcome outcome = sign_and_log_off(facts, transaction, args, timing);
+        log_timing(*settings, connection, timing);
+        return outcome;
+      }
+      SecureBytes pin;
+      const auto dialog_started = Clock::now();
+      try {
+        pin = card_request.dialog().ask_pin({card_request.origin(), card_request.language(),
+                                             tries_after_wrong_pin, card_request.deadline()});
+        timing.dialog += Clock::now() - dialog_started;
+      } catch (const Error& e) {
+        if (removal.removed()) {
+          throw Error(ErrorCode::card_removed, "card pulled out while the PIN dialog was open");
+        }
+        card_request.throw_if_cancelled();
+        throw;
+      }
+      card_request.throw_if_cancelled();
+      // VERIFY, signature and LOG OFF in one transaction: no other program can use the
+      // verified PIN in between, and the PIN state is dropped before the card is let go.
+      CardTransaction transaction = connection.begin_transaction();
+      try {
+        facts.card.verify_pin(
+            transaction, belpic::make_pin_block(
+                             std::span(reinterpret_cast<const char*>(pin.data()), pin.size())));
+      } catch (const Error& e) {
+        if (e.code() == ErrorCode::pin_wrong) {
+          tries_after_wrong_pin = e.tries_left();
+          continue;
+        }
+        if (e.code() == ErrorCode::pin_blocked) {
+          card_request.report_blocked(e);
+        }
+        throw;
+      }
+      CommandOutcome outcome = sign_and_log_off(facts, transaction, args, timing);
+      log_timing(*settings, connection, timing);
+      return outcome;
+    }
+  };
+}
+
+}  // namespace saferchat

@@ -1,0 +1,37 @@
+// The authentication token (docs/protocol.md §4.3), in the Web eID "web-eid:1.0" format so
+// that existing validators accept it:
+//   {"unverifiedCertificate": base64(DER), "algorithm": "ES384"|"RS256", "signature": base64,
+//    "format": "web-eid:1.0", "appVersion": "https://saferchat.be/host/<version>"}
+// The card signs H(H(origin) ‖ H(challengeNonce)) with H the algorithm's hash: the host hashes
+// the concatenation and the card signs that digest (NOTES §3).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+namespace saferchat {
+
+enum class SignatureAlgorithm : std::uint8_t { rs256, es384 };
+
+// JWA name (RFC 7518 §3.1): "RS256", "ES384".
+[[nodiscard]] std::string_view jwa_name(SignatureAlgorithm algorithm) noexcept;
+
+// H(H(origin) ‖ H(challenge_nonce)): SHA-256 for RS256, SHA-384 for ES384. The card signs this
+// digest; a validator verifies the signature over H(origin) ‖ H(challenge_nonce).
+[[nodiscard]] std::vector<std::uint8_t> token_digest(SignatureAlgorithm algorithm,
+                                                     std::string_view origin,
+                                                     std::string_view challenge_nonce);
+
+[[nodiscard]] std::string base64_encode(std::span<const std::uint8_t> bytes);
+
+[[nodiscard]] nlohmann::json make_token(std::span<const std::uint8_t> certificate_der,
+                                        SignatureAlgorithm algorithm,
+                                        std::span<const std::uint8_t> signature,
+                                        std::string_view host_version);
+
+}  // namespace saferchat

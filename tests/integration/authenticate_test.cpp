@@ -1,0 +1,355 @@
+// `authenticate` and `get-certificate` through the whole real stack: the built host, a private
+// pcscd with the virtual card, and scripted-pinentry as the PIN dialog (it answers from a
+// script and records what the child was shown). Every token is checked like a chat
+// provider's validator would, with OpenSSL only.
+#include <signal.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/host_process.hpp"
+#include "support/memory_source.hpp"
+#include "support/pcsc_environment.hpp"
+#include "support/token_check.hpp"
+
+namespace saferchat {
+namespace {
+
+using nlohmann::json;
+using testing::HostProcess;
+using testing::PcscEnvironment;
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const fs::path cards_dir = SAFERCHAT_TEST_CARDS_DIR;
+const std::string chrome_caller = "chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/";
+const std::string origin = "https://kids.chat.example";
+const std::string nonce = "q9SDF3l0yBNm7u1x0gL8j2Y1t6n5XKc0JmWQeZ2rT4A=";
+
+json profile_json(const std::string& name) {
+  std::ifstream file(cards_dir / name / "profile.json");
+  return json::parse(file);
+}
+
+std::string read_text(const fs::path& path) {
+  std::ifstream file(path);
+  std::stringstream text;
+  text << file.rdbuf();
+  return text.str();
+}
+
+class Authenticate : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string pattern = (fs::temp_directory_path() / "saferchat-auth-test-XXXXXX").string();
+    ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+    dir_ = pattern;
+  }
+  void TearDown() override {
+    host_.reset();
+    env_.reset();
+    fs::remove_all(dir_);
+  }
+
+  void start_card(const std::string& profile, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--profile", (cards_dir / profile).string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    env_ = std::make_unique<PcscEnvironment>(args);
+  }
+
+  // Starts the host with scripted-pinentry answering `script` (one line per dialog).
+  void start_host(const std::string& script) {
+    std::ofstream(dir_ / "script") << script;
+    host_ = std::make_unique<HostProcess>(
+        SAFERCHAT_HOST_PATH, std::vector<std::string>{chrome_caller},
+        std::map<std::string, std::string>{
+            {"PCSCLITE_CSOCK_NAME", env_->socket()},
+            {"SAFERCHAT_PINENTRY", SAFERCHAT_SCRIPTED_PINENTRY_PATH},
+            {"SCRIPTED_PINENTRY_SCRIPT", (dir_ / "script").string()},
+            {"SCRIPTED_PINENTRY_STATE", (dir_ / "script.state").string()},
+            {"SCRIPTED_PINENTRY_LOG", (dir_ / "pinentry.log").string()},
+            {"SAFERCHAT_LOG_FILE", (dir_ / "host.log").string()},
+            {"SAFERCHAT_LOG_LEVEL", "debug"}});
+    const auto ready = host_->read_message();
+    ASSERT_TRUE(ready.has_value());
+  }
+
+  json request(const std::string& command, json arguments, std::chrono::milliseconds wait = 20s) {
+    const json message = {{"command", command}, {"id", 1}, {"arguments", std::move(arguments)}};
+    EXPECT_TRUE(host_->write(testing::frame_of(message.dump())));
+    const auto reply = host_->read_message(wait);
+    return reply ? json::parse(*reply) : json{{"no reply", true}};
+  }
+
+  json authenticate(json extra = json::object()) {
+    json arguments = {{"challengeNonce", nonce}, {"origin", origin}, {"lang", "nl"}};
+    arguments.update(extra);
+    return request("authenticate", arguments);
+  }
+
+  // What scripted-pinentry recorded: one JSON object per line.
+  [[nodiscard]] std::vector<json> dialog_log() const {
+    std::vector<json> events;
+    std::istringstream lines(read_text(dir_ / "pinentry.log"));
+    for (std::string line; std::getline(lines, line);) {
+      if (!line.empty()) {
+        events.push_back(json::parse(line));
+      }
+    }
+    return events;
+  }
+  [[nodiscard]] std::vector<std::string> shown(const std::string& command) const {
+    std::vector<std::string> texts;
+    for (const json& event : dialog_log()) {
+      if (event.value("command", "") == command) {
+        texts.push_back(event.value("argument", ""));
+      }
+    }
+    return texts;
+  }
+  [[nodiscard]] std::vector<int> dialog_pids() const {
+    std::vector<int> pids;
+    for (const json& event : dialog_log()) {
+      if (event.value("event", "") == "start") {
+        pids.push_back(event["pid"]);
+      }
+    }
+    return pids;
+  }
+
+  void finish_host(int expected_exit = 0) {
+    host_->close_stdin();
+    EXPECT_EQ(host_->wait(), expected_exit);
+  }
+
+  fs::path dir_;
+  std::unique_ptr<PcscEnvironment> env_;
+  std::unique_ptr<HostProcess> host_;
+};
+
+std::string error_code(const json& reply) { return reply.value("/error/code"_json_pointer, ""); }
+
+class GoodLogin : public Authenticate, public ::testing::WithParamInterface<std::string> {};
+
+TEST_P(GoodLogin, TokenVerifiesForTheOriginAndNonce) {
+  const json profile = profile_json(GetParam());
+  start_card(GetParam());
+  start_host("pin " + profile["pin"].get<std::string>() + "\n");
+  const json reply = authenticate();
+  ASSERT_TRUE(reply.contains("result")) << reply.dump();
+  const json& token = reply["result"];
+  EXPECT_EQ(testing::check_token(token, origin, nonce), "");
+  EXPECT_EQ(token["algorithm"], profile["applet_version"] == "1.8" ? "ES384" : "RS256");
+  EXPECT_NE(testing::check_token(token, "https://evil.example", nonce), "");  // bound to origin
+  // The certificate is the card's own.
+  std::ifstream cert_file(cards_dir / GetParam() / "auth_cert.der", std::ios::binary);
+  const std::vector<std::uint8_t> file((std::istreambuf_iterator<char>(cert_file)),
+                                       std::istreambuf_iterator<char>());
+  const auto certificate = testing::base64_decode(token["unverifiedCertificate"]);
+  ASSERT_LE(certificate.size(), file.size());
+  EXPECT_TRUE(std::equal(certificate.begin(), certificate.end(), file.begin()));
+  // The child saw who is asking.
+  const auto descriptions = shown("SETDESC");
+  ASSERT_EQ(descriptions.size(), 1U);
+  EXPECT_NE(descriptions[0].find("kids.chat.example"), std::string::npos) << descriptions[0];
+  finish_host();
+  // The PIN is never in the host's log.
+  EXPECT_EQ(read_text(dir_ / "host.log").find(profile["pin"].get<std::string>() + " "),
+            std::string::npos);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryProfileWithAKey, GoodLogin,
+                         ::testing::Values("kid-9", "teen-14", "adult", "expired"),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST_F(Authenticate, WrongPinTwiceThenRightShowsTriesLeft) {
+  start_card("kid-9");
+  start_host("pin 9999\npin 8888\npin 1234\n");
+  const json reply = authenticate();
+  ASSERT_TRUE(reply.contains("result")) << reply.dump();
+  EXPECT_EQ(testing::check_token(reply["result"], origin, nonce), "");
+  const auto errors = shown("SETERROR");
+  ASSERT_EQ(errors.size(), 2U);
+  EXPECT_NE(errors[0].find('2'), std::string::npos) << errors[0];  // 2 tries left
+  EXPECT_NE(errors[1].find('1'), std::string::npos) << errors[1];  // 1 try left
+  finish_host();
+}
+
+TEST_F(Authenticate, BlockedCardIsReportedWithoutAskingThePin) {
+  start_card("blocked");
+  start_host("ok\n");
+  EXPECT_EQ(error_code(authenticate()), "ERR_SAFERCHAT_PIN_BLOCKED");
+  EXPECT_TRUE(shown("GETPIN").empty());
+  finish_host();
+}
+
+TEST_F(Authenticate, ThirdWrongPinBlocksTheCard) {
+  start_card("kid-9");
+  start_host("pin 9999\npin 9999\npin 9999\nok\n");
+  EXPECT_EQ(error_code(authenticate()), "ERR_SAFERCHAT_PIN_BLOCKED");
+  finish_host();
+}
+
+TEST_F(Authenticate, CancelledByTheChild) {
+  start_card("kid-9");
+  start_host("cancel\n");
+  EXPECT_EQ(error_code(authenticate()), "ERR_SAFERCHAT_USER_CANCELLED");
+  finish_host();
+}
+
+TEST_F(Authenticate, NoAnswerWithinTheTimeout) {
+  start_card("kid-9");
+  start_host("hang\n");
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(error_code(authenticate({{"timeout", 2}})), "ERR_SAFERCHAT_USER_TIMEOUT");
+  EXPECT_GE(std::chrono::steady_clock::now() - started, 2s);
+  for (const int pid : dialog_pids()) {
+    EXPECT_NE(::kill(pid, 0), 0) << "pinentry " << pid << " outlived the request";
+  }
+  finish_host();
+}
+
+TEST_F(Authenticate, DialogCrashIsAClearError) {
+  start_card("kid-9");
+  start_host("crash\n");
+  EXPECT_EQ(error_code(authenticate()), "ERR_SAFERCHAT_PIN_DIALOG_FAILED");
+  finish_host();
+}
+
+TEST_F(Authenticate, CardInsertedLate) {
+  start_card("kid-9", {"--removed"});
+  start_host("hang\npin 1234\n");  // "insert your card" stays until the card comes
+  std::thread insert([this] {
+    std::this_thread::sleep_for(700ms);
+    EXPECT_EQ(env_->card_control("insert").substr(0, 2), "ok");
+  });
+  const json reply = authenticate();
+  insert.join();
+  ASSERT_TRUE(reply.contains("result")) << reply.dump();
+  EXPECT_EQ(testing::check_token(reply["result"], origin, nonce), "");
+  finish_host();
+}
+
+TEST_F(Authenticate, CardRemovedWhileTheDialogIsOpen) {
+  start_card("kid-9");
+  start_host("hang\n");
+  std::thread pull([this] {
+    std::this_thread::sleep_for(700ms);
+    EXPECT_EQ(env_->card_control("remove").substr(0, 2), "ok");
+  });
+  EXPECT_EQ(error_code(authenticate()), "ERR_SAFERCHAT_CARD_REMOVED");
+  pull.join();
+  finish_host();
+}
+
+TEST_F(Authenticate, CardRemovedDuringSigning) {
+  // 100 ms per APDU, so that the test can pull the card between MSE SET and PSO.
+  start_card("kid-9", {"--delay-ms", "100"});
+  start_host("pin 1234\n");
+  const auto apdu_count = [this] {
+    const std::string status = env_->card_control("status");
+    const auto at = status.find("apdu_count=");
+    return at == std::string::npos ? -1 : std::stoi(status.substr(at + 11));
+  };
+  std::thread pull([&] {
+    for (int i = 0; i < 1000 && shown("GETPIN").empty(); ++i) {
+      std::this_thread::sleep_for(5ms);
+    }
+    // The PIN was typed: the host now sends VERIFY, MSE SET, then PSO. Pull the card out
+    // once VERIFY and MSE SET are done.
+    const int before = apdu_count();
+    for (int i = 0; i < 1000 && apdu_count() < before + 2; ++i) {
+      std::this_thread::sleep_for(5ms);
+    }
+    EXPECT_EQ(env_->card_control("remove").substr(0, 2), "ok");
+  });
+  EXPECT_EQ(error_code(authenticate()), "ERR_SAFERCHAT_CARD_REMOVED");
+  pull.join();
+  finish_host();
+}
+
+TEST_F(Authenticate, BrowserClosingStdinStopsTheDialogAndTheHost) {
+  start_card("kid-9");
+  start_host("hang\n");
+  const json message = {{"command", "authenticate"},
+                        {"arguments", {{"challengeNonce", nonce}, {"origin", origin}}}};
+  ASSERT_TRUE(host_->write(testing::frame_of(message.dump())));
+  for (int i = 0; i < 500 && dialog_pids().empty(); ++i) {
+    std::this_thread::sleep_for(10ms);
+  }
+  ASSERT_FALSE(dialog_pids().empty());
+  const auto closed = std::chrono::steady_clock::now();
+  host_->close_stdin();
+  const int status = host_->wait(1000ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - closed, 1s);
+  EXPECT_TRUE(status == 0 || status == 3) << status;
+  for (const int pid : dialog_pids()) {
+    EXPECT_NE(::kill(pid, 0), 0) << "pinentry " << pid << " outlived the host";
+  }
+}
+
+TEST_F(Authenticate, CardWithoutAuthenticationCertificate) {
+  start_card("kid-5-no-auth");
+  start_host("pin 1234\n");
+  EXPECT_EQ(error_code(authenticate()), "ERR_SAFERCHAT_NO_AUTH_CERTIFICATE");
+  EXPECT_TRUE(shown("GETPIN").empty());  // it fails before the child types anything
+  finish_host();
+}
+
+TEST_F(Authenticate, GetCertificateNeedsNoPin) {
+  start_card("teen-14");
+  start_host("");
+  const json reply = request("get-certificate", {{"origin", origin}});
+  ASSERT_TRUE(reply.contains("result")) << reply.dump();
+  EXPECT_EQ(reply["result"]["algorithm"], "RS256");
+  EXPECT_EQ(reply["result"]["appletVersion"], "1.7");
+  EXPECT_EQ(reply["result"]["pinTriesLeft"], 3);
+  EXPECT_FALSE(testing::base64_decode(reply["result"]["certificate"]).empty());
+  EXPECT_TRUE(dialog_pids().empty());
+  finish_host();
+}
+
+TEST_F(Authenticate, TwoHostsAtOnceAreSerialisedAndBothCorrect) {
+  start_card("kid-9", {"--delay-ms", "5"});
+  start_host("pin 1234\n");
+  auto first = std::move(host_);
+  std::ofstream(dir_ / "script2") << "pin 1234\n";
+  HostProcess second(SAFERCHAT_HOST_PATH, {chrome_caller},
+                     {{"PCSCLITE_CSOCK_NAME", env_->socket()},
+                      {"SAFERCHAT_PINENTRY", SAFERCHAT_SCRIPTED_PINENTRY_PATH},
+                      {"SCRIPTED_PINENTRY_SCRIPT", (dir_ / "script2").string()},
+                      {"SCRIPTED_PINENTRY_STATE", (dir_ / "script2.state").string()},
+                      {"SAFERCHAT_LOG_FILE", (dir_ / "host2.log").string()}});
+  ASSERT_TRUE(second.read_message().has_value());
+  const json message = {{"command", "authenticate"},
+                        {"id", 1},
+                        {"arguments", {{"challengeNonce", nonce}, {"origin", origin}}}};
+  const std::string other_nonce = "Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0Z2FycGx5d2FsZG8=";
+  json other = message;
+  other["arguments"]["challengeNonce"] = other_nonce;
+  ASSERT_TRUE(first->write(testing::frame_of(message.dump())));
+  ASSERT_TRUE(second.write(testing::frame_of(other.dump())));
+  const auto reply1 = json::parse(first->read_message(20s).value_or("{}"));
+  const auto reply2 = json::parse(second.read_message(20s).value_or("{}"));
+  ASSERT_TRUE(reply1.contains("result")) << reply1.dump();
+  ASSERT_TRUE(reply2.contains("result")) << reply2.dump();
+  EXPECT_EQ(testing::check_token(reply1["result"], origin, nonce), "");
+  EXPECT_EQ(testing::check_token(reply2["result"], origin, other_nonce), "");
+  first->close_stdin();
+  second.close_stdin();
+  EXPECT_EQ(first->wait(), 0);
+  EXPECT_EQ(second.wait(), 0);
+}
+
+}  // namespace
+}  // namespace saferchat
