@@ -64,7 +64,24 @@ class CardRequest {
       message.kind = with_card.empty() ? MessageKind::insert_card : MessageKind::several_cards;
       message.origin = origin_;
       message.language = language_;
-      show_while([&] { return context_.wait_for_change(readers, deadline_); }, message);
+      // One dialog for as long as the situation lasts: it ends when exactly one card is in,
+      // or when "none" turns into "several" (or back), which needs the other message.
+      show_while(
+          [&] {
+            std::vector<ReaderState> current = readers;
+            for (;;) {
+              if (!context_.wait_for_change(current, deadline_)) {
+                return false;
+              }
+              current = context_.reader_states();
+              const auto cards = std::count_if(current.begin(), current.end(),
+                                               [](const ReaderState& r) { return r.card_present; });
+              if (cards == 1 || (cards == 0) != with_card.empty()) {
+                return true;
+              }
+            }
+          },
+          message);
     }
   }
 

@@ -119,7 +119,7 @@ std::vector<SCARD_READERSTATE> states_for(const std::vector<ReaderState>& known,
   for (const ReaderState& reader : known) {
     SCARD_READERSTATE state{};
     state.szReader = reader.name.c_str();
-    state.dwCurrentState = reader.card_present ? SCARD_STATE_PRESENT : SCARD_STATE_EMPTY;
+    state.dwCurrentState = reader.pcsc_state & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
     states.push_back(state);
   }
   if (with_pnp) {
@@ -222,6 +222,7 @@ std::vector<ReaderState> PcscContext::reader_states() const {
     known[i].card_present = (event & SCARD_STATE_PRESENT) != 0 && (event & SCARD_STATE_MUTE) == 0;
     known[i].exclusive = (event & SCARD_STATE_EXCLUSIVE) != 0;
     known[i].atr.assign(states[i].rgbAtr, states[i].rgbAtr + states[i].cbAtr);
+    known[i].pcsc_state = event;
   }
   return known;
 }
@@ -320,9 +321,13 @@ Bytes PcscCard::transmit_raw(std::span<const std::uint8_t> command) {
   const LONG result = SCardTransmit(card_, pci, command.data(), static_cast<DWORD>(command.size()),
                                     nullptr, response.data(), &length);
   io_time_ += std::chrono::steady_clock::now() - started;
-  if (result == SCARD_E_NOT_TRANSACTED && card_gone_within(std::chrono::milliseconds(1500))) {
-    // pcsc-lite reports a card pulled out inside a transaction as SCARD_E_NOT_TRANSACTED
-    // before its reader state says so; the state settles within its polling period.
+  const bool maybe_pulled_out =
+      result != SCARD_S_SUCCESS && (result == SCARD_E_NOT_TRANSACTED ||
+                                    scard_error_code(result) == ErrorCode::card_communication);
+  if (maybe_pulled_out && card_gone_within(std::chrono::milliseconds(1500))) {
+    // A card pulled out during an exchange shows first as a transaction or communication
+    // failure (SCARD_E_NOT_TRANSACTED, SCARD_F_COMM_ERROR, …) and only then in the reader
+    // state, which settles within pcscd's polling period.
     throw Error(ErrorCode::card_removed, "SCardTransmit: " + scard_name(result) + ", card gone");
   }
   if (result == SCARD_W_RESET_CARD || result == SCARD_E_NOT_TRANSACTED) {

@@ -34,6 +34,9 @@ struct ReaderState {
   bool card_present = false;
   bool exclusive = false;  // another program holds the card exclusively
   Bytes atr;
+  // The reader's state as pcsc-lite reported it, event counter (upper 16 bits) included:
+  // waiting from exactly this state sees only real changes.
+  DWORD pcsc_state = SCARD_STATE_UNAWARE;
 };
 
 class PcscContext {

@@ -107,7 +107,8 @@ class Authenticate : public ::testing::Test {
   [[nodiscard]] std::vector<std::string> shown(const std::string& command) const {
     std::vector<std::string> texts;
     for (const json& event : dialog_log()) {
-      if (event.value("command", "") == command) {
+      // The command as received; entries with "action" are the script's answers to it.
+      if (event.value("command", "") == command && !event.contains("action")) {
         texts.push_back(event.value("argument", ""));
       }
     }
@@ -240,6 +241,28 @@ TEST_F(Authenticate, CardInsertedLate) {
   finish_host();
 }
 
+TEST_F(Authenticate, SeveralCardsTheChildKeepsOnlyTheirOwn) {
+  start_card("kid-9", {"--second-profile", (cards_dir / "adult").string()});
+  start_host("hang\npin 1234\n");  // "keep only your own card" stays until one is taken out
+  std::thread take_out([this] {
+    std::this_thread::sleep_for(700ms);
+    EXPECT_EQ(env_->card_control("remove", 2).substr(0, 2), "ok");  // the adult's card
+  });
+  const json reply = authenticate();
+  take_out.join();
+  ASSERT_TRUE(reply.contains("result")) << reply.dump();
+  EXPECT_EQ(testing::check_token(reply["result"], origin, nonce), "");
+  // The token carries the child's card: the remaining one.
+  std::ifstream cert_file(cards_dir / "kid-9" / "auth_cert.der", std::ios::binary);
+  const std::vector<std::uint8_t> file((std::istreambuf_iterator<char>(cert_file)),
+                                       std::istreambuf_iterator<char>());
+  const auto certificate = testing::base64_decode(reply["result"]["unverifiedCertificate"]);
+  EXPECT_TRUE(std::equal(certificate.begin(), certificate.end(), file.begin()));
+  const auto messages = shown("CONFIRM");
+  ASSERT_EQ(messages.size(), 1U);  // the several-cards message, then the PIN dialog
+  finish_host();
+}
+
 TEST_F(Authenticate, CardRemovedWhileTheDialogIsOpen) {
   start_card("kid-9");
   start_host("hang\n");
@@ -253,28 +276,27 @@ TEST_F(Authenticate, CardRemovedWhileTheDialogIsOpen) {
 }
 
 TEST_F(Authenticate, CardRemovedDuringSigning) {
-  // 100 ms per APDU, so that the test can pull the card between MSE SET and PSO.
-  start_card("kid-9", {"--delay-ms", "100"});
+  start_card("kid-9");
   start_host("pin 1234\n");
   const auto apdu_count = [this] {
     const std::string status = env_->card_control("status");
-    const auto at = status.find("apdu_count=");
-    return at == std::string::npos ? -1 : std::stoi(status.substr(at + 11));
+    return std::stoi(status.substr(status.find("apdu_count=") + 11));
   };
-  std::thread pull([&] {
-    for (int i = 0; i < 1000 && shown("GETPIN").empty(); ++i) {
-      std::this_thread::sleep_for(5ms);
-    }
-    // The PIN was typed: the host now sends VERIFY, MSE SET, then PSO. Pull the card out
-    // once VERIFY and MSE SET are done.
-    const int before = apdu_count();
-    for (int i = 0; i < 1000 && apdu_count() < before + 2; ++i) {
-      std::this_thread::sleep_for(5ms);
-    }
-    EXPECT_EQ(env_->card_control("remove").substr(0, 2), "ok");
-  });
+  // The host's sequence: GET CARD DATA, SELECT, the READ BINARYs of the certificate (as far as
+  // its DER header says), GET CARD DATA with PIN tries, VERIFY, MSE SET, then PSO: the card
+  // is pulled out right after answering MSE SET.
+  std::ifstream cert_file(cards_dir / "kid-9" / "auth_cert.der", std::ios::binary);
+  std::array<unsigned char, 4> header{};
+  cert_file.read(reinterpret_cast<char*>(header.data()), header.size());
+  ASSERT_EQ(header[1], 0x82);
+  const int reads = ((header[2] << 8 | header[3]) + 4 + 255) / 256;
+  const int before = apdu_count();
+  const int mse_set = before + 1 + 1 + reads + 1 + 1 + 1;
+  EXPECT_EQ(env_->card_control("remove-after-apdu " + std::to_string(mse_set)),
+            "ok remove_after_apdu=" + std::to_string(mse_set));
   EXPECT_EQ(error_code(authenticate()), "ERR_SAFERCHAT_CARD_REMOVED");
-  pull.join();
+  EXPECT_EQ(apdu_count(), mse_set);  // the PSO never reached the card
+  EXPECT_EQ(env_->card_control("status").substr(0, 10), "ok removed");
   finish_host();
 }
 

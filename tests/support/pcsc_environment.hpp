@@ -84,11 +84,13 @@ class PcscEnvironment {
 
   // Sends one line to the virtual card's control socket ("remove", "insert", "status", …)
   // and returns its one-line answer.
-  [[nodiscard]] std::string card_control(const std::string& command) const {
+  // `card` 2 is the one started with --second-profile.
+  [[nodiscard]] std::string card_control(const std::string& command, int card = 1) const {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path, env_.at("SAFERCHAT_CARD_CONTROL").c_str(),
+    std::strncpy(address.sun_path,
+                 env_.at(card == 2 ? "SAFERCHAT_CARD2_CONTROL" : "SAFERCHAT_CARD_CONTROL").c_str(),
                  sizeof address.sun_path - 1);
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
       ::close(fd);

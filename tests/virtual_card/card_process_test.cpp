@@ -317,8 +317,9 @@ TEST_F(VcardProcess, RemoveAndInsertThroughTheControlSocket) {
   CardProgram wrong({"--control", control_path().string(), "--send", "eject"});
   EXPECT_EQ(wrong.wait(), 1);
   EXPECT_THAT(wrong.output_text(), StartsWith("error unknown command"));
-  EXPECT_EQ(control(control_path(), "fly"),
-            "error unknown command (try: remove, insert, delay <ms>, status)");
+  EXPECT_EQ(
+      control(control_path(), "fly"),
+      "error unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>)");
   EXPECT_EQ(program.terminate(), 0);
 }
 

@@ -59,11 +59,21 @@ TEST(VcardControlCommand, ParsesTheFourCommands) {
   EXPECT_EQ(parse_control_command("delay 0").command->delay_ms, 0U);
 }
 
+TEST(VcardControlCommand, RemoveAfterApdu) {
+  const ControlParse parsed = parse_control_command("remove-after-apdu 12");
+  ASSERT_TRUE(parsed.command.has_value());
+  EXPECT_EQ(parsed.command->action, ControlAction::remove_after_apdu);
+  EXPECT_EQ(parsed.command->apdu, 12U);
+  for (const char* bad : {"remove-after-apdu", "remove-after-apdu 0", "remove-after-apdu x1"}) {
+    EXPECT_EQ(parse_control_command(bad).error, "remove-after-apdu needs an APDU number from 1");
+  }
+}
+
 TEST(VcardControlCommand, ExactErrors) {
   EXPECT_EQ(parse_control_command("eject").error,
-            "unknown command (try: remove, insert, delay <ms>, status)");
+            "unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>)");
   EXPECT_EQ(parse_control_command("").error,
-            "empty command (try: remove, insert, delay <ms>, status)");
+            "empty command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>)");
   EXPECT_EQ(parse_control_command("remove now").error, "remove takes no argument");
   for (const char* bad : {"delay", "delay -1", "delay 1.5", "delay 60001", "delay x"}) {
     EXPECT_EQ(parse_control_command(bad).error,

@@ -50,6 +50,7 @@ Options:
   --profile DIR       card profile folder (virtual-card/profiles/make_test_cards.sh makes them)
   --no-card           a reader without a card (no virtual card process)
   --removed           start the virtual card as removed (insert it through its control socket)
+  --second-profile D  a second virtual card, in the second reader slot (tests of several cards)
   --delay-ms N        virtual card's delay per APDU, to mimic a real card's pace
   --card-program P    the virtual card program (default: the one built with this tool)
   --timeout-s N       give up if the reader and card are not seen within N seconds (default 20)
@@ -57,11 +58,13 @@ Options:
 Printed on standard output, one per line, then "ready":
   PCSCLITE_CSOCK_NAME=<socket>      for every PC/SC client (pcsc-lite reads it)
   SAFERCHAT_CARD_CONTROL=<socket>   the virtual card's control socket (remove, insert, ...)
+  SAFERCHAT_CARD2_CONTROL=<socket>  the second card's, with --second-profile
   SAFERCHAT_PCSC_DIR=<folder>       the instance's private folder (logs: pcscd.log, card.log)
 )";
 
 struct Options {
   std::optional<std::string> profile;
+  std::optional<std::string> second_profile;
   bool no_card = false;
   bool removed = false;
   int delay_ms = 0;
@@ -89,6 +92,8 @@ Options parse_options(int argc, char** argv) {
     };
     if (args[i] == "--profile") {
       options.profile = value();
+    } else if (args[i] == "--second-profile") {
+      options.second_profile = value();
     } else if (args[i] == "--no-card") {
       options.no_card = true;
     } else if (args[i] == "--removed") {
@@ -244,6 +249,14 @@ void on_stop_signals(std::initializer_list<int> signals) {
     }
     card = spawn(argv, open_log(dir / "card.log"), -1);
   }
+  pid_t second_card = -1;
+  if (options.second_profile) {
+    // vpcd's second slot listens on the next port (0x8C7C).
+    second_card =
+        spawn({options.card_program, "--profile", *options.second_profile, "--vpcd-host",
+               "127.0.0.1", "--vpcd-port", "35964", "--control", (dir / "card2.sock").string()},
+              open_log(dir / "card2.log"), -1);
+  }
   on_stop_signals({SIGTERM, SIGINT});
   while (stop_requested == 0) {
     int status = 0;
@@ -252,7 +265,7 @@ void on_stop_signals(std::initializer_list<int> signals) {
       break;  // without pcscd there is nothing left to serve
     }
   }
-  for (const pid_t pid : {card, pcscd}) {
+  for (const pid_t pid : {second_card, card, pcscd}) {
     if (pid > 0) {
       ::kill(pid, SIGTERM);
       ::waitpid(pid, nullptr, 0);
@@ -359,6 +372,7 @@ int run(int argc, char** argv) {
   const std::string reader = wait_until_ready(options, dir);
   std::cout << "PCSCLITE_CSOCK_NAME=" << socket_path.string() << "\n"
             << "SAFERCHAT_CARD_CONTROL=" << (dir / "card.sock").string() << "\n"
+            << "SAFERCHAT_CARD2_CONTROL=" << (dir / "card2.sock").string() << "\n"
             << "SAFERCHAT_PCSC_DIR=" << dir.string() << "\n"
             << "SAFERCHAT_PCSC_READER=" << reader << "\n"
             << "ready" << std::endl;

@@ -362,6 +362,11 @@ void CardProcess::handle_vpcd_payload(const std::vector<std::uint8_t>& payload) 
           " < " + describe_response_apdu(answer) + " (" + std::to_string(took) + " us)");
   }
   static_cast<void>(send_vpcd(answer));
+  if (remove_after_apdu_ != 0 && applet_.apdu_count() >= remove_after_apdu_) {
+    remove_after_apdu_ = 0;
+    log("pulled out after answering APDU " + std::to_string(applet_.apdu_count()));
+    static_cast<void>(handle_control_line("remove"));
+  }
 }
 
 bool CardProcess::send_vpcd(std::span<const std::uint8_t> payload) {
@@ -420,6 +425,9 @@ std::string CardProcess::handle_control_line(std::string_view line) {
     return "error " + parsed.error;
   }
   switch (parsed.command->action) {
+    case ControlAction::remove_after_apdu:
+      remove_after_apdu_ = parsed.command->apdu;
+      return "ok remove_after_apdu=" + std::to_string(remove_after_apdu_);
     case ControlAction::remove:
       if (inserted_) {
         inserted_ = false;

@@ -61,6 +61,7 @@ class CardProcess {
   void debug(const std::string& message) const;
 
   CardOptions options_;
+  unsigned remove_after_apdu_ = 0;  // 0: never
   BelpicApplet applet_;
   bool inserted_;
   int vpcd_fd_ = -1;

@@ -48,10 +48,25 @@ ControlParse parse_control_command(std::string_view line) {
     }
     return ControlParse{ControlCommand{ControlAction::delay, value}, {}};
   }
-  if (verb.empty()) {
-    return failure("empty command (try: remove, insert, delay <ms>, status)");
+  if (verb == "remove-after-apdu") {
+    // The card is pulled out right after answering its N-th APDU (counted since it started):
+    // tests pull it between two exact steps of a command sequence.
+    unsigned value = 0;
+    const char* end = argument.data() + argument.size();
+    const auto [stop, problem] = std::from_chars(argument.data(), end, value);
+    if (argument.empty() || problem != std::errc{} || stop != end || value == 0) {
+      return failure("remove-after-apdu needs an APDU number from 1");
+    }
+    ControlCommand command{ControlAction::remove_after_apdu, 0};
+    command.apdu = value;
+    return ControlParse{command, {}};
   }
-  return failure("unknown command (try: remove, insert, delay <ms>, status)");
+  if (verb.empty()) {
+    return failure(
+        "empty command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>)");
+  }
+  return failure(
+      "unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>)");
 }
 
 }  // namespace saferchat::vcard

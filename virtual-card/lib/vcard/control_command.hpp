@@ -14,11 +14,12 @@ inline constexpr unsigned max_delay_ms = 60'000;
 // Longest line the control socket accepts (a longer one is answered with an error).
 inline constexpr std::size_t max_control_line = 256;
 
-enum class ControlAction : std::uint8_t { remove, insert, delay, status };
+enum class ControlAction : std::uint8_t { remove, insert, delay, status, remove_after_apdu };
 
 struct ControlCommand {
   ControlAction action = ControlAction::status;
   unsigned delay_ms = 0;  // for delay
+  unsigned apdu = 0;      // for remove_after_apdu: the card goes after answering APDU number `apdu`
 };
 
 struct ControlParse {
