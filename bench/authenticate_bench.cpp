@@ -5,11 +5,6 @@
 // its ready message, authenticates twice on the same host (first time and repeat), and ends
 // it; the host's debug log gives the split of each authentication (APDUs, card I/O, dialog,
 // crypto). Prints medians over the runs and the host's peak RSS.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -26,9 +21,7 @@
 #include <string>
 #include <vector>
 
-#include "protocol/frame.hpp"
-
-extern char** environ;
+#include "spawned_host.hpp"
 
 namespace {
 
@@ -40,67 +33,6 @@ double median(std::vector<double> values) {
   std::sort(values.begin(), values.end());
   return values.empty() ? 0.0 : values[values.size() / 2];
 }
-
-struct Host {
-  pid_t pid = -1;
-  int in = -1;
-  int out = -1;
-
-  explicit Host(const std::string& path) {
-    std::array<int, 2> to_host{};
-    std::array<int, 2> from_host{};
-    if (::pipe2(to_host.data(), O_CLOEXEC) != 0 || ::pipe2(from_host.data(), O_CLOEXEC) != 0) {
-      throw std::runtime_error("pipe");
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, to_host[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, from_host[1], STDOUT_FILENO);
-    std::string program = path;
-    std::string caller = "chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/";
-    std::array<char*, 3> argv{program.data(), caller.data(), nullptr};
-    if (posix_spawn(&pid, program.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("spawn");
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(to_host[0]);
-    ::close(from_host[1]);
-    in = to_host[1];
-    out = from_host[0];
-  }
-  void send(const std::string& payload) const {
-    const std::string frame = saferchat::encode_frame(payload);
-    if (::write(in, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) {
-      throw std::runtime_error("write");
-    }
-  }
-  std::string receive() const {
-    std::uint32_t length = 0;
-    read_exactly(&length, 4);
-    std::string payload(length, '\0');
-    read_exactly(payload.data(), length);
-    return payload;
-  }
-  void read_exactly(void* buffer, std::size_t size) const {
-    auto* bytes = static_cast<char*>(buffer);
-    while (size > 0) {
-      const ssize_t n = ::read(out, bytes, size);
-      if (n <= 0) {
-        throw std::runtime_error("host output ended");
-      }
-      bytes += n;
-      size -= static_cast<std::size_t>(n);
-    }
-  }
-  long finish() {
-    ::close(in);
-    int status = 0;
-    rusage usage{};
-    ::wait4(pid, &status, 0, &usage);
-    ::close(out);
-    return usage.ru_maxrss;
-  }
-};
 
 }  // namespace
 
@@ -133,7 +65,7 @@ int main(int argc, char** argv) {
     std::filesystem::remove(dir / "state");
     ::setenv("SCRIPTED_PINENTRY_STATE", (dir / "state").c_str(), 1);
     const auto spawned = Clock::now();
-    Host host(host_path);
+    saferchat::bench::SpawnedHost host(host_path);
     static_cast<void>(host.receive());
     start_ms.push_back(ms(Clock::now() - spawned));
     for (std::vector<double>* series : {&first_ms, &repeat_ms}) {

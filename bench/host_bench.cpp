@@ -4,11 +4,6 @@
 //               counters give the median and p95 over the iterations and the peak RSS.
 //   round_trip: one long-lived host, one small `version` request per iteration.
 // PC/SC points at a socket with no pcscd behind it, so the figures do not depend on a reader.
-#include <fcntl.h>
-#include <spawn.h>
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -21,94 +16,13 @@
 
 #include <benchmark/benchmark.h>
 
-#include "protocol/frame.hpp"
-
-extern char** environ;
+#include "spawned_host.hpp"
 
 namespace {
 
 using Clock = std::chrono::steady_clock;
 
-const std::string chrome_caller = "chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/";
-
-class Host {
- public:
-  Host() {
-    std::array<int, 2> to_host{};
-    std::array<int, 2> from_host{};
-    if (::pipe2(to_host.data(), O_CLOEXEC) != 0 || ::pipe2(from_host.data(), O_CLOEXEC) != 0) {
-      throw std::runtime_error("pipe");
-    }
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, to_host[0], STDIN_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, from_host[1], STDOUT_FILENO);
-    std::string path = SAFERCHAT_HOST_PATH;
-    std::string caller = chrome_caller;
-    std::array<char*, 3> argv{path.data(), caller.data(), nullptr};
-    if (posix_spawn(&pid_, path.c_str(), &actions, nullptr, argv.data(), environ) != 0) {
-      throw std::runtime_error("spawn");
-    }
-    posix_spawn_file_actions_destroy(&actions);
-    ::close(to_host[0]);
-    ::close(from_host[1]);
-    in_ = to_host[1];
-    out_ = from_host[0];
-  }
-  Host(const Host&) = delete;
-  Host& operator=(const Host&) = delete;
-  Host(Host&&) = delete;
-  Host& operator=(Host&&) = delete;
-  ~Host() {
-    if (in_ >= 0) {
-      ::close(in_);
-    }
-    ::close(out_);
-    if (pid_ > 0) {
-      ::waitpid(pid_, nullptr, 0);
-    }
-  }
-
-  void send(const std::string& frame) const {
-    if (::write(in_, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) {
-      throw std::runtime_error("write");
-    }
-  }
-  std::string receive() const {
-    std::uint32_t length = 0;
-    read_exactly(&length, sizeof length);
-    std::string payload(length, '\0');
-    read_exactly(payload.data(), length);
-    return payload;
-  }
-  // Closes stdin, waits for the exit and returns the peak RSS in KiB.
-  long finish() {
-    ::close(in_);
-    in_ = -1;
-    int status = 0;
-    rusage usage{};
-    ::wait4(pid_, &status, 0, &usage);
-    pid_ = -1;
-    return usage.ru_maxrss;
-  }
-
- private:
-  void read_exactly(void* buffer, std::size_t size) const {
-    auto* bytes = static_cast<char*>(buffer);
-    while (size > 0) {
-      const ssize_t n = ::read(out_, bytes, size);
-      if (n <= 0) {
-        throw std::runtime_error("host output ended");
-      }
-      bytes += n;
-      size -= static_cast<std::size_t>(n);
-    }
-  }
-
-  pid_t pid_ = -1;
-  int in_ = -1;
-  int out_ = -1;
-};
+using saferchat::bench::SpawnedHost;
 
 double percentile(std::vector<double> values, double p) {
   std::sort(values.begin(), values.end());
@@ -117,13 +31,13 @@ double percentile(std::vector<double> values, double p) {
 }
 
 void cold_start(benchmark::State& state) {
-  const std::string request = saferchat::encode_frame(R"({"command":"version","id":1})");
+  const std::string request = R"({"command":"version","id":1})";
   std::vector<double> to_ready_ms;
   std::vector<double> to_reply_ms;
   long peak_rss_kib = 0;
   for (auto _ : state) {
     const auto start = Clock::now();
-    Host host;
+    SpawnedHost host(SAFERCHAT_HOST_PATH);
     benchmark::DoNotOptimize(host.receive());  // ready message
     const auto ready = Clock::now();
     host.send(request);
@@ -142,8 +56,8 @@ void cold_start(benchmark::State& state) {
 BENCHMARK(cold_start)->Iterations(60)->UseManualTime()->Unit(benchmark::kMillisecond);
 
 void round_trip(benchmark::State& state) {
-  const std::string request = saferchat::encode_frame(R"({"command":"version","id":1})");
-  Host host;
+  const std::string request = R"({"command":"version","id":1})";
+  SpawnedHost host(SAFERCHAT_HOST_PATH);
   benchmark::DoNotOptimize(host.receive());
   std::vector<double> rtt_us;
   for (auto _ : state) {

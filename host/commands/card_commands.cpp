@@ -267,16 +267,34 @@ CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettin
     const CardRemovalWatch removal(reader.name, [&card_request] { card_request.dialog().close(); });
     std::optional<int> tries_after_wrong_pin;
     for (;;) {
-      if (facts.pin_pad) {
-        // The child types on the reader; the dialog only says so. VERIFY, signature and
-        // LOG OFF stay in one transaction, as below.
-        CardTransaction transaction = connection.begin_transaction();
-        DialogMessage message;
-        message.kind = MessageKind::pin_pad;
-        message.origin = card_request.origin();
-        message.language = card_request.language();
-        message.tries_left = tries_after_wrong_pin;
+      // Without a PIN pad, the PIN dialog first (no transaction is held while the child types).
+      SecureBytes pin;
+      if (!facts.pin_pad) {
+        const auto dialog_started = Clock::now();
         try {
+          pin = card_request.dialog().ask_pin({card_request.origin(), card_request.language(),
+                                               tries_after_wrong_pin, card_request.deadline()});
+          timing.dialog += Clock::now() - dialog_started;
+        } catch (const Error&) {
+          if (removal.removed()) {
+            throw Error(ErrorCode::card_removed, "card pulled out while the PIN dialog was open");
+          }
+          card_request.throw_if_cancelled();
+          throw;
+        }
+        card_request.throw_if_cancelled();
+      }
+      // VERIFY, signature and LOG OFF in one transaction: no other program can use the
+      // verified PIN in between, and the PIN state is dropped before the card is let go.
+      CardTransaction transaction = connection.begin_transaction();
+      try {
+        if (facts.pin_pad) {
+          // The child types on the reader; the dialog only says so.
+          DialogMessage message;
+          message.kind = MessageKind::pin_pad;
+          message.origin = card_request.origin();
+          message.language = card_request.language();
+          message.tries_left = tries_after_wrong_pin;
           card_request.show_while(
               [&] {
                 facts.card.verify_pin_on_pin_pad(transaction, *facts.pin_pad,
@@ -284,41 +302,11 @@ CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettin
                 return true;
               },
               message);
-        } catch (const Error& e) {
-          if (e.code() == ErrorCode::pin_wrong) {
-            tries_after_wrong_pin = e.tries_left();
-            continue;
-          }
-          if (e.code() == ErrorCode::pin_blocked) {
-            card_request.report_blocked(e);
-          }
-          throw;
+        } else {
+          facts.card.verify_pin(
+              transaction, belpic::make_pin_block(
+                               std::span(reinterpret_cast<const char*>(pin.data()), pin.size())));
         }
-        CommandOutcome outcome = sign_and_log_off(facts, transaction, args, timing);
-        log_timing(*settings, connection, timing);
-        return outcome;
-      }
-      SecureBytes pin;
-      const auto dialog_started = Clock::now();
-      try {
-        pin = card_request.dialog().ask_pin({card_request.origin(), card_request.language(),
-                                             tries_after_wrong_pin, card_request.deadline()});
-        timing.dialog += Clock::now() - dialog_started;
-      } catch (const Error& e) {
-        if (removal.removed()) {
-          throw Error(ErrorCode::card_removed, "card pulled out while the PIN dialog was open");
-        }
-        card_request.throw_if_cancelled();
-        throw;
-      }
-      card_request.throw_if_cancelled();
-      // VERIFY, signature and LOG OFF in one transaction: no other program can use the
-      // verified PIN in between, and the PIN state is dropped before the card is let go.
-      CardTransaction transaction = connection.begin_transaction();
-      try {
-        facts.card.verify_pin(
-            transaction, belpic::make_pin_block(
-                             std::span(reinterpret_cast<const char*>(pin.data()), pin.size())));
       } catch (const Error& e) {
         if (e.code() == ErrorCode::pin_wrong) {
           tries_after_wrong_pin = e.tries_left();

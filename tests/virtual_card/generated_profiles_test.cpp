@@ -17,9 +17,6 @@
 namespace saferchat::vcard::testing {
 namespace {
 
-const std::filesystem::path generator =
-    std::filesystem::path(SAFERCHAT_SOURCE_DIR) / "virtual-card/profiles/make_test_cards.sh";
-
 struct Exchange {
   Bytes data;
   std::uint16_t sw;
@@ -66,28 +63,13 @@ Bytes file_bytes(const std::filesystem::path& path) {
 
 class VcardGeneratedProfiles : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    if (!std::filesystem::exists(generator)) {
-      return;
-    }
-    output_ = std::make_unique<TempDir>();
-    const std::string command = "bash '" + generator.string() + "' '" + output_->path().string() +
-                                "' > '" + (output_->path() / "generator.log").string() + "' 2>&1";
-    generator_status_ = std::system(command.c_str());
-  }
-  static void TearDownTestSuite() { output_.reset(); }
-
   void SetUp() override {
-    if (!output_) {
-      GTEST_SKIP() << generator << " is not there";
-    }
-    ASSERT_EQ(generator_status_, 0) << "see " << output_->path() / "generator.log";
+    // ctest's test_cards fixture generates them (virtual-card/profiles/make_test_cards.sh).
+    ASSERT_TRUE(std::filesystem::exists(cards() / "kid-9" / "profile.json"))
+        << cards() << " has no profiles: run the test_cards.generate test first";
   }
 
-  static std::filesystem::path cards() { return output_->path() / "cards"; }
-
-  static inline std::unique_ptr<TempDir> output_;
-  static inline int generator_status_ = -1;
+  static std::filesystem::path cards() { return SAFERCHAT_TEST_CARDS_DIR; }
 };
 
 TEST_F(VcardGeneratedProfiles, EveryProfileServesItsFilesAndSignsWithItsKey) {
