@@ -292,12 +292,18 @@ std::string wait_until_ready(const Options& options, const std::filesystem::path
     std::this_thread::sleep_for(std::chrono::milliseconds(20));  // pcscd is starting up
   }
   std::string reader;
+  std::string second_reader;
   for (;;) {
     DWORD length = 0;
     if (SCardListReaders(context, nullptr, nullptr, &length) == SCARD_S_SUCCESS && length > 1) {
       std::string names(length, '\0');
       if (SCardListReaders(context, nullptr, names.data(), &length) == SCARD_S_SUCCESS) {
-        reader = names.substr(0, names.find('\0'));  // the first name of the multi-string
+        // A multi-string: vpcd's two slots, "… 00 00" then "… 00 01".
+        reader = names.substr(0, names.find('\0'));
+        if (reader.size() + 1 < names.size()) {
+          second_reader = names.substr(reader.size() + 1);
+          second_reader.resize(second_reader.find('\0'));
+        }
         break;
       }
     }
@@ -308,14 +314,23 @@ std::string wait_until_ready(const Options& options, const std::filesystem::path
       die("no reader appeared; see " + (dir / "pcscd.log").string());
     }
   }
+  // Wait until each card that starts inserted is seen in its slot.
+  std::vector<std::string> slots;
   if (!options.no_card && !options.removed) {
+    slots.push_back(reader);
+  }
+  if (options.second_profile) {
+    slots.push_back(second_reader);
+  }
+  for (const std::string& slot : slots) {
     SCARD_READERSTATE state{};
-    state.szReader = reader.c_str();
+    state.szReader = slot.c_str();
     state.dwCurrentState = SCARD_STATE_UNAWARE;
     while ((state.dwEventState & SCARD_STATE_PRESENT) == 0) {
       const LONG result = SCardGetStatusChange(context, left_ms(), &state, 1);
-      if (result == SCARD_E_TIMEOUT || left_ms() == 0) {
-        die("the virtual card was not seen; see " + (dir / "card.log").string());
+      if (result != SCARD_S_SUCCESS || left_ms() == 0) {
+        die("the virtual card in \"" + slot + "\" was not seen; see " + dir.string() +
+            "/card*.log");
       }
       state.dwCurrentState = state.dwEventState;
     }
