@@ -235,7 +235,6 @@ TEST(BelpicPinPad, FeatureListAndVerifyDirect) {
   const auto pad = BelpicCard::find_pin_pad(reader);
   ASSERT_TRUE(pad.has_value());
   EXPECT_EQ(pad->direct, 0x42330006U);
-  Error error(ErrorCode::internal, "");
   try {
     card.verify_pin_on_pin_pad(reader, *pad, 30);
     FAIL();
