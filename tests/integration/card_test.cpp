@@ -78,17 +78,42 @@ class HookedChannel final : public CardChannel {
   std::size_t count_ = 0;
 };
 
-class CardProfiles : public ::testing::TestWithParam<std::string> {};
+class CardFailures : public ::testing::Test {
+ protected:
+  void start(const std::string& profile_name, std::vector<std::string> extra = {}) {
+    profile_ = std::make_unique<Profile>(profile_name);
+    start_in(profile_->dir, std::move(extra));
+  }
+  // A private PC/SC stack with the card of the profile folder `dir`.
+  void start_in(const fs::path& dir, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{"--profile", dir.string()};
+    args.insert(args.end(), extra.begin(), extra.end());
+    env_ = std::make_unique<PcscEnvironment>(args);
+    context_ = std::make_unique<PcscContext>();
+  }
+  std::unique_ptr<PcscCard> connect() {
+    const auto found =
+        context_->wait_for_card(std::chrono::steady_clock::now() + std::chrono::seconds(5));
+    EXPECT_TRUE(found.has_value());
+    return std::make_unique<PcscCard>(*context_, found->name);
+  }
+  [[nodiscard]] SecureBytes pin_block(std::string_view pin) const {
+    return belpic::make_pin_block(std::span(pin.data(), pin.size()));
+  }
+
+  std::unique_ptr<Profile> profile_;
+  std::unique_ptr<PcscEnvironment> env_;
+  std::unique_ptr<PcscContext> context_;
+};
+
+class CardProfiles : public CardFailures, public ::testing::WithParamInterface<std::string> {};
 
 // Certificate read, PIN, signature, LOG OFF: the full authentication sequence.
 TEST_P(CardProfiles, AuthenticationSequenceGivesAVerifiedSignature) {
-  const Profile profile(GetParam());
-  PcscEnvironment env({"--profile", profile.dir.string()});
-  PcscContext context;
-  const auto found =
-      context.wait_for_card(std::chrono::steady_clock::now() + std::chrono::seconds(5));
-  ASSERT_TRUE(found.has_value());
-  PcscCard connection(context, found->name);
+  start(GetParam());
+  const Profile& profile = *profile_;
+  const auto connected = connect();
+  PcscCard& connection = *connected;
   CardTransaction channel = connection.begin_transaction();
 
   const BelpicCard card = BelpicCard::identify(channel, connection.atr());
@@ -125,30 +150,6 @@ INSTANTIATE_TEST_SUITE_P(EveryProfileWithAKey, CardProfiles,
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
-
-class CardFailures : public ::testing::Test {
- protected:
-  void start(const std::string& profile_name, std::vector<std::string> extra = {}) {
-    profile_ = std::make_unique<Profile>(profile_name);
-    std::vector<std::string> args{"--profile", profile_->dir.string()};
-    args.insert(args.end(), extra.begin(), extra.end());
-    env_ = std::make_unique<PcscEnvironment>(args);
-    context_ = std::make_unique<PcscContext>();
-  }
-  std::unique_ptr<PcscCard> connect() {
-    const auto found =
-        context_->wait_for_card(std::chrono::steady_clock::now() + std::chrono::seconds(5));
-    EXPECT_TRUE(found.has_value());
-    return std::make_unique<PcscCard>(*context_, found->name);
-  }
-  [[nodiscard]] SecureBytes pin_block(std::string_view pin) const {
-    return belpic::make_pin_block(std::span(pin.data(), pin.size()));
-  }
-
-  std::unique_ptr<Profile> profile_;
-  std::unique_ptr<PcscEnvironment> env_;
-  std::unique_ptr<PcscContext> context_;
-};
 
 TEST_F(CardFailures, WrongPinTwiceReportsTriesThenTheRightPinResetsThem) {
   start("kid-9");
@@ -266,17 +267,14 @@ TEST_F(CardFailures, UnknownCardByItsAtr) {
   nlohmann::json json = original.json;
   json["atr"] = "3B8F8001804F0CA000000306030001000000006A";
   std::ofstream(dir / "profile.json") << json.dump();
-  PcscEnvironment env({"--profile", dir.string()});
-  PcscContext context;
-  const auto found =
-      context.wait_for_card(std::chrono::steady_clock::now() + std::chrono::seconds(5));
-  ASSERT_TRUE(found.has_value());
-  PcscCard connection(context, found->name);
-  CardTransaction transaction = connection.begin_transaction();
+  start_in(dir);
+  const auto connection = connect();
+  CardTransaction transaction = connection->begin_transaction();
   Error error(ErrorCode::internal, "");
-  EXPECT_EQ(code_of([&] { static_cast<void>(BelpicCard::identify(transaction, connection.atr())); },
-                    &error),
-            ErrorCode::unknown_card);
+  EXPECT_EQ(
+      code_of([&] { static_cast<void>(BelpicCard::identify(transaction, connection->atr())); },
+              &error),
+      ErrorCode::unknown_card);
   EXPECT_EQ(error.detail(), "ATR of 20 bytes is not a BELPIC card's");
   fs::remove_all(dir);
 }
