@@ -16,7 +16,24 @@ packages=(
   util-linux iproute2 xxd python3
   # the PIN dialog, and its test under a virtual X display
   pinentry-gtk2 xvfb xdotool imagemagick
+  # the chat provider's side: Redis nonce store (hiredis) and a real redis-server for its tests
+  libhiredis-dev redis-server
+  # browsers for the end-to-end tests and the demo; Node.js for the browser tooling
+  chromium firefox-esr nodejs
+  # packages: the extension's .zip/.xpi, the Debian package and its checks
+  zip dpkg-dev file lintian
 )
+
+# Node.js packages for the browser tooling (package-lock.json), installed when missing or stale.
+install_node_modules() {
+  local lock=package-lock.json stamp=node_modules/.package-lock.json
+  cd "$(dirname "$0")/.."
+  if [[ -f $stamp && ! $lock -nt $stamp ]]; then
+    return 0
+  fi
+  echo "bootstrap: npm ci"
+  npm ci --no-audit --no-fund --loglevel=error
+}
 
 missing=()
 for package in "${packages[@]}"; do
@@ -26,6 +43,7 @@ done
 
 if ((${#missing[@]} == 0)); then
   echo "bootstrap: all ${#packages[@]} packages present"
+  install_node_modules
   exit 0
 fi
 
@@ -42,4 +60,9 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 "${run_as_root[@]}" apt-get update -qq
 "${run_as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+# Debian's own nodejs package comes without npm (NodeSource's includes it).
+if ! command -v npm >/dev/null; then
+  "${run_as_root[@]}" apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+install_node_modules
 echo "bootstrap: done"
