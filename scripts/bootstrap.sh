@@ -21,7 +21,7 @@ packages=(
   # browsers for the end-to-end tests and the demo; Node.js for the browser tooling
   chromium firefox-esr nodejs
   # packages: the extension's .zip/.xpi, the Debian package and its checks
-  zip dpkg-dev file lintian
+  zip dpkg-dev file lintian shellcheck
 )
 
 # Node.js packages for the browser tooling (package-lock.json), installed when missing or stale.
