@@ -14,7 +14,9 @@
 #include "app/native_host.hpp"
 #include "app/self_check.hpp"
 #include "commands/basic_commands.hpp"
+#include "commands/card_cache.hpp"
 #include "commands/card_commands.hpp"
+#include "commands/request_registry.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/version.hpp"
 #include "transport/log.hpp"
@@ -86,6 +88,9 @@ int run(const std::vector<std::string_view>& args) {
   Dispatcher dispatcher;
   dispatcher.add(Command::version, make_version_command(dispatcher, caller, probe_pcsc));
   dispatcher.add(Command::quit, make_quit_command());
+  RequestRegistry registry;
+  dispatcher.add(Command::cancel, make_cancel_command(registry));
+  CardCache card_cache;
   auto card_settings = std::make_shared<CardCommandSettings>();
   card_settings->make_dialog = [&log]() -> std::unique_ptr<PinDialog> {
     return std::make_unique<PinentryDialog>(std::string{}, &log);
@@ -94,11 +99,16 @@ int run(const std::vector<std::string_view>& args) {
   card_settings->lc_messages = env_or_empty("LC_MESSAGES");
   card_settings->lang = env_or_empty("LANG");
   card_settings->log = &log;
+  card_settings->cache = &card_cache;
   dispatcher.add(Command::get_certificate, make_get_certificate_command(card_settings));
   dispatcher.add(Command::authenticate, make_authenticate_command(card_settings));
 
+  // Reads each card as it comes (once the caller is known to be allowed), so that a login
+  // finds the certificate already read.
+  std::optional<CardWatcher> watcher;
   const ExitStatus status =
-      run_native_host({STDIN_FILENO, STDOUT_FILENO}, caller, allow_list, options, dispatcher, log);
+      run_native_host({STDIN_FILENO, STDOUT_FILENO}, caller, allow_list, options, dispatcher,
+                      registry, log, [&] { watcher.emplace(card_cache, &log); });
   return static_cast<int>(status);
 }
 

@@ -2,13 +2,15 @@
 
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <string>
 
+#include "app/card_queue.hpp"
+#include "app/reply_writer.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/version.hpp"
 #include "transport/fd_stream.hpp"
-#include "transport/hangup_watch.hpp"
 
 namespace saferchat {
 namespace {
@@ -27,22 +29,12 @@ std::string format_ms(std::chrono::steady_clock::duration elapsed) {
   return {text.data(), static_cast<std::size_t>(n)};
 }
 
-// Writes a reply; a reply too large for the browser is replaced by that error.
-void send(int out_fd, const std::string& reply, const RequestEnvelope& envelope,
-          const Logger& log) {
-  try {
-    write_frame(out_fd, reply);
-  } catch (const Error& e) {
-    log.write(LogLevel::error, e.detail());
-    write_frame(out_fd, error_reply(envelope, e.code()));
-  }
-}
-
 }  // namespace
 
 ExitStatus run_native_host(NativeHostIo io, const std::optional<Caller>& caller,
                            const CallerAllowList& allow_list, const RequestOptions& options,
-                           const Dispatcher& dispatcher, const Logger& log) {
+                           const Dispatcher& dispatcher, RequestRegistry& registry,
+                           const Logger& log, const std::function<void()>& after_ready) {
   try {
     if (!caller || !allow_list.allows(*caller)) {
       log.write(LogLevel::warn, "refused caller " + describe_caller(caller));
@@ -51,6 +43,22 @@ ExitStatus run_native_host(NativeHostIo io, const std::optional<Caller>& caller,
     }
     log.write(LogLevel::debug, "started by " + describe_caller(caller));
     write_frame(io.out_fd, ready_message(host_version));
+    if (after_ready) {
+      after_ready();
+    }
+
+    ReplyWriter writer(io.out_fd, log);
+    CardQueue card_queue(dispatcher, registry, writer, log);
+    // The browser closed the port (or sent `quit`): stop every request, closing its dialog.
+    // A card operation that does not end within the grace time (an APDU to a slow card) is
+    // left behind: the process exits anyway.
+    const auto stop_all = [&card_queue, &log](ExitStatus status) {
+      if (!card_queue.stop(exit_grace)) {
+        log.write(LogLevel::warn, "a card operation did not stop in time; exiting anyway");
+        std::_Exit(static_cast<int>(status));
+      }
+      return status;
+    };
 
     FdSource input(io.in_fd);
     FrameReader reader(input);
@@ -59,37 +67,45 @@ ExitStatus run_native_host(NativeHostIo io, const std::optional<Caller>& caller,
       const auto started = std::chrono::steady_clock::now();
       if (std::holds_alternative<EndOfInput>(event)) {
         log.write(LogLevel::debug, "input closed, exiting");
-        return ExitStatus::ok;
+        return stop_all(writer.lost() ? ExitStatus::stream_lost : ExitStatus::ok);
+      }
+      if (writer.lost()) {
+        return stop_all(ExitStatus::stream_lost);
       }
       if (const auto* bad = std::get_if<FrameError>(&event)) {
         log.write(LogLevel::warn, "frame rejected result=" + std::string(code_name(bad->code)) +
                                       " detail=\"" + bad->detail + "\"");
-        send(io.out_fd, error_reply({}, bad->code), {}, log);
+        writer.send(error_reply({}, bad->code), {});
         if (bad->stream_lost) {
-          return ExitStatus::stream_lost;
+          return stop_all(ExitStatus::stream_lost);
         }
         continue;
       }
 
-      const auto& payload = std::get<Frame>(event).payload;
+      auto& payload = std::get<Frame>(event).payload;
       RequestEnvelope envelope;
       std::string result = "OK";
       std::string detail;
       bool stop = false;
       try {
-        const Request request = parse_request(payload, options, envelope);
-        Cancellation cancellation;
-        CommandOutcome outcome = [&] {
-          // The browser may go away while a card command waits for the child: stop then.
-          const HangupWatch watch(io.in_fd, [&cancellation] { cancellation.cancel(); });
-          return dispatcher.dispatch(request, cancellation);
-        }();
+        Request request = parse_request(payload, options, envelope);
+        if (is_card_command(*envelope.command)) {
+          // Answered by the queue when its turn comes; logged there.
+          card_queue.submit(std::move(request), payload.size());
+          continue;
+        }
+        Cancellation not_cancellable;
+        const CommandOutcome outcome = dispatcher.dispatch(request, not_cancellable);
         stop = outcome.stop_after_reply;
-        send(io.out_fd, success_reply(envelope, outcome.result), envelope, log);
+        if (stop) {
+          // `quit`: requests in flight end first (their replies are not sent).
+          static_cast<void>(card_queue.stop(exit_grace));
+        }
+        writer.send(success_reply(envelope, outcome.result), envelope);
       } catch (const Error& e) {
         result = code_name(e.code());
         detail = e.detail();
-        send(io.out_fd, error_reply(envelope, e.code()), envelope, log);
+        writer.send(error_reply(envelope, e.code()), envelope);
       }
       std::string line = "request command=" +
                          std::string(envelope.command ? command_name(*envelope.command) : "-") +
@@ -100,7 +116,7 @@ ExitStatus run_native_host(NativeHostIo io, const std::optional<Caller>& caller,
       }
       log.write(result == "OK" ? LogLevel::info : LogLevel::warn, line);
       if (stop) {
-        return ExitStatus::ok;
+        return writer.lost() ? ExitStatus::stream_lost : ExitStatus::ok;
       }
     }
   } catch (const IoError& e) {

@@ -1,10 +1,15 @@
-// The host's main loop (docs/protocol.md §1–§4): checks the caller, sends the ready message,
-// then reads requests and writes one reply each until end of input, `quit` or a lost stream.
+// The host's main loop (docs/protocol.md §1–§4, §3.6): checks the caller, sends the ready
+// message, then reads requests until end of input, `quit` or a lost stream. Card commands go
+// to a queue and run one at a time; the others are answered at once, so one long-lived
+// connection serves any number of requests.
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <optional>
 
 #include "commands/dispatcher.hpp"
+#include "commands/request_registry.hpp"
 #include "protocol/caller.hpp"
 #include "protocol/request.hpp"
 #include "transport/log.hpp"
@@ -19,6 +24,10 @@ enum class ExitStatus : int {
   stream_lost = 3,     // input ended inside a message, unskippable length, or output closed
 };
 
+// After the input closes, how long running requests get to end (closing their dialogs)
+// before the host exits regardless (docs/protocol.md §1: within 100 ms).
+inline constexpr std::chrono::milliseconds exit_grace{80};
+
 struct NativeHostIo {
   int in_fd;
   int out_fd;
@@ -27,6 +36,8 @@ struct NativeHostIo {
 [[nodiscard]] ExitStatus run_native_host(NativeHostIo io, const std::optional<Caller>& caller,
                                          const CallerAllowList& allow_list,
                                          const RequestOptions& options,
-                                         const Dispatcher& dispatcher, const Logger& log);
+                                         const Dispatcher& dispatcher, RequestRegistry& registry,
+                                         const Logger& log,
+                                         const std::function<void()>& after_ready = {});
 
 }  // namespace saferchat

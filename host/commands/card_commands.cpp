@@ -155,19 +155,46 @@ class CardRequest {
   Clock::time_point deadline_;
 };
 
-struct CardFacts {
-  BelpicCard card;
-  Bytes certificate;
-  int pin_tries_left;
-  std::optional<BelpicCard::PinPad> pin_pad;
+// The card's facts for this request: those the watcher read ahead for this very insertion
+// (no APDU), else read now and remembered for the next request.
+struct RequestCard {
+  CardFacts facts;
+  std::uint32_t insertion = 0;
+  bool read_ahead = false;
 };
 
-CardFacts read_card(PcscCard& connection) {
+RequestCard obtain_card(const CardCommandSettings& settings, const ReaderState& reader,
+                        PcscCard& connection) {
+  const std::uint32_t insertion = insertion_of(reader);
+  if (settings.cache != nullptr) {
+    // A read in progress for this insertion takes milliseconds (at a real card's pace about
+    // 100 ms): waiting for it is cheaper than reading again beside it.
+    auto cached =
+        settings.cache->find(reader.name, insertion, Clock::now() + std::chrono::seconds(3));
+    if (cached && cached->atr == connection.atr()) {
+      return {std::move(cached->facts), insertion, true};
+    }
+  }
   CardTransaction transaction = connection.begin_transaction();
-  BelpicCard card = BelpicCard::identify(transaction, connection.atr());
-  Bytes certificate = card.read_authentication_certificate(transaction);
-  const int tries = card.pin_tries_left(transaction);
-  return {card, std::move(certificate), tries, BelpicCard::find_pin_pad(transaction)};
+  CardFacts facts = read_card_facts(transaction, connection.atr());
+  if (settings.cache != nullptr) {
+    settings.cache->put({reader.name, insertion, connection.atr(), facts});
+  }
+  return {std::move(facts), insertion, false};
+}
+
+// Inside the transaction that will use the PIN: the reader's insertion count now (nullopt
+// when its card is gone). A card swapped since the facts were read (even one put back) has
+// another count.
+std::optional<std::uint32_t> current_insertion(const PcscContext& context,
+                                               const std::string& reader) {
+  const std::vector<ReaderState> states = context.reader_states();
+  const auto it = std::find_if(states.begin(), states.end(),
+                               [&](const ReaderState& s) { return s.name == reader; });
+  if (it == states.end() || !it->card_present) {
+    return std::nullopt;
+  }
+  return insertion_of(*it);
 }
 
 // Seconds left until `deadline`, as a PIN pad reader's entry timeout (1..255).
@@ -207,6 +234,11 @@ CommandOutcome sign_and_log_off(const CardFacts& facts, CardTransaction& transac
   }
   facts.card.log_off(transaction);
   crypto_started = Clock::now();
+  // The certificate must be this card's: a swapped card's signature does not verify with it.
+  if (!signature_matches_certificate(facts.certificate, algorithm, digest, signature)) {
+    throw Error(ErrorCode::card_removed,
+                "the signature does not match the certificate read earlier: card swapped");
+  }
   CommandOutcome outcome;
   outcome.result = make_token(facts.certificate, algorithm, signature, host_version);
   timing.crypto += Clock::now() - crypto_started;
@@ -214,18 +246,18 @@ CommandOutcome sign_and_log_off(const CardFacts& facts, CardTransaction& transac
 }
 
 void log_timing(const CardCommandSettings& settings, const PcscCard& connection,
-                const Timing& timing) {
+                const Timing& timing, bool read_ahead) {
   if (settings.log == nullptr || !settings.log->enabled(LogLevel::debug)) {
     return;
   }
-  std::array<char, 200> line{};
+  std::array<char, 240> line{};
   const int length = std::snprintf(
       line.data(), line.size(),
       "authenticate apdus=%zu bytes_sent=%zu bytes_received=%zu total_ms=%.3f card_io_ms=%.3f "
-      "dialog_ms=%.3f crypto_ms=%.3f",
+      "dialog_ms=%.3f crypto_ms=%.3f read_ahead=%d",
       connection.apdu_count(), connection.bytes_sent(), connection.bytes_received(),
       milliseconds(Clock::now() - timing.started), milliseconds(connection.io_time()),
-      milliseconds(timing.dialog), milliseconds(timing.crypto));
+      milliseconds(timing.dialog), milliseconds(timing.crypto), read_ahead ? 1 : 0);
   settings.log->write(LogLevel::debug,
                       std::string_view(line.data(), static_cast<std::size_t>(length)));
 }
@@ -238,13 +270,18 @@ CommandHandler make_get_certificate_command(std::shared_ptr<const CardCommandSet
     CardRequest card_request(*settings, cancellation, args.origin, args.lang, args.timeout);
     const ReaderState reader = card_request.wait_for_one_card();
     PcscCard connection(card_request.context(), reader.name);
-    const CardFacts facts = read_card(connection);
+    const CardFacts facts = obtain_card(*settings, reader, connection).facts;
+    // Tries change under other programs too: asked afresh (one APDU).
+    const int tries = [&] {
+      CardTransaction transaction = connection.begin_transaction();
+      return facts.card.pin_tries_left(transaction);
+    }();
     CommandOutcome outcome;
     outcome.result = {
         {"certificate", base64_encode(facts.certificate)},
         {"algorithm", jwa_name(facts.card.variant().authentication)},
         {"appletVersion", facts.card.variant().name},
-        {"pinTriesLeft", facts.pin_tries_left},
+        {"pinTriesLeft", tries},
     };
     return outcome;
   };
@@ -258,7 +295,8 @@ CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettin
     const ReaderState reader = card_request.wait_for_one_card();
     PcscCard connection(card_request.context(), reader.name);
     // Certificate first: a card without one fails before the child types anything.
-    const CardFacts facts = read_card(connection);
+    RequestCard request_card = obtain_card(*settings, reader, connection);
+    const CardFacts& facts = request_card.facts;
     if (facts.pin_tries_left == 0) {
       card_request.report_blocked(Error(ErrorCode::pin_blocked, "no PIN tries left"));
     }
@@ -287,6 +325,23 @@ CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettin
       // VERIFY, signature and LOG OFF in one transaction: no other program can use the
       // verified PIN in between, and the PIN state is dropped before the card is let go.
       CardTransaction transaction = connection.begin_transaction();
+      const auto insertion = current_insertion(card_request.context(), reader.name);
+      if (!insertion) {
+        throw Error(ErrorCode::card_removed, "the card went before VERIFY");
+      }
+      if (*insertion != request_card.insertion) {
+        // Another card than the one read (swapped just before the request reached it): its
+        // own facts, read now in this transaction, so the token can only be this card's.
+        request_card.facts = read_card_facts(transaction, connection.atr());
+        request_card.insertion = *insertion;
+        request_card.read_ahead = false;
+        if (settings->cache != nullptr) {
+          settings->cache->put({reader.name, *insertion, connection.atr(), request_card.facts});
+        }
+        if (facts.pin_tries_left == 0) {
+          card_request.report_blocked(Error(ErrorCode::pin_blocked, "no PIN tries left"));
+        }
+      }
       try {
         if (facts.pin_pad) {
           // The child types on the reader; the dialog only says so.
@@ -310,15 +365,21 @@ CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettin
       } catch (const Error& e) {
         if (e.code() == ErrorCode::pin_wrong) {
           tries_after_wrong_pin = e.tries_left();
+          if (settings->cache != nullptr && e.tries_left()) {
+            settings->cache->set_pin_tries(reader.name, request_card.insertion, *e.tries_left());
+          }
           continue;
         }
         if (e.code() == ErrorCode::pin_blocked) {
+          if (settings->cache != nullptr) {
+            settings->cache->set_pin_tries(reader.name, request_card.insertion, 0);
+          }
           card_request.report_blocked(e);
         }
         throw;
       }
       CommandOutcome outcome = sign_and_log_off(facts, transaction, args, timing);
-      log_timing(*settings, connection, timing);
+      log_timing(*settings, connection, timing, request_card.read_ahead);
       return outcome;
     }
   };

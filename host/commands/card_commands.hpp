@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 
+#include "commands/card_cache.hpp"
 #include "commands/dispatcher.hpp"
 #include "transport/log.hpp"
 #include "ui/language.hpp"
@@ -22,6 +23,8 @@ struct CardCommandSettings {
   std::string lang;
   // Where each card request logs its APDU count and its time split (may be null).
   const Logger* log = nullptr;
+  // What the card watcher read ahead (may be null: every request reads the card itself).
+  CardCache* cache = nullptr;
 };
 
 [[nodiscard]] CommandHandler make_get_certificate_command(

@@ -11,7 +11,7 @@ struct CodeText {
   std::string_view message;
 };
 
-constexpr std::array<CodeText, 31> code_texts{{
+constexpr std::array<CodeText, 33> code_texts{{
     {ErrorCode::empty_message, "ERR_SAFERCHAT_EMPTY_MESSAGE", "The message has length zero."},
     {ErrorCode::message_too_large, "ERR_SAFERCHAT_MESSAGE_TOO_LARGE",
      "The message is larger than the host accepts."},
@@ -36,6 +36,10 @@ constexpr std::array<CodeText, 31> code_texts{{
     {ErrorCode::response_too_large, "ERR_SAFERCHAT_RESPONSE_TOO_LARGE",
      "The reply would be larger than a browser accepts."},
     {ErrorCode::internal, "ERR_SAFERCHAT_INTERNAL", "The host failed unexpectedly."},
+    {ErrorCode::host_busy, "ERR_SAFERCHAT_HOST_BUSY",
+     "Another request was using the card until this request's timeout."},
+    {ErrorCode::request_cancelled, "ERR_SAFERCHAT_REQUEST_CANCELLED",
+     "The request was cancelled by the browser."},
     {ErrorCode::pcsc_unavailable, "ERR_SAFERCHAT_PCSC_UNAVAILABLE",
      "The smart card service (PC/SC) is not running."},
     {ErrorCode::no_reader, "ERR_SAFERCHAT_NO_READER", "No card reader is connected."},

@@ -30,6 +30,8 @@ enum class ErrorCode : std::uint8_t {
   command_not_available,
   response_too_large,
   internal,
+  host_busy,
+  request_cancelled,
   // Card reader and card (§5).
   pcsc_unavailable,
   no_reader,

@@ -13,7 +13,8 @@
 namespace saferchat {
 
 // Raised when a message changes shape incompatibly; docs/protocol.md §6.
-inline constexpr int protocol_version = 1;
+// 2: several requests in flight on one connection, `cancel`, replies matched by `id`.
+inline constexpr int protocol_version = 2;
 
 [[nodiscard]] std::string ready_message(std::string_view host_version);
 [[nodiscard]] std::string success_reply(const RequestEnvelope& envelope,

@@ -17,9 +17,10 @@ struct CommandName {
   Command command;
   std::string_view name;
 };
-constexpr std::array<CommandName, 4> command_names{{
+constexpr std::array<CommandName, 5> command_names{{
     {Command::version, "version"},
     {Command::quit, "quit"},
+    {Command::cancel, "cancel"},
     {Command::get_certificate, "get-certificate"},
     {Command::authenticate, "authenticate"},
 }};
@@ -52,9 +53,10 @@ json parse_json(std::string_view payload) {
   }
 }
 
-nlohmann::json parse_id(const json& message) {
-  const auto it = message.find("id");
-  if (it == message.end()) {
+// A request id: absent (null), a string of at most 64 characters, or a safe integer >= 0.
+nlohmann::json parse_id_field(const json& object, std::string_view name) {
+  const auto it = object.find(name);
+  if (it == object.end()) {
     return nullptr;
   }
   if (it->is_string() && it->get_ref<const std::string&>().size() <= max_request_id_length) {
@@ -67,7 +69,8 @@ nlohmann::json parse_id(const json& message) {
   if (it->is_number_unsigned() && it->get<std::uint64_t>() <= max_safe_integer) {
     return *it;
   }
-  reject_argument("\"id\" must be a string of at most 64 characters or a safe integer >= 0");
+  reject_argument("\"" + std::string(name) +
+                  "\" must be a string of at most 64 characters or a safe integer >= 0");
 }
 
 const json& arguments_object(const json& message) {
@@ -147,6 +150,14 @@ Arguments parse_arguments(Command command, const json& arguments, const RequestO
       return VersionArguments{};
     case Command::quit:
       return QuitArguments{};
+    case Command::cancel: {
+      CancelArguments parsed;
+      parsed.request_id = parse_id_field(arguments, "requestId");
+      if (parsed.request_id.is_null()) {
+        reject_argument("missing \"requestId\"");
+      }
+      return parsed;
+    }
     case Command::get_certificate: {
       GetCertificateArguments parsed;
       parsed.origin = required_string(arguments, "origin");
@@ -190,7 +201,7 @@ Request parse_request(std::string_view payload, const RequestOptions& options,
   if (!message.is_object()) {
     throw Error(ErrorCode::not_an_object, std::string("payload is a JSON ") + message.type_name());
   }
-  envelope.id = parse_id(message);
+  envelope.id = parse_id_field(message, "id");
   const auto command_it = message.find("command");
   if (command_it == message.end() || !command_it->is_string()) {
     throw Error(ErrorCode::missing_command, "no string \"command\"");

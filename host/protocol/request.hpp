@@ -14,10 +14,17 @@
 
 namespace saferchat {
 
-enum class Command : std::uint8_t { version, quit, get_certificate, authenticate };
+enum class Command : std::uint8_t { version, quit, cancel, get_certificate, authenticate };
 
-inline constexpr std::array<Command, 4> all_commands{
-    Command::version, Command::quit, Command::get_certificate, Command::authenticate};
+inline constexpr std::array<Command, 5> all_commands{Command::version, Command::quit,
+                                                     Command::cancel, Command::get_certificate,
+                                                     Command::authenticate};
+
+// Card commands run one at a time, in arrival order (docs/protocol.md §3.6); the others are
+// answered at once, even while a card command runs.
+[[nodiscard]] constexpr bool is_card_command(Command command) noexcept {
+  return command == Command::get_certificate || command == Command::authenticate;
+}
 
 [[nodiscard]] std::string_view command_name(Command command) noexcept;
 [[nodiscard]] std::optional<Command> command_from_name(std::string_view name) noexcept;
@@ -29,6 +36,9 @@ inline constexpr int max_json_depth = 8;
 
 struct VersionArguments {};
 struct QuitArguments {};
+struct CancelArguments {
+  nlohmann::json request_id;  // the `id` of the request to stop: a string or a safe integer
+};
 struct GetCertificateArguments {
   std::string origin;               // who asks: shown to the child while waiting for the card
   std::optional<std::string> lang;  // primary language subtag, lower case ("nl", "fr", …)
@@ -41,8 +51,8 @@ struct AuthenticateArguments {
   std::chrono::seconds timeout = default_timeout;
 };
 
-using Arguments =
-    std::variant<VersionArguments, QuitArguments, GetCertificateArguments, AuthenticateArguments>;
+using Arguments = std::variant<VersionArguments, QuitArguments, CancelArguments,
+                               GetCertificateArguments, AuthenticateArguments>;
 
 struct RequestOptions {
   bool allow_http_localhost = false;  // development setting, docs/protocol.md §4.4

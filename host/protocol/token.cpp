@@ -1,7 +1,12 @@
 #include "protocol/token.hpp"
 
+#include <openssl/bn.h>
+#include <openssl/ecdsa.h>
 #include <openssl/evp.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
 
+#include <memory>
 #include <stdexcept>
 
 namespace saferchat {
@@ -20,7 +25,76 @@ std::span<const std::uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
+template <auto Free>
+struct OpenSslDeleter {
+  template <typename T>
+  void operator()(T* pointer) const noexcept {
+    Free(pointer);
+  }
+};
+using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
+using PkeyContextPtr = std::unique_ptr<EVP_PKEY_CTX, OpenSslDeleter<EVP_PKEY_CTX_free>>;
+using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OpenSslDeleter<ECDSA_SIG_free>>;
+
+// Raw r ‖ s (RFC 7518 §3.4) → DER ECDSA-Sig-Value, as EVP_PKEY_verify wants it.
+std::vector<std::uint8_t> ecdsa_der(std::span<const std::uint8_t> raw) {
+  if (raw.empty() || raw.size() % 2 != 0) {
+    return {};
+  }
+  const auto half = static_cast<int>(raw.size() / 2);
+  EcdsaSigPtr sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(raw.data(), half, nullptr);
+  BIGNUM* s = BN_bin2bn(raw.data() + half, half, nullptr);
+  if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
+    BN_free(r);
+    BN_free(s);
+    return {};
+  }
+  const int length = i2d_ECDSA_SIG(sig.get(), nullptr);
+  if (length <= 0) {
+    return {};
+  }
+  std::vector<std::uint8_t> der(static_cast<std::size_t>(length));
+  unsigned char* out = der.data();
+  i2d_ECDSA_SIG(sig.get(), &out);
+  return der;
+}
+
 }  // namespace
+
+bool signature_matches_certificate(std::span<const std::uint8_t> certificate_der,
+                                   SignatureAlgorithm algorithm,
+                                   std::span<const std::uint8_t> digest,
+                                   std::span<const std::uint8_t> signature) {
+  const unsigned char* in = certificate_der.data();
+  const X509Ptr certificate(d2i_X509(
+      nullptr, &in, static_cast<long>(certificate_der.size())));  // NOLINT(google-runtime-int)
+  if (!certificate) {
+    return false;
+  }
+  EVP_PKEY* key = X509_get0_pubkey(certificate.get());  // owned by the certificate
+  if (key == nullptr) {
+    return false;
+  }
+  const PkeyContextPtr context(EVP_PKEY_CTX_new(key, nullptr));
+  if (!context || EVP_PKEY_verify_init(context.get()) != 1) {
+    return false;
+  }
+  std::vector<std::uint8_t> encoded;
+  if (algorithm == SignatureAlgorithm::es384) {
+    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) {
+      return false;
+    }
+    encoded = ecdsa_der(signature);
+    signature = encoded;
+  } else if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA ||
+             EVP_PKEY_CTX_set_rsa_padding(context.get(), RSA_PKCS1_PADDING) != 1 ||
+             EVP_PKEY_CTX_set_signature_md(context.get(), EVP_sha256()) != 1) {
+    return false;
+  }
+  return EVP_PKEY_verify(context.get(), signature.data(), signature.size(), digest.data(),
+                         digest.size()) == 1;
+}
 
 std::string_view jwa_name(SignatureAlgorithm algorithm) noexcept {
   return algorithm == SignatureAlgorithm::rs256 ? "RS256" : "ES384";

@@ -29,6 +29,15 @@ enum class SignatureAlgorithm : std::uint8_t { rs256, es384 };
 
 [[nodiscard]] std::string base64_encode(std::span<const std::uint8_t> bytes);
 
+// Does `signature` (as the card returns it: PKCS#1 v1.5 for RS256, raw r ‖ s for ES384) verify
+// over the prehashed `digest` with the public key of `certificate_der`? False for anything
+// malformed. The host checks each signature against the certificate it puts in the token, so
+// a card swapped after its certificate was read can never yield a mixed token.
+[[nodiscard]] bool signature_matches_certificate(std::span<const std::uint8_t> certificate_der,
+                                                 SignatureAlgorithm algorithm,
+                                                 std::span<const std::uint8_t> digest,
+                                                 std::span<const std::uint8_t> signature);
+
 [[nodiscard]] nlohmann::json make_token(std::span<const std::uint8_t> certificate_der,
                                         SignatureAlgorithm algorithm,
                                         std::span<const std::uint8_t> signature,

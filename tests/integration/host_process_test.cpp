@@ -24,7 +24,7 @@ using testing::HostProcess;
 const std::string chrome_caller = "chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/";
 const std::string nonce = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI+/w==";
 
-json ready() { return {{"event", "ready"}, {"hostVersion", host_version}, {"protocolVersion", 1}}; }
+json ready() { return {{"event", "ready"}, {"hostVersion", host_version}, {"protocolVersion", 2}}; }
 
 json error(std::string_view code, std::string_view message, json id = nullptr,
            std::string_view command = {}) {
@@ -42,8 +42,8 @@ json version_reply(json id, std::string_view browser, std::string_view extension
   json reply = {{"command", "version"},
                 {"result",
                  {{"hostVersion", host_version},
-                  {"protocolVersion", 1},
-                  {"commands", {"version", "quit", "get-certificate", "authenticate"}},
+                  {"protocolVersion", 2},
+                  {"commands", {"version", "quit", "cancel", "get-certificate", "authenticate"}},
                   {"pcsc", {{"reachable", false}, {"readerCount", 0}}},
                   {"caller", {{"browser", browser}, {"extensionId", extension_id}}}}}};
   if (!id.is_null()) {
@@ -94,8 +94,21 @@ TEST_P(HostTable, ExactRepliesAndExitCode) {
   HostProcess host(SAFERCHAT_HOST_PATH, c.args, env_);
   // Writing may fail once the host has exited (refused caller): the replies still tell.
   static_cast<void>(host.write(c.input));
+  // The replies first, then the end of input: closing stdin cancels card commands still in
+  // flight (docs/protocol.md §3.6). Replies that only the end of input brings (truncation)
+  // come after the short wait.
+  std::vector<json> messages;
+  while (messages.size() < c.expected.size()) {
+    std::optional<std::string> message = host.read_message(std::chrono::milliseconds(250));
+    if (!message) {
+      break;
+    }
+    messages.push_back(json::parse(*message));
+  }
   host.close_stdin();
-  const std::vector<json> messages = host.read_all();
+  for (json& message : host.read_all()) {
+    messages.push_back(std::move(message));
+  }
   EXPECT_EQ(json(messages), json(c.expected)) << c.name;
   EXPECT_EQ(host.wait(), c.exit_code) << c.name;
 }
@@ -296,6 +309,10 @@ TEST_F(HostProcessTest, LogsOneLinePerRequestAndNoRequestData) {
       request({{"command", "authenticate"},
                {"arguments",
                 {{"challengeNonce", nonce}, {"origin", "https://secret-room.example"}}}})));
+  // The replies first: closing stdin would cancel a card command still in flight.
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(host.read_message().has_value());
+  }
   host.close_stdin();
   static_cast<void>(host.read_all());
   ASSERT_EQ(host.wait(), 0);

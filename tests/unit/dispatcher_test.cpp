@@ -62,7 +62,7 @@ TEST(VersionCommand, ReportsVersionsCallerServedCommandsAndPcsc) {
   EXPECT_EQ(probes, 1);
   const nlohmann::json expected = {
       {"hostVersion", host_version},
-      {"protocolVersion", 1},
+      {"protocolVersion", 2},
       {"commands", {"version", "quit"}},
       {"pcsc", {{"reachable", true}, {"readerCount", 2}}},
       {"caller", {{"browser", "firefox"}, {"extensionId", "a@b.c"}}},
@@ -72,7 +72,7 @@ TEST(VersionCommand, ReportsVersionsCallerServedCommandsAndPcsc) {
 
 TEST(Replies, ShapesOfReadySuccessAndError) {
   EXPECT_EQ(ready_message("1.2.3"),
-            R"({"event":"ready","hostVersion":"1.2.3","protocolVersion":1})");
+            R"({"event":"ready","hostVersion":"1.2.3","protocolVersion":2})");
   RequestEnvelope envelope;
   envelope.id = 9;
   envelope.command = Command::version;

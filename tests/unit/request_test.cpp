@@ -148,6 +148,36 @@ TEST(Request, HttpLocalhostOnlyWithTheDevelopmentSetting) {
   EXPECT_EQ(std::get<AuthenticateArguments>(request.arguments).origin, "http://localhost:8080");
 }
 
+TEST(Request, CancelNamesTheRequestToStop) {
+  RequestEnvelope envelope;
+  const Request by_number =
+      parse_request(R"({"command":"cancel","id":2,"arguments":{"requestId":7}})", {}, envelope);
+  EXPECT_EQ(std::get<CancelArguments>(by_number.arguments).request_id, 7);
+  const Request by_text =
+      parse_request(R"({"command":"cancel","arguments":{"requestId":"tab-3"}})", {}, envelope);
+  EXPECT_EQ(std::get<CancelArguments>(by_text.arguments).request_id, "tab-3");
+  for (const char* bad : {R"({"command":"cancel"})", R"({"command":"cancel","arguments":{}})",
+                          R"({"command":"cancel","arguments":{"requestId":-1}})",
+                          R"({"command":"cancel","arguments":{"requestId":[1]}})"}) {
+    RequestEnvelope bad_envelope;
+    try {
+      static_cast<void>(parse_request(bad, {}, bad_envelope));
+      ADD_FAILURE() << bad;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.code(), ErrorCode::invalid_argument) << bad;
+      EXPECT_EQ(bad_envelope.command, Command::cancel);
+    }
+  }
+}
+
+TEST(Request, OnlyCardCommandsAreQueued) {
+  EXPECT_TRUE(is_card_command(Command::authenticate));
+  EXPECT_TRUE(is_card_command(Command::get_certificate));
+  EXPECT_FALSE(is_card_command(Command::version));
+  EXPECT_FALSE(is_card_command(Command::quit));
+  EXPECT_FALSE(is_card_command(Command::cancel));
+}
+
 TEST(Request, CommandNamesRoundTrip) {
   for (const Command command : all_commands) {
     EXPECT_EQ(command_from_name(command_name(command)), command);

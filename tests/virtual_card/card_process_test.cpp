@@ -319,7 +319,8 @@ TEST_F(VcardProcess, RemoveAndInsertThroughTheControlSocket) {
   EXPECT_THAT(wrong.output_text(), StartsWith("error unknown command"));
   EXPECT_EQ(
       control(control_path(), "fly"),
-      "error unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>)");
+      "error unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, "
+      "swap <profile dir>)");
   EXPECT_EQ(program.terminate(), 0);
 }
 

@@ -69,11 +69,21 @@ TEST(VcardControlCommand, RemoveAfterApdu) {
   }
 }
 
+TEST(VcardControlCommand, SwapNamesAProfileFolder) {
+  const ControlParse parsed = parse_control_command("swap /cards/teen-14 ");
+  ASSERT_TRUE(parsed.command.has_value());
+  EXPECT_EQ(parsed.command->action, ControlAction::swap);
+  EXPECT_EQ(parsed.command->profile_dir, "/cards/teen-14");
+  EXPECT_EQ(parse_control_command("swap").error, "swap needs a card profile folder");
+}
+
 TEST(VcardControlCommand, ExactErrors) {
   EXPECT_EQ(parse_control_command("eject").error,
-            "unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>)");
+            "unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, swap "
+            "<profile dir>)");
   EXPECT_EQ(parse_control_command("").error,
-            "empty command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>)");
+            "empty command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, swap "
+            "<profile dir>)");
   EXPECT_EQ(parse_control_command("remove now").error, "remove takes no argument");
   for (const char* bad : {"delay", "delay -1", "delay 1.5", "delay 60001", "delay x"}) {
     EXPECT_EQ(parse_control_command(bad).error,

@@ -454,6 +454,18 @@ std::string CardProcess::handle_control_line(std::string_view line) {
       return "ok delay_ms=" + std::to_string(options_.delay_ms);
     case ControlAction::status:
       return status_line();
+    case ControlAction::swap:
+      try {
+        BelpicApplet next(load_card_profile(parsed.command->profile_dir));
+        static_cast<void>(handle_control_line("remove"));
+        applet_ = std::move(next);
+        options_.profile_dir = parsed.command->profile_dir;
+        log("card swapped for " + options_.profile_dir.string());
+        static_cast<void>(handle_control_line("insert"));
+        return "ok swapped";
+      } catch (const std::exception& e) {
+        return std::string("error cannot load the profile: ") + e.what();
+      }
   }
   return "error internal";
 }

@@ -19,6 +19,13 @@ std::string_view trim(std::string_view text) {
 
 ControlParse failure(std::string error) { return ControlParse{std::nullopt, std::move(error)}; }
 
+ControlCommand command_of(ControlAction action, unsigned delay_ms = 0) {
+  ControlCommand command;
+  command.action = action;
+  command.delay_ms = delay_ms;
+  return command;
+}
+
 }  // namespace
 
 ControlParse parse_control_command(std::string_view line) {
@@ -37,7 +44,7 @@ ControlParse parse_control_command(std::string_view line) {
     const ControlAction action = verb == "remove"   ? ControlAction::remove
                                  : verb == "insert" ? ControlAction::insert
                                                     : ControlAction::status;
-    return ControlParse{ControlCommand{action, 0}, {}};
+    return ControlParse{command_of(action, 0), {}};
   }
   if (verb == "delay") {
     unsigned value = 0;
@@ -46,7 +53,7 @@ ControlParse parse_control_command(std::string_view line) {
     if (argument.empty() || problem != std::errc{} || stop != end || value > max_delay_ms) {
       return failure("delay needs a number of milliseconds from 0 to 60000");
     }
-    return ControlParse{ControlCommand{ControlAction::delay, value}, {}};
+    return ControlParse{command_of(ControlAction::delay, value), {}};
   }
   if (verb == "remove-after-apdu") {
     // The card is pulled out right after answering its N-th APDU (counted since it started):
@@ -57,16 +64,27 @@ ControlParse parse_control_command(std::string_view line) {
     if (argument.empty() || problem != std::errc{} || stop != end || value == 0) {
       return failure("remove-after-apdu needs an APDU number from 1");
     }
-    ControlCommand command{ControlAction::remove_after_apdu, 0};
+    ControlCommand command = command_of(ControlAction::remove_after_apdu);
     command.apdu = value;
+    return ControlParse{command, {}};
+  }
+  if (verb == "swap") {
+    // Another card in the same reader: this one is pulled out, the profile's card put in.
+    if (argument.empty()) {
+      return failure("swap needs a card profile folder");
+    }
+    ControlCommand command = command_of(ControlAction::swap);
+    command.profile_dir = std::string(argument);
     return ControlParse{command, {}};
   }
   if (verb.empty()) {
     return failure(
-        "empty command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>)");
+        "empty command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, swap "
+        "<profile dir>)");
   }
   return failure(
-      "unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>)");
+      "unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, swap "
+      "<profile dir>)");
 }
 
 }  // namespace saferchat::vcard

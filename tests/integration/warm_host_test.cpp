@@ -1,0 +1,233 @@
+// The warm host (docs/protocol.md §3.6) through the whole real stack: one host serving many
+// requests over one connection, card commands queued one at a time, `cancel`, the card read
+// ahead when it comes (5 APDUs per login after that), and a card swapped for another.
+#include <signal.h>
+
+#include <chrono>
+#include <map>
+#include <regex>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/card_host_fixture.hpp"
+#include "support/token_check.hpp"
+
+namespace saferchat {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using testing::cards_dir;
+using testing::profile_json;
+using testing::read_text;
+
+const std::string& origin = testing::default_origin;
+const std::string& first_nonce = testing::default_nonce;
+// Another 32-byte challenge, so that two logins sign different data.
+const std::string second_nonce = "Zm9yIHRoZSBzZWNvbmQgbG9naW4sIGFub3RoZXIgbm9uY2U=";
+
+class WarmHost : public testing::CardHostTest {
+ protected:
+  void send(const json& message) { ASSERT_TRUE(host_->write(testing::frame_of(message.dump()))); }
+
+  void send_authenticate(const json& id, const std::string& challenge, int timeout = 30) {
+    send(
+        {{"command", "authenticate"},
+         {"id", id},
+         {"arguments", {{"challengeNonce", challenge}, {"origin", origin}, {"timeout", timeout}}}});
+  }
+
+  json next_reply(std::chrono::milliseconds wait = 20s) {
+    const auto reply = host_->read_message(wait);
+    return reply ? json::parse(*reply) : json{{"no reply", true}};
+  }
+
+  // The host log's "authenticate apdus=N … read_ahead=R" lines, as (N, R).
+  [[nodiscard]] std::vector<std::pair<int, int>> login_apdus() const {
+    const std::string log = read_text(dir_ / "host.log");
+    const std::regex line(R"(authenticate apdus=(\d+) .* read_ahead=(\d))");
+    std::vector<std::pair<int, int>> logins;
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator();
+         ++it) {
+      logins.emplace_back(std::stoi((*it)[1]), std::stoi((*it)[2]));
+    }
+    return logins;
+  }
+
+  void wait_for_dialog(std::size_t count) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (dialog_pids().size() < count && std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(10ms);
+    }
+    ASSERT_GE(dialog_pids().size(), count);
+  }
+};
+
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t count = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
+std::string error_code(const json& reply) { return reply.value("/error/code"_json_pointer, ""); }
+
+TEST_F(WarmHost, LoginsOnACardReadAheadCostFiveApdusEach) {
+  start_card("kid-9");
+  start_host("pin 1234\npin 1234\n");
+  send_authenticate(1, first_nonce);
+  const json first = next_reply();
+  send_authenticate(2, second_nonce);
+  const json second = next_reply();
+  ASSERT_TRUE(first.contains("result")) << first.dump();
+  ASSERT_TRUE(second.contains("result")) << second.dump();
+  EXPECT_EQ(first["id"], 1);
+  EXPECT_EQ(second["id"], 2);
+  EXPECT_EQ(testing::check_token(first["result"], origin, first_nonce), "");
+  EXPECT_EQ(testing::check_token(second["result"], origin, second_nonce), "");
+  finish_host();
+  // VERIFY, MSE SET, PSO, GET RESPONSE, LOG OFF; the card data, certificate (SELECT, READ
+  // BINARY × 4) and PIN tries were read when the card came: 7 APDUs.
+  EXPECT_EQ(login_apdus(), (std::vector<std::pair<int, int>>{{5, 1}, {5, 1}}));
+  EXPECT_NE(read_text(dir_ / "host.log").find("card read ahead apdus=7 "), std::string::npos);
+}
+
+TEST_F(WarmHost, CardCommandsQueueWhileVersionIsAnsweredAtOnce) {
+  start_card("kid-9");
+  start_host("wait 1500 pin 1234\npin 1234\n");
+  send_authenticate("first", first_nonce);
+  send_authenticate("second", second_nonce);
+  send({{"command", "version"}, {"id", "v"}});
+  std::vector<json> replies;
+  for (int i = 0; i < 3; ++i) {
+    replies.push_back(next_reply());
+  }
+  ASSERT_EQ(replies[0]["id"], "v") << replies[0].dump();
+  EXPECT_EQ(replies[0]["result"]["protocolVersion"], 2);
+  ASSERT_EQ(replies[1]["id"], "first") << replies[1].dump();
+  ASSERT_EQ(replies[2]["id"], "second") << replies[2].dump();
+  EXPECT_EQ(testing::check_token(replies[1]["result"], origin, first_nonce), "");
+  EXPECT_EQ(testing::check_token(replies[2]["result"], origin, second_nonce), "");
+  finish_host();
+}
+
+TEST_F(WarmHost, QueuedRequestWhoseTimeoutPassesIsAnsweredBusyAtOnce) {
+  start_card("kid-9");
+  start_host("wait 2500 pin 1234\n");
+  send_authenticate(1, first_nonce);
+  send_authenticate(2, second_nonce, 1);
+  const json busy = next_reply();
+  EXPECT_EQ(busy["id"], 2);
+  EXPECT_EQ(error_code(busy), "ERR_SAFERCHAT_HOST_BUSY") << busy.dump();
+  const json login = next_reply();  // the first request was not disturbed
+  EXPECT_EQ(login["id"], 1);
+  EXPECT_EQ(testing::check_token(login["result"], origin, first_nonce), "");
+  EXPECT_EQ(dialog_pids().size(), 1U);  // the busy one never showed a dialog
+  finish_host();
+}
+
+TEST_F(WarmHost, CancelStopsTheRunningRequestAndClosesItsDialog) {
+  start_card("kid-9");
+  start_host("hang\npin 1234\n");
+  send_authenticate(1, first_nonce);
+  wait_for_dialog(1);
+  send({{"command", "cancel"}, {"id", 2}, {"arguments", {{"requestId", 1}}}});
+  std::map<int, json> replies;
+  for (int i = 0; i < 2; ++i) {
+    const json reply = next_reply();
+    replies[reply.value("id", -1)] = reply;
+  }
+  EXPECT_EQ(replies[2],
+            (json{{"command", "cancel"}, {"id", 2}, {"result", {{"cancelled", true}}}}));
+  EXPECT_EQ(error_code(replies[1]), "ERR_SAFERCHAT_REQUEST_CANCELLED") << replies[1].dump();
+  EXPECT_NE(::kill(dialog_pids().front(), 0), 0) << "the cancelled request's dialog is still open";
+  // The connection goes on: the next login works.
+  send_authenticate(3, second_nonce);
+  const json login = next_reply();
+  EXPECT_EQ(testing::check_token(login["result"], origin, second_nonce), "") << login.dump();
+  finish_host();
+}
+
+TEST_F(WarmHost, CancelOfAQueuedRequestAndOfNoRequest) {
+  start_card("kid-9");
+  start_host("wait 1500 pin 1234\n");
+  send_authenticate(1, first_nonce);
+  send_authenticate(2, second_nonce);
+  send({{"command", "cancel"}, {"id", 3}, {"arguments", {{"requestId", 2}}}});
+  send({{"command", "cancel"}, {"id", 4}, {"arguments", {{"requestId", "nobody"}}}});
+  std::map<int, json> replies;
+  for (int i = 0; i < 4; ++i) {
+    const json reply = next_reply();
+    replies[reply.value("id", -1)] = reply;
+  }
+  EXPECT_EQ(replies[3]["result"], (json{{"cancelled", true}}));
+  EXPECT_EQ(replies[4]["result"], (json{{"cancelled", false}}));
+  EXPECT_EQ(error_code(replies[2]), "ERR_SAFERCHAT_REQUEST_CANCELLED");
+  EXPECT_EQ(testing::check_token(replies[1]["result"], origin, first_nonce), "");
+  finish_host();
+}
+
+TEST_F(WarmHost, AnIdStillInFlightCannotBeReused) {
+  start_card("kid-9");
+  start_host("wait 1000 pin 1234\n");
+  send_authenticate(7, first_nonce);
+  send_authenticate(7, second_nonce);
+  const json refused = next_reply();
+  EXPECT_EQ(refused, (json{{"command", "authenticate"},
+                           {"id", 7},
+                           {"error",
+                            {{"code", "ERR_SAFERCHAT_INVALID_ARGUMENT"},
+                             {"message",
+                              "An argument is missing, of the wrong type or out of "
+                              "range."}}}}));
+  EXPECT_EQ(testing::check_token(next_reply()["result"], origin, first_nonce), "");
+  finish_host();
+}
+
+TEST_F(WarmHost, ACardSwappedBetweenLoginsNeverYieldsTheOldCard) {
+  const json teen = profile_json("teen-14");
+  start_card("kid-9");
+  start_host("pin 1234\npin " + teen["pin"].get<std::string>() + "\n");
+  send_authenticate(1, first_nonce);
+  const json kid_login = next_reply();
+  ASSERT_EQ(kid_login["result"]["algorithm"], "ES384") << kid_login.dump();
+  ASSERT_EQ(env_->card_control("swap " + (cards_dir / "teen-14").string()), "ok swapped");
+  // Between the logins: once the host has read the new card (a swap seen in the middle of a
+  // login ends it with ERR_SAFERCHAT_CARD_REMOVED instead, as a pulled card does).
+  const auto until = std::chrono::steady_clock::now() + 10s;
+  while (count_of(read_text(dir_ / "host.log"), "card read ahead") < 2 &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(10ms);
+  }
+  send_authenticate(2, second_nonce);
+  const json teen_login = next_reply();
+  ASSERT_TRUE(teen_login.contains("result")) << teen_login.dump();
+  EXPECT_EQ(teen_login["result"]["algorithm"], "RS256");
+  EXPECT_EQ(testing::check_token(teen_login["result"], origin, second_nonce), "");
+  const auto certificate = testing::base64_decode(teen_login["result"]["unverifiedCertificate"]);
+  const std::string teen_file = read_text(cards_dir / "teen-14" / "auth_cert.der");
+  ASSERT_LE(certificate.size(), teen_file.size());
+  EXPECT_TRUE(std::equal(certificate.begin(), certificate.end(), teen_file.begin(),
+                         [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); }));
+  finish_host();
+}
+
+TEST_F(WarmHost, EndOfInputStopsRunningAndQueuedRequests) {
+  start_card("kid-9");
+  start_host("hang\n");
+  send_authenticate(1, first_nonce);
+  send_authenticate(2, second_nonce);
+  wait_for_dialog(1);
+  host_->close_stdin();
+  EXPECT_EQ(host_->wait(2000ms), 0);
+  for (const int pid : dialog_pids()) {
+    EXPECT_NE(::kill(pid, 0), 0) << "pinentry " << pid << " outlived the host";
+  }
+  EXPECT_EQ(dialog_pids().size(), 1U);  // the queued request never opened one
+}
+
+}  // namespace
+}  // namespace saferchat
