@@ -1,0 +1,375 @@
+// The pure parts shared by the content script and the background: message names, error codes,
+// checks of every field a page or the host sends, and the origin rules. No I/O, no browser API,
+// so node:test loads it as is (tests/browser/unit/). A classic script, because content scripts
+// cannot be ES modules: it defines one global, SaferChatCommon.
+//
+// Messages: docs/protocol.md §8 (page <-> content script <-> background) and §3-§5 (host).
+'use strict';
+
+(function (global) {
+  const HOST_NAME = 'be.saferchat.host';
+  // The port a content script opens to the background, one per request.
+  const PORT_NAME = 'saferchat-request';
+
+  // window.postMessage types (§8.1): every message of ours starts with this prefix.
+  const MESSAGE_PREFIX = 'saferchat:';
+  const REQUEST = 'saferchat:request';
+  const ACK = 'saferchat:ack';
+  const REPLY = 'saferchat:reply';
+
+  const COMMANDS = ['status', 'authenticate'];
+  // Host protocol versions this extension speaks: it uses one request per host, which
+  // version 2 serves exactly as version 1 (docs/protocol.md §3.6).
+  const HOST_PROTOCOL_VERSIONS = [1, 2];
+
+  // docs/protocol.md §3.4 (the host enforces the same bounds).
+  const MIN_CHALLENGE_LENGTH = 44;
+  const MAX_CHALLENGE_LENGTH = 128;
+  const MIN_TIMEOUT_S = 1;
+  const MAX_TIMEOUT_S = 600;
+  const DEFAULT_TIMEOUT_S = 120;
+  const MAX_ORIGIN_LENGTH = 255;
+
+  // Deadlines. Each layer waits a little longer than the one below it, so the layer nearest the
+  // failure reports it: host (the request's timeout) < background < content script < page.
+  const READY_TIMEOUT_MS = 10000; // host start until its ready event
+  const STATUS_TIMEOUT_MS = 10000; // the host's version reply
+  const BACKGROUND_MARGIN_MS = 10000; // beyond the request's timeout, for card I/O and start
+  const CONTENT_MARGIN_MS = BACKGROUND_MARGIN_MS + READY_TIMEOUT_MS + 5000;
+
+  // Stable error codes. The host's own codes (docs/protocol.md §5) pass through unchanged; the
+  // ones below are the extension's (§8.4), with the same prefix.
+  const Codes = Object.freeze({
+    EXTENSION_MISSING: 'ERR_SAFERCHAT_EXTENSION_MISSING',
+    EXTENSION_FAILED: 'ERR_SAFERCHAT_EXTENSION_FAILED',
+    HOST_MISSING: 'ERR_SAFERCHAT_HOST_MISSING',
+    HOST_FAILED: 'ERR_SAFERCHAT_HOST_FAILED',
+    HOST_INCOMPATIBLE: 'ERR_SAFERCHAT_HOST_INCOMPATIBLE',
+    TIMEOUT: 'ERR_SAFERCHAT_TIMEOUT',
+    INSECURE_CONTEXT: 'ERR_SAFERCHAT_INSECURE_CONTEXT',
+    REQUEST_PENDING: 'ERR_SAFERCHAT_REQUEST_PENDING',
+    INVALID_ARGUMENT: 'ERR_SAFERCHAT_INVALID_ARGUMENT',
+    INVALID_CHALLENGE: 'ERR_SAFERCHAT_INVALID_CHALLENGE',
+  });
+
+  // One fixed English sentence per extension code; programs branch on the code.
+  const MESSAGES = Object.freeze({
+    [Codes.EXTENSION_MISSING]: 'The Safer Chat extension is not installed or not enabled.',
+    [Codes.EXTENSION_FAILED]: 'The Safer Chat extension stopped before it answered.',
+    [Codes.HOST_MISSING]: 'The Safer Chat program is not installed on this computer.',
+    [Codes.HOST_FAILED]: 'The Safer Chat program stopped before it answered.',
+    [Codes.HOST_INCOMPATIBLE]: 'The Safer Chat program speaks another protocol version.',
+    [Codes.TIMEOUT]: 'The Safer Chat program did not answer in time.',
+    [Codes.INSECURE_CONTEXT]: 'Safer Chat works only on https pages.',
+    [Codes.REQUEST_PENDING]: 'Another Safer Chat request of this tab is not finished yet.',
+    [Codes.INVALID_ARGUMENT]: 'A request field is missing, of the wrong type or out of range.',
+    [Codes.INVALID_CHALLENGE]: 'The challenge nonce is not 44 to 128 characters of base64.',
+  });
+
+  const ERROR_CODE_PATTERN = /^ERR_SAFERCHAT_[A-Z0-9_]{1,64}$/;
+  const REQUEST_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+  // RFC 4648 §4 and §5 alphabets; '=' only as up to two final characters (host: origin.cpp).
+  const CHALLENGE_PATTERN = /^[A-Za-z0-9+/_-]+={0,2}$/;
+  // BCP 47, simplified as the host does: a 2-8 letter primary subtag, then -alnum subtags.
+  const LANG_PATTERN = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
+  const LOCALHOST_NAMES = ['localhost', '127.0.0.1', '[::1]'];
+
+  function isPlainObject(value) {
+    return typeof value === 'object' && value !== null && !Array.isArray(value);
+  }
+
+  function errorReply(code, message) {
+    return { error: { code, message: message ?? MESSAGES[code] ?? 'Safer Chat failed.' } };
+  }
+
+  function isErrorCode(code) {
+    return typeof code === 'string' && ERROR_CODE_PATTERN.test(code);
+  }
+
+  // An error object's message when it is a short string, else undefined (the code's own).
+  function shortMessage(error) {
+    return typeof error.message === 'string' && error.message.length <= 500
+      ? error.message
+      : undefined;
+  }
+
+  // -- Requests from the page (content script) and from the content script (background) --
+
+  // Checks a request's command and arguments and returns a fresh copy holding only the fields
+  // we know: { command, arguments } or { error }. Anything else the page put in the message,
+  // an `origin` above all, is dropped here.
+  function checkRequest(command, args) {
+    if (typeof command !== 'string' || !COMMANDS.includes(command)) {
+      return errorReply(Codes.INVALID_ARGUMENT, 'Unknown command.');
+    }
+    if (args !== undefined && args !== null && !isPlainObject(args)) {
+      return errorReply(Codes.INVALID_ARGUMENT, '"arguments" must be an object.');
+    }
+    const given = args ?? {};
+    if (command === 'status') {
+      return { command, arguments: {} };
+    }
+    const nonce = given.challengeNonce;
+    if (typeof nonce !== 'string') {
+      return errorReply(Codes.INVALID_ARGUMENT, '"challengeNonce" must be a string.');
+    }
+    if (
+      nonce.length < MIN_CHALLENGE_LENGTH ||
+      nonce.length > MAX_CHALLENGE_LENGTH ||
+      !CHALLENGE_PATTERN.test(nonce)
+    ) {
+      return errorReply(Codes.INVALID_CHALLENGE);
+    }
+    const checked = { challengeNonce: nonce, timeout: DEFAULT_TIMEOUT_S };
+    const lang = given.lang;
+    if (lang !== undefined && lang !== null) {
+      if (typeof lang !== 'string' || lang.length > 35 || !LANG_PATTERN.test(lang)) {
+        return errorReply(Codes.INVALID_ARGUMENT, '"lang" must be a language tag such as "nl".');
+      }
+      checked.lang = lang;
+    }
+    if (given.timeout !== undefined && given.timeout !== null) {
+      const t = given.timeout;
+      if (!Number.isInteger(t) || t < MIN_TIMEOUT_S || t > MAX_TIMEOUT_S) {
+        return errorReply(Codes.INVALID_ARGUMENT, '"timeout" must be 1 to 600 seconds.');
+      }
+      checked.timeout = t;
+    }
+    return { command, arguments: checked };
+  }
+
+  // A window message the content script should look at: ours (prefix) and a request. Returns
+  // null for anything else, which the content script then ignores without a reply.
+  function isPageRequest(data) {
+    return isPlainObject(data) && data.type === REQUEST;
+  }
+
+  function isRequestId(id) {
+    return typeof id === 'string' && REQUEST_ID_PATTERN.test(id);
+  }
+
+  // How long a layer waits for the answer to a checked request.
+  function backgroundTimeoutMs(request) {
+    return request.command === 'status'
+      ? STATUS_TIMEOUT_MS
+      : request.arguments.timeout * 1000 + BACKGROUND_MARGIN_MS;
+  }
+  function contentTimeoutMs(request) {
+    return backgroundTimeoutMs(request) + CONTENT_MARGIN_MS;
+  }
+
+  // -- Origins (docs/protocol.md §3.5) --
+
+  // The origin of the page that sent a message, from the browser's record of the sender
+  // (runtime.MessageSender), never from the message. Chromium fills sender.origin; Firefox does
+  // not, so the origin of sender.url is used there. Returns null when there is none.
+  function senderOrigin(sender) {
+    if (!isPlainObject(sender)) {
+      return null;
+    }
+    let origin = null;
+    if (typeof sender.origin === 'string') {
+      origin = sender.origin;
+    } else if (typeof sender.url === 'string') {
+      try {
+        origin = new URL(sender.url).origin;
+      } catch {
+        origin = null;
+      }
+    }
+    // Opaque origins (sandboxed frames, data: URLs) serialise as "null".
+    return origin === null || origin === 'null' ? null : origin;
+  }
+
+  function isLocalhostName(hostname) {
+    return LOCALHOST_NAMES.includes(hostname);
+  }
+
+  // null when `origin` may ask for a token, else the error reply. https only; http://localhost,
+  // 127.0.0.1 and [::1] only with the development setting (allowHttpLocalhost).
+  function checkOrigin(origin, allowHttpLocalhost) {
+    if (typeof origin !== 'string' || origin.length > MAX_ORIGIN_LENGTH) {
+      return errorReply(Codes.INSECURE_CONTEXT);
+    }
+    let url;
+    try {
+      url = new URL(origin);
+    } catch {
+      return errorReply(Codes.INSECURE_CONTEXT);
+    }
+    if (url.origin !== origin) {
+      return errorReply(Codes.INSECURE_CONTEXT); // a path, user info or other non-origin form
+    }
+    if (url.protocol === 'https:') {
+      return null;
+    }
+    if (url.protocol === 'http:' && isLocalhostName(url.hostname) && allowHttpLocalhost === true) {
+      return null;
+    }
+    return errorReply(Codes.INSECURE_CONTEXT);
+  }
+
+  // true for http://localhost, 127.0.0.1 and [::1] origins: only they need the development
+  // setting read (reading storage.managed first costs seconds in Chromium).
+  function isHttpLocalhostOrigin(origin) {
+    try {
+      const url = new URL(origin);
+      return url.protocol === 'http:' && isLocalhostName(url.hostname);
+    } catch {
+      return false;
+    }
+  }
+
+  // What the content script decides alone from the page's location: https goes on, http to a
+  // localhost name goes on to the background (which knows the development setting), the rest is
+  // refused at once.
+  function pageMayAsk(protocol, hostname) {
+    return protocol === 'https:' || (protocol === 'http:' && isLocalhostName(hostname));
+  }
+
+  // -- The host's messages (docs/protocol.md §4) --
+
+  // The browser's reason for a native port that closed, as a code. Chromium sets
+  // runtime.lastError, Firefox port.error; the wording of a missing host differs.
+  function disconnectError(message) {
+    const text = typeof message === 'string' ? message : '';
+    if (
+      text.includes('Specified native messaging host not found') ||
+      text.includes('No such native application') ||
+      text.includes('Access to the specified native messaging host is forbidden')
+    ) {
+      return errorReply(Codes.HOST_MISSING);
+    }
+    return errorReply(Codes.HOST_FAILED);
+  }
+
+  // A host error object, passed through when it is well formed.
+  function hostError(error) {
+    if (!isPlainObject(error) || !isErrorCode(error.code)) {
+      return errorReply(Codes.HOST_FAILED);
+    }
+    return errorReply(error.code, shortMessage(error));
+  }
+
+  // The host's first message: { event: "ready", hostVersion, protocolVersion } (§4.1), or an
+  // error (a refused caller, §1). Returns null when ready, else the error reply.
+  function checkReady(message) {
+    if (isPlainObject(message) && message.event === 'ready') {
+      return HOST_PROTOCOL_VERSIONS.includes(message.protocolVersion)
+        ? null
+        : errorReply(Codes.HOST_INCOMPATIBLE);
+    }
+    if (isPlainObject(message) && 'error' in message) {
+      return hostError(message.error);
+    }
+    return errorReply(Codes.HOST_FAILED);
+  }
+
+  const BASE64_PATTERN = /^[A-Za-z0-9+/]+={0,2}$/;
+  // JWA names of the Web eID format.
+  const TOKEN_ALGORITHMS = ['ES256', 'ES384', 'ES512', 'RS256', 'RS384', 'RS512', 'PS256',
+    'PS384', 'PS512'];
+
+  // Padded base64 (RFC 4648 §4) of at most maxLength characters.
+  function isBase64(value, maxLength) {
+    return (
+      typeof value === 'string' &&
+      value.length <= maxLength &&
+      value.length % 4 === 0 &&
+      BASE64_PATTERN.test(value)
+    );
+  }
+
+  // The authentication token (§4.3), copied field by field.
+  function checkToken(result) {
+    if (
+      !isPlainObject(result) ||
+      !isBase64(result.unverifiedCertificate, 16384) ||
+      !TOKEN_ALGORITHMS.includes(result.algorithm) ||
+      !isBase64(result.signature, 1024) ||
+      result.format !== 'web-eid:1.0' ||
+      typeof result.appVersion !== 'string' ||
+      result.appVersion.length > 200
+    ) {
+      return null;
+    }
+    return {
+      unverifiedCertificate: result.unverifiedCertificate,
+      algorithm: result.algorithm,
+      signature: result.signature,
+      format: result.format,
+      appVersion: result.appVersion,
+    };
+  }
+
+  // The `version` result (§3.1) as the host half of status() (§8.3).
+  function hostStatus(result) {
+    if (
+      !isPlainObject(result) ||
+      typeof result.hostVersion !== 'string' ||
+      result.hostVersion.length > 64 ||
+      !Number.isInteger(result.protocolVersion)
+    ) {
+      return null;
+    }
+    const pcsc = isPlainObject(result.pcsc) ? result.pcsc : {};
+    return {
+      present: true,
+      version: result.hostVersion,
+      protocolVersion: result.protocolVersion,
+      pcsc: {
+        reachable: pcsc.reachable === true,
+        readerCount: Number.isInteger(pcsc.readerCount) ? pcsc.readerCount : 0,
+      },
+    };
+  }
+
+  // The reply to our request `id` (§4.2): { result } (checked for `command`) or { error }.
+  function checkHostReply(message, id, command) {
+    if (!isPlainObject(message) || message.id !== id) {
+      return errorReply(Codes.HOST_FAILED);
+    }
+    if ('error' in message) {
+      return hostError(message.error);
+    }
+    const result = command === 'version' ? hostStatus(message.result) : checkToken(message.result);
+    return result === null ? errorReply(Codes.HOST_FAILED) : { result };
+  }
+
+  // A reply the content script got from the background, before it goes to the page.
+  function checkBackgroundReply(reply) {
+    if (isPlainObject(reply) && isPlainObject(reply.result)) {
+      return { result: reply.result };
+    }
+    if (isPlainObject(reply) && isPlainObject(reply.error) && isErrorCode(reply.error.code)) {
+      return errorReply(reply.error.code, shortMessage(reply.error));
+    }
+    return errorReply(Codes.EXTENSION_FAILED);
+  }
+
+  global.SaferChatCommon = Object.freeze({
+    HOST_NAME,
+    PORT_NAME,
+    MESSAGE_PREFIX,
+    REQUEST,
+    ACK,
+    REPLY,
+    READY_TIMEOUT_MS,
+    Codes,
+    MESSAGES,
+    errorReply,
+    checkRequest,
+    isPageRequest,
+    isRequestId,
+    backgroundTimeoutMs,
+    contentTimeoutMs,
+    senderOrigin,
+    checkOrigin,
+    isHttpLocalhostOrigin,
+    pageMayAsk,
+    disconnectError,
+    checkReady,
+    checkHostReply,
+    checkBackgroundReply,
+  });
+})(globalThis);

@@ -1,0 +1,252 @@
+// Unit tests of extension/common.js, the pure checks shared by the content script and the
+// background: request fields, origins from the sender, the host's messages, error mapping.
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+await import(path.join(root, 'extension', 'common.js'));
+const C = globalThis.SaferChatCommon;
+const { ErrorCode } = await import(path.join(root, 'extension', 'page-api', 'saferchat.mjs'));
+
+const NONCE = 'A'.repeat(43) + '=';
+const code = (reply) => reply.error?.code;
+
+describe('checkRequest', () => {
+  it('keeps only the known fields of an authenticate request, never an origin', () => {
+    const checked = C.checkRequest('authenticate', {
+      challengeNonce: NONCE, lang: 'nl-BE', timeout: 30, origin: 'https://evil.example', extra: 1,
+    });
+    assert.deepEqual(checked, {
+      command: 'authenticate',
+      arguments: { challengeNonce: NONCE, lang: 'nl-BE', timeout: 30 },
+    });
+  });
+
+  it('gives the default timeout of 120 s and treats null as absent', () => {
+    assert.deepEqual(C.checkRequest('authenticate', { challengeNonce: NONCE, lang: null, timeout: null }), {
+      command: 'authenticate', arguments: { challengeNonce: NONCE, timeout: 120 },
+    });
+  });
+
+  it('takes status without arguments', () => {
+    assert.deepEqual(C.checkRequest('status', { origin: 'x' }), { command: 'status', arguments: {} });
+    assert.deepEqual(C.checkRequest('status', undefined), { command: 'status', arguments: {} });
+  });
+
+  it('refuses unknown commands and non-object arguments', () => {
+    for (const command of ['get-certificate', 'version', 'quit', 'Status', '', 7, null, undefined]) {
+      assert.equal(code(C.checkRequest(command, {})), 'ERR_SAFERCHAT_INVALID_ARGUMENT', String(command));
+    }
+    for (const args of [[], 'x', 5, true]) {
+      assert.equal(code(C.checkRequest('authenticate', args)), 'ERR_SAFERCHAT_INVALID_ARGUMENT');
+    }
+  });
+
+  it('checks the challenge nonce as the host does (docs/protocol.md §3.4)', () => {
+    const challenge = (nonce) => code(C.checkRequest('authenticate', { challengeNonce: nonce }));
+    assert.equal(challenge('A'.repeat(44)), undefined);
+    assert.equal(challenge('A'.repeat(128)), undefined);
+    assert.equal(challenge('-_+/'.repeat(11)), undefined); // base64 and base64url alphabets
+    assert.equal(challenge('A'.repeat(42) + '=='), undefined);
+    assert.equal(challenge('A'.repeat(43)), 'ERR_SAFERCHAT_INVALID_CHALLENGE');
+    assert.equal(challenge('A'.repeat(129)), 'ERR_SAFERCHAT_INVALID_CHALLENGE');
+    assert.equal(challenge('A'.repeat(41) + '==='), 'ERR_SAFERCHAT_INVALID_CHALLENGE');
+    assert.equal(challenge('A'.repeat(20) + '=' + 'A'.repeat(23)), 'ERR_SAFERCHAT_INVALID_CHALLENGE');
+    assert.equal(challenge('A'.repeat(43) + '*'), 'ERR_SAFERCHAT_INVALID_CHALLENGE');
+    assert.equal(challenge('A'.repeat(43) + 'é'), 'ERR_SAFERCHAT_INVALID_CHALLENGE');
+    for (const wrongType of [undefined, null, 44, ['A'.repeat(44)], { length: 44 }]) {
+      assert.equal(challenge(wrongType), 'ERR_SAFERCHAT_INVALID_ARGUMENT');
+    }
+  });
+
+  it('checks lang and timeout', () => {
+    const with_ = (extra) => code(C.checkRequest('authenticate', { challengeNonce: NONCE, ...extra }));
+    for (const lang of ['nl', 'fr-BE', 'de', 'en-GB', 'zh-Hant-TW']) {
+      assert.equal(with_({ lang }), undefined, lang);
+    }
+    for (const lang of ['n', 'nl_BE', 'nl-', '12', 'nl-BE-toolongsubtag', 'x'.repeat(36), 42, {}]) {
+      assert.equal(with_({ lang }), 'ERR_SAFERCHAT_INVALID_ARGUMENT', String(lang));
+    }
+    for (const timeout of [1, 600]) {
+      assert.equal(with_({ timeout }), undefined);
+    }
+    for (const timeout of [0, 601, 1.5, '30', -1, NaN, Infinity, true]) {
+      assert.equal(with_({ timeout }), 'ERR_SAFERCHAT_INVALID_ARGUMENT', String(timeout));
+    }
+  });
+});
+
+describe('page messages', () => {
+  it('recognises our requests by type only', () => {
+    assert.equal(C.isPageRequest({ type: 'saferchat:request' }), true);
+    for (const other of [null, 'saferchat:request', [], { type: 'saferchat:reply' }, { type: 'other' }]) {
+      assert.equal(C.isPageRequest(other), false);
+    }
+  });
+
+  it('takes request ids of 1 to 64 letters, digits, - and _', () => {
+    assert.equal(C.isRequestId('a'), true);
+    assert.equal(C.isRequestId('0123abcdef-_'.padEnd(64, 'x')), true);
+    for (const id of ['', 'x'.repeat(65), 'a b', 'a/b', 7, null, undefined]) {
+      assert.equal(C.isRequestId(id), false, String(id));
+    }
+  });
+
+  it('gives each outer layer more time than the one inside it', () => {
+    const status = C.checkRequest('status', {});
+    const slow = C.checkRequest('authenticate', { challengeNonce: NONCE, timeout: 600 });
+    for (const request of [status, slow]) {
+      assert.ok(C.contentTimeoutMs(request) > C.backgroundTimeoutMs(request) + C.READY_TIMEOUT_MS);
+    }
+    assert.equal(C.backgroundTimeoutMs(slow), 610000);
+  });
+});
+
+describe('origins', () => {
+  it('come from sender.origin (Chromium), else from sender.url (Firefox)', () => {
+    assert.equal(C.senderOrigin({ origin: 'https://chat.example', url: 'https://other.example/x' }),
+      'https://chat.example');
+    assert.equal(C.senderOrigin({ url: 'https://chat.example:8443/room?x=1#y' }), 'https://chat.example:8443');
+    assert.equal(C.senderOrigin({ url: 'https://chat.example:443/' }), 'https://chat.example');
+    assert.equal(C.senderOrigin({ url: 'HTTPS://Chat.Example/' }), 'https://chat.example');
+    assert.equal(C.senderOrigin({ origin: 'null', url: 'https://chat.example/' }), null);
+    assert.equal(C.senderOrigin({ url: 'data:text/html,hi' }), null);
+    assert.equal(C.senderOrigin({ url: 'not a url' }), null);
+    assert.equal(C.senderOrigin({}), null);
+    assert.equal(C.senderOrigin(null), null);
+  });
+
+  it('may ask when https, or http localhost with the development switch', () => {
+    const refused = (origin, allow) => code(C.checkOrigin(origin, allow) ?? {});
+    assert.equal(C.checkOrigin('https://chat.example', false), null);
+    assert.equal(C.checkOrigin('https://chat.example:8443', false), null);
+    assert.equal(C.checkOrigin('https://[::1]:8443', false), null);
+    for (const local of ['http://localhost', 'http://localhost:8080', 'http://127.0.0.1:1', 'http://[::1]:9']) {
+      assert.equal(refused(local, false), 'ERR_SAFERCHAT_INSECURE_CONTEXT', local);
+      assert.equal(C.checkOrigin(local, true), null, local);
+      assert.equal(C.isHttpLocalhostOrigin(local), true, local);
+    }
+    for (const bad of ['http://chat.example', 'http://127.0.0.2', 'http://localhost.example',
+      'https://chat.example/', 'https://chat.example/path', 'https://user@chat.example', 'null', '',
+      'ftp://chat.example', 'file:///etc/passwd', 'chrome-extension://abc', 'https://' + 'a'.repeat(250),
+      undefined, null, 42]) {
+      assert.equal(refused(bad, true), 'ERR_SAFERCHAT_INSECURE_CONTEXT', String(bad));
+    }
+    assert.equal(C.isHttpLocalhostOrigin('https://localhost'), false);
+    assert.equal(C.isHttpLocalhostOrigin('http://127.0.0.2'), false);
+  });
+
+  it('lets the content script send on https and http localhost pages only', () => {
+    assert.equal(C.pageMayAsk('https:', 'chat.example'), true);
+    assert.equal(C.pageMayAsk('http:', 'localhost'), true);
+    assert.equal(C.pageMayAsk('http:', '[::1]'), true);
+    assert.equal(C.pageMayAsk('http:', '127.0.0.2'), false);
+    assert.equal(C.pageMayAsk('http:', 'chat.example'), false);
+    assert.equal(C.pageMayAsk('file:', ''), false);
+  });
+});
+
+describe('the host', () => {
+  it('a closed port maps to HOST_MISSING (both browsers\' wording) or HOST_FAILED', () => {
+    assert.equal(code(C.disconnectError('Specified native messaging host not found.')), 'ERR_SAFERCHAT_HOST_MISSING');
+    assert.equal(code(C.disconnectError('No such native application be.saferchat.host')), 'ERR_SAFERCHAT_HOST_MISSING');
+    assert.equal(code(C.disconnectError('Access to the specified native messaging host is forbidden.')),
+      'ERR_SAFERCHAT_HOST_MISSING');
+    assert.equal(code(C.disconnectError('Native host has exited.')), 'ERR_SAFERCHAT_HOST_FAILED');
+    assert.equal(code(C.disconnectError('')), 'ERR_SAFERCHAT_HOST_FAILED');
+    assert.equal(code(C.disconnectError(undefined)), 'ERR_SAFERCHAT_HOST_FAILED');
+  });
+
+  it('checks the ready event (§4.1) and passes a refusal through', () => {
+    assert.equal(C.checkReady({ event: 'ready', hostVersion: '0.1.0', protocolVersion: 1 }), null);
+    assert.equal(C.checkReady({ event: 'ready', hostVersion: '0.1.0', protocolVersion: 2 }), null);
+    for (const version of [0, 3, '1', null]) {
+      assert.equal(code(C.checkReady({ event: 'ready', protocolVersion: version })), 'ERR_SAFERCHAT_HOST_INCOMPATIBLE');
+    }
+    assert.deepEqual(C.checkReady({ error: { code: 'ERR_SAFERCHAT_CALLER_NOT_ALLOWED', message: 'No.' } }),
+      { error: { code: 'ERR_SAFERCHAT_CALLER_NOT_ALLOWED', message: 'No.' } });
+    assert.equal(code(C.checkReady({ error: { code: 'rm -rf' } })), 'ERR_SAFERCHAT_HOST_FAILED');
+    assert.equal(code(C.checkReady('ready')), 'ERR_SAFERCHAT_HOST_FAILED');
+  });
+
+  const token = {
+    unverifiedCertificate: 'MIIB' + 'A'.repeat(40),
+    algorithm: 'ES384',
+    signature: 'q'.repeat(128),
+    format: 'web-eid:1.0',
+    appVersion: 'https://saferchat.be/host/0.1.0',
+  };
+
+  it('copies the token field by field (§4.3)', () => {
+    assert.deepEqual(C.checkHostReply({ id: 3, command: 'authenticate', result: { ...token, extra: 'x' } }, 3,
+      'authenticate'), { result: token });
+    for (const broken of [{ format: 'web-eid:2' }, { algorithm: 'none' }, { signature: 'not base64!' },
+      { unverifiedCertificate: 42 }, { appVersion: undefined }]) {
+      assert.equal(code(C.checkHostReply({ id: 3, result: { ...token, ...broken } }, 3, 'authenticate')),
+        'ERR_SAFERCHAT_HOST_FAILED', JSON.stringify(broken));
+    }
+  });
+
+  it('takes only the reply to its own request id', () => {
+    assert.equal(code(C.checkHostReply({ id: 4, result: token }, 3, 'authenticate')), 'ERR_SAFERCHAT_HOST_FAILED');
+    assert.equal(code(C.checkHostReply({ result: token }, 3, 'authenticate')), 'ERR_SAFERCHAT_HOST_FAILED');
+  });
+
+  it('passes the host\'s error codes through, and only well-formed ones', () => {
+    const reply = C.checkHostReply({ id: 1, error: { code: 'ERR_SAFERCHAT_PIN_BLOCKED', message: 'Blocked.' } }, 1,
+      'authenticate');
+    assert.deepEqual(reply, { error: { code: 'ERR_SAFERCHAT_PIN_BLOCKED', message: 'Blocked.' } });
+    assert.equal(code(C.checkHostReply({ id: 1, error: { code: 'ERR_other' } }, 1, 'authenticate')),
+      'ERR_SAFERCHAT_HOST_FAILED');
+    assert.equal(C.checkHostReply({ id: 1, error: { code: 'ERR_SAFERCHAT_X', message: 'm'.repeat(501) } }, 1,
+      'authenticate').error.message, 'Safer Chat failed.');
+  });
+
+  it('turns the version result into status() (§3.1, §8.3)', () => {
+    const result = { hostVersion: '0.1.0', protocolVersion: 1, commands: [], pcsc: { reachable: true, readerCount: 2 },
+      caller: { browser: 'chromium' } };
+    assert.deepEqual(C.checkHostReply({ id: 9, result }, 9, 'version'), {
+      result: { present: true, version: '0.1.0', protocolVersion: 1, pcsc: { reachable: true, readerCount: 2 } },
+    });
+    assert.equal(code(C.checkHostReply({ id: 9, result: { hostVersion: 1 } }, 9, 'version')),
+      'ERR_SAFERCHAT_HOST_FAILED');
+  });
+
+  it('checks what the background answers the content script', () => {
+    assert.deepEqual(C.checkBackgroundReply({ result: { a: 1 } }), { result: { a: 1 } });
+    assert.deepEqual(C.checkBackgroundReply({ error: { code: 'ERR_SAFERCHAT_TIMEOUT' } }),
+      { error: { code: 'ERR_SAFERCHAT_TIMEOUT', message: C.MESSAGES.ERR_SAFERCHAT_TIMEOUT } });
+    assert.equal(code(C.checkBackgroundReply(undefined)), 'ERR_SAFERCHAT_EXTENSION_FAILED');
+    assert.equal(code(C.checkBackgroundReply({ error: { code: 7 } })), 'ERR_SAFERCHAT_EXTENSION_FAILED');
+  });
+});
+
+describe('error codes', () => {
+  it('every extension code has a fixed message and is known to the page API', () => {
+    const pageCodes = new Set(Object.values(ErrorCode));
+    for (const value of Object.values(C.Codes)) {
+      assert.match(value, /^ERR_SAFERCHAT_[A-Z_]+$/);
+      assert.equal(typeof C.MESSAGES[value], 'string', value);
+      assert.ok(pageCodes.has(value), value);
+    }
+  });
+
+  it('every host code a page can see (docs/protocol.md §5) is in the page API', () => {
+    const protocol = fs.readFileSync(path.join(root, 'docs', 'protocol.md'), 'utf8');
+    const section = protocol.slice(protocol.indexOf('## 5. Error codes'), protocol.indexOf('## 6.'));
+    const hostCodes = [...section.matchAll(/^\| `(ERR_SAFERCHAT_[A-Z_]+)` \|/gm)].map((m) => m[1]);
+    assert.ok(hostCodes.length >= 20);
+    // Framing and request-syntax codes cannot reach a page: the extension speaks correctly.
+    const internalOnly = new Set(['ERR_SAFERCHAT_EMPTY_MESSAGE', 'ERR_SAFERCHAT_MESSAGE_TOO_LARGE',
+      'ERR_SAFERCHAT_MESSAGE_TRUNCATED', 'ERR_SAFERCHAT_INVALID_UTF8', 'ERR_SAFERCHAT_INVALID_JSON',
+      'ERR_SAFERCHAT_NOT_AN_OBJECT', 'ERR_SAFERCHAT_MISSING_COMMAND', 'ERR_SAFERCHAT_UNKNOWN_COMMAND',
+      'ERR_SAFERCHAT_COMMAND_NOT_AVAILABLE', 'ERR_SAFERCHAT_RESPONSE_TOO_LARGE']);
+    const pageCodes = new Set(Object.values(ErrorCode));
+    for (const hostCode of hostCodes.filter((c) => !internalOnly.has(c))) {
+      assert.ok(pageCodes.has(hostCode), `${hostCode} missing from page-api ErrorCode`);
+    }
+  });
+});
