@@ -3,8 +3,9 @@
 #   1. installs what is missing (scripts/bootstrap.sh)
 #   2. checks formatting (clang-format) of every C++ file
 #   3. builds the `ci` preset: optimised, hardened, warnings as errors
-#   4. runs clang-tidy over the production code (host/, virtual-card/)
-#   5. runs the unit, integration and corpus-replay tests (ctest)
+#   4. runs clang-tidy over the production code (host/, virtual-card/, tools/, server/, demo/)
+#   5. runs the unit, integration, browser (Chromium and Firefox), installer and package, server
+#      and demo tests, and the fuzz corpus replays (ctest)
 #   6. builds the `asan-ubsan` preset and runs the unit tests again under ASan + UBSan
 #   7. builds the `fuzz` preset (clang-14 + libFuzzer): replays each corpus, then fuzzes each
 #      target for SAFERCHAT_FUZZ_SECONDS (default 30) seconds
@@ -60,7 +61,7 @@ mkdir -p "$logs"
 
 stage "format (clang-format)"
 mapfile -t cxx_files < <(git ls-files -co --exclude-standard '*.cpp' '*.hpp' 2>/dev/null ||
-  find host tests bench virtual-card -name '*.[ch]pp')
+  find host tests bench virtual-card tools server demo -name '*.[ch]pp')
 if clang-format --dry-run --Werror "${cxx_files[@]}"; then
   echo "format: ${#cxx_files[@]} files clean"
   passed=$((passed + 1))
@@ -77,9 +78,10 @@ else
   fail_stage build-ci
 fi
 
-stage "clang-tidy (host/, virtual-card/, tools/)"
+stage "clang-tidy (host/, virtual-card/, tools/, server/, demo/)"
 if [[ -z "$(skipped tidy)" ]] && ((ci_built)); then
-  mapfile -t tidy_files < <(git ls-files -co --exclude-standard 'host/*.cpp' 'virtual-card/*.cpp' 'tools/*.cpp')
+  mapfile -t tidy_files < <(git ls-files -co --exclude-standard 'host/*.cpp' 'virtual-card/*.cpp' 'tools/*.cpp' \
+    'server/*.cpp' 'demo/*.cpp')
   if printf '%s\n' "${tidy_files[@]}" |
     xargs -P "$jobs" -n 4 clang-tidy -p build/ci --quiet >"$logs/clang-tidy.log" 2>&1; then
     echo "clang-tidy: ${#tidy_files[@]} files clean"

@@ -16,13 +16,19 @@ std::optional<CachedCard> CardCache::find(const std::string& reader, std::uint32
   std::unique_lock lock(mutex_);
   changed_.wait_until(lock, deadline, [&] {
     const auto it = reading_.find(reader);
-    return it == reading_.end() || it->second != insertion;
+    return !scan_pending_ && (it == reading_.end() || it->second != insertion);
   });
   const auto it = cards_.find(reader);
   if (it == cards_.end() || it->second.insertion != insertion) {
     return std::nullopt;
   }
   return it->second;
+}
+
+bool CardCache::holds(const std::string& reader, std::uint32_t insertion) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = cards_.find(reader);
+  return it != cards_.end() && it->second.insertion == insertion;
 }
 
 void CardCache::put(CachedCard card) {
@@ -57,13 +63,27 @@ void CardCache::done_reading(const std::string& reader) {
   changed_.notify_all();
 }
 
+void CardCache::scan_starts() {
+  const std::lock_guard lock(mutex_);
+  scan_pending_ = true;
+}
+
+void CardCache::scan_announced() {
+  const std::lock_guard lock(mutex_);
+  scan_pending_ = false;
+  changed_.notify_all();
+}
+
 std::size_t CardCache::size() const {
   const std::lock_guard lock(mutex_);
   return cards_.size();
 }
 
 CardWatcher::CardWatcher(CardCache& cache, const Logger* log)
-    : cache_(cache), log_(log), thread_([this] { run(); }) {}
+    : cache_(cache), log_(log), thread_([this] { run(); }) {
+  // Announced before the thread runs: a request arriving now waits for the first look.
+  cache_.scan_starts();
+}
 
 CardWatcher::~CardWatcher() {
   stopping_ = true;
@@ -81,20 +101,27 @@ CardWatcher::~CardWatcher() {
 }
 
 void CardWatcher::refresh(const PcscContext& context, const std::vector<ReaderState>& states) {
+  // Every card to read is announced first, then read one after the other.
+  std::vector<const ReaderState*> to_read;
   for (const ReaderState& state : states) {
-    if (stopping_) {
-      return;
-    }
     if (!state.card_present || state.exclusive) {
       cache_.drop(state.name);
       continue;
     }
+    if (!cache_.holds(state.name, insertion_of(state))) {
+      cache_.drop(state.name);
+      cache_.reading(state.name, insertion_of(state));
+      to_read.push_back(&state);
+    }
+  }
+  cache_.scan_announced();
+  for (const ReaderState* read : to_read) {
+    const ReaderState& state = *read;
     const std::uint32_t insertion = insertion_of(state);
-    if (cache_.find(state.name, insertion, std::chrono::steady_clock::now())) {
+    if (stopping_) {
+      cache_.done_reading(state.name);
       continue;
     }
-    cache_.drop(state.name);
-    cache_.reading(state.name, insertion);
     try {
       PcscCard connection(context, state.name);
       CardTransaction transaction = connection.begin_transaction();
@@ -151,6 +178,7 @@ void CardWatcher::run() noexcept {
       const std::lock_guard lock(mutex_);
       context_ = nullptr;
     }
+    cache_.scan_announced();  // nothing will be read ahead: requests must not wait for it
     // No PC/SC service, it went away, or we were cancelled: requests read cards themselves.
     if (log_ != nullptr && !stopping_) {
       log_->write(LogLevel::debug, std::string("card watcher stopped: ") + e.what());

@@ -57,6 +57,8 @@ class CardCache {
   // reading exactly that insertion. nullopt when there is none: the caller reads the card.
   [[nodiscard]] std::optional<CachedCard> find(const std::string& reader, std::uint32_t insertion,
                                                Deadline deadline) const;
+  // Whether an entry for this reader and insertion is there now (no waiting).
+  [[nodiscard]] bool holds(const std::string& reader, std::uint32_t insertion) const;
   void put(CachedCard card);
   // After a VERIFY: the card's tries as it just reported them.
   void set_pin_tries(const std::string& reader, std::uint32_t insertion, int tries);
@@ -64,6 +66,10 @@ class CardCache {
   // The watcher announces a read, so that find() waits for it instead of reading in parallel.
   void reading(const std::string& reader, std::uint32_t insertion);
   void done_reading(const std::string& reader);
+  // Between these, the watcher's first look at the readers: find() waits for it too, so a
+  // request sent right after the host starts does not read the card beside the watcher.
+  void scan_starts();
+  void scan_announced();
   [[nodiscard]] std::size_t size() const;
 
  private:
@@ -71,6 +77,7 @@ class CardCache {
   mutable std::condition_variable changed_;
   std::map<std::string, CachedCard> cards_;
   std::map<std::string, std::uint32_t> reading_;
+  bool scan_pending_ = false;
 };
 
 // Watches every reader from its own thread with SCardGetStatusChange (blocking, no polling;

@@ -155,26 +155,39 @@ class CardRequest {
   Clock::time_point deadline_;
 };
 
-// The card's facts for this request: those the watcher read ahead for this very insertion
-// (no APDU), else read now and remembered for the next request.
+// The card's facts for one request, and the insertion they belong to.
 struct RequestCard {
   CardFacts facts;
   std::uint32_t insertion = 0;
   bool read_ahead = false;
 };
 
-RequestCard obtain_card(const CardCommandSettings& settings, const ReaderState& reader,
-                        PcscCard& connection) {
-  const std::uint32_t insertion = insertion_of(reader);
-  if (settings.cache != nullptr) {
-    // A read in progress for this insertion takes milliseconds (at a real card's pace about
-    // 100 ms): waiting for it is cheaper than reading again beside it.
-    auto cached =
-        settings.cache->find(reader.name, insertion, Clock::now() + std::chrono::seconds(3));
-    if (cached && cached->atr == connection.atr()) {
-      return {std::move(cached->facts), insertion, true};
-    }
+// Before connecting: pcsc-lite makes SCardConnect wait in 100 ms steps while another
+// handle (the watcher's) holds a transaction, so the read ahead is awaited first.
+std::optional<RequestCard> read_ahead_card(const CardCommandSettings& settings,
+                                           const ReaderState& reader) {
+  if (settings.cache == nullptr) {
+    return std::nullopt;
   }
+  // A read in progress for this insertion takes milliseconds (about 100 ms at a real card's
+  // pace): waiting for it is cheaper than reading again beside it.
+  const std::uint32_t insertion = insertion_of(reader);
+  auto cached =
+      settings.cache->find(reader.name, insertion, Clock::now() + std::chrono::seconds(3));
+  if (!cached || cached->atr != reader.atr) {
+    return std::nullopt;
+  }
+  return RequestCard{std::move(cached->facts), insertion, true};
+}
+
+// The card's facts for this request: those read ahead (no APDU), else read now and kept
+// for the next request.
+RequestCard obtain_card(const CardCommandSettings& settings, const ReaderState& reader,
+                        std::optional<RequestCard> read_ahead, PcscCard& connection) {
+  if (read_ahead) {
+    return std::move(*read_ahead);
+  }
+  const std::uint32_t insertion = insertion_of(reader);
   CardTransaction transaction = connection.begin_transaction();
   CardFacts facts = read_card_facts(transaction, connection.atr());
   if (settings.cache != nullptr) {
@@ -269,8 +282,9 @@ CommandHandler make_get_certificate_command(std::shared_ptr<const CardCommandSet
     const auto& args = std::get<GetCertificateArguments>(request.arguments);
     CardRequest card_request(*settings, cancellation, args.origin, args.lang, args.timeout);
     const ReaderState reader = card_request.wait_for_one_card();
+    std::optional<RequestCard> read_ahead = read_ahead_card(*settings, reader);
     PcscCard connection(card_request.context(), reader.name);
-    const CardFacts facts = obtain_card(*settings, reader, connection).facts;
+    const CardFacts facts = obtain_card(*settings, reader, std::move(read_ahead), connection).facts;
     // Tries change under other programs too: asked afresh (one APDU).
     const int tries = [&] {
       CardTransaction transaction = connection.begin_transaction();
@@ -293,9 +307,10 @@ CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettin
     Timing timing;
     CardRequest card_request(*settings, cancellation, args.origin, args.lang, args.timeout);
     const ReaderState reader = card_request.wait_for_one_card();
+    std::optional<RequestCard> read_ahead = read_ahead_card(*settings, reader);
     PcscCard connection(card_request.context(), reader.name);
     // Certificate first: a card without one fails before the child types anything.
-    RequestCard request_card = obtain_card(*settings, reader, connection);
+    RequestCard request_card = obtain_card(*settings, reader, std::move(read_ahead), connection);
     const CardFacts& facts = request_card.facts;
     if (facts.pin_tries_left == 0) {
       card_request.report_blocked(Error(ErrorCode::pin_blocked, "no PIN tries left"));

@@ -56,12 +56,18 @@ class WarmHost : public testing::CardHostTest {
     return logins;
   }
 
+  // Until `count` dialogs have taken their step of the script (the dialog is on screen).
   void wait_for_dialog(std::size_t count) {
+    const auto answered = [this] {
+      const auto events = dialog_log();
+      return static_cast<std::size_t>(std::count_if(
+          events.begin(), events.end(), [](const json& e) { return e.contains("action"); }));
+    };
     const auto until = std::chrono::steady_clock::now() + 10s;
-    while (dialog_pids().size() < count && std::chrono::steady_clock::now() < until) {
+    while (answered() < count && std::chrono::steady_clock::now() < until) {
       std::this_thread::sleep_for(10ms);
     }
-    ASSERT_GE(dialog_pids().size(), count);
+    ASSERT_GE(answered(), count);
   }
 };
 
