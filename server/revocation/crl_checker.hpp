@@ -1,0 +1,62 @@
+// Revocation by CRL (RFC 5280 §5, §6.3), from files (PEM or DER) loaded once at construction
+// and/or fetched over HTTP (DER, RFC 5280 §4.2.1.13) from the certificate's CRL distribution
+// point or a configured URL, and cached for at most `max_cache_age`.
+//
+// A CRL is used only if its issuer name equals the certificate's issuer, its signature verifies
+// with the issuer's key, thisUpdate ≤ now + clock_skew and nextUpdate ≥ now − clock_skew.
+// Serial listed → revoked (removeFromCRL entries of delta CRLs are not supported and count as
+// listed); not listed in a valid CRL → good; no valid CRL → unavailable.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "verify/revocation_checker.hpp"
+
+namespace saferchat::revocation {
+
+struct CrlOptions {
+  // CRL files (PEM or DER), read once by the constructor.
+  std::vector<std::string> files;
+  // Fetch over HTTP when no loaded CRL covers the issuer: from `url` if set, else from the
+  // certificate's CRL distribution points (http URLs only).
+  bool fetch = false;
+  std::optional<std::string> url;
+  std::chrono::milliseconds timeout{10000};
+  std::size_t max_crl_bytes = 32 * 1024 * 1024;  // Belgian citizen CRLs are large
+  std::chrono::seconds max_cache_age{3600};
+  std::chrono::seconds clock_skew{300};
+};
+
+class CrlChecker final : public verify::RevocationChecker {
+ public:
+  // Throws std::invalid_argument if a file cannot be read or is not a CRL.
+  explicit CrlChecker(CrlOptions options);
+  ~CrlChecker() override;
+
+  [[nodiscard]] verify::RevocationResult check(
+      const verify::RevocationQuery& query) noexcept override;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Asks each checker in turn; the first `good` or `revoked` answer wins; if all are unavailable,
+// unavailable with every detail joined. E.g. {OCSP, CRL}: CRL as a fallback when OCSP is down.
+class FirstAnswerChecker final : public verify::RevocationChecker {
+ public:
+  explicit FirstAnswerChecker(std::vector<std::shared_ptr<verify::RevocationChecker>> checkers);
+
+  [[nodiscard]] verify::RevocationResult check(
+      const verify::RevocationQuery& query) noexcept override;
+
+ private:
+  std::vector<std::shared_ptr<verify::RevocationChecker>> checkers_;
+};
+
+}  // namespace saferchat::revocation

@@ -1,0 +1,824 @@
+// The verifier with real material: tokens signed with the generated TEST cards' keys (kid-9 on
+// applet 1.8, ES384; teen-14 on applet 1.7, RS256), a table of bad tokens with one row per
+// rejection reason, revocation through a real `openssl ocsp` responder and CRLs made by
+// `openssl ca -gencrl` (files, and fetched over HTTP from a real server), and the
+// saferchat-verify program.
+#include "verify/verifier.hpp"
+
+#include <functional>
+#include <set>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "revocation/crl_checker.hpp"
+#include "revocation/ocsp_checker.hpp"
+#include "server/support/server_test_support.hpp"
+#include "store/memory_nonce_store.hpp"
+#include "trust/belgian_trust.hpp"
+#include "verify/national_number.hpp"
+#ifdef SAFERCHAT_HAVE_REDIS
+#include "store/redis_nonce_store.hpp"
+#endif
+
+namespace saferchat::verify {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+using testing::CertificateSpec;
+using testing::TestCard;
+namespace fs = std::filesystem;
+
+const std::string origin = "https://kids.chat.example";
+
+const TestCard& card(const std::string& name) {
+  static std::map<std::string, TestCard> cards;
+  auto it = cards.find(name);
+  if (it == cards.end()) {
+    it = cards.emplace(name, testing::load_card(name)).first;
+  }
+  return it->second;
+}
+
+VerifierConfig test_config() {
+  VerifierConfig config;
+  config.allowed_origins = {origin, "https://evil.example"};
+  config.trust_anchors_pem = testing::test_anchors_pem();
+  config.intermediates_pem = testing::test_intermediates_pem();
+  return config;
+}
+
+// One verifier per scenario, with its own store and a clock the scenario may move.
+class Scenario {
+ public:
+  explicit Scenario(VerifierConfig config = test_config(),
+                    std::shared_ptr<store::NonceStore> nonce_store = nullptr)
+      : store_(nonce_store ? std::move(nonce_store) : std::make_shared<store::MemoryNonceStore>()),
+        verifier_(std::move(config), store_, [this] { return now; }) {}
+
+  [[nodiscard]] std::string issue(std::string_view session = {}) const {
+    return verifier_.issue_challenge(session).nonce;
+  }
+  [[nodiscard]] Verdict verify(const std::string& token, const std::string& nonce,
+                               const std::string& at_origin = origin,
+                               std::string_view session = {}) const {
+    return verifier_.verify(token, at_origin, nonce, session);
+  }
+  // Issues a challenge, has `signer` sign it for `card_name`, verifies.
+  [[nodiscard]] Verdict verify_card(const TestCard& signer) const {
+    const std::string nonce = issue();
+    return verify(testing::make_token(signer.certificate_der, signer.key.get(), signer.algorithm,
+                                      origin, nonce),
+                  nonce);
+  }
+
+  std::chrono::system_clock::time_point now = std::chrono::system_clock::now();
+
+ private:
+  std::shared_ptr<store::NonceStore> store_;
+  Verifier verifier_;
+};
+
+std::string token_for(const TestCard& signer, const std::string& nonce,
+                      const std::string& for_origin = origin) {
+  return testing::make_token(signer.certificate_der, signer.key.get(), signer.algorithm, for_origin,
+                             nonce);
+}
+
+// A leaf issued in the test by a TEST citizen CA (pki/), like a card's authentication
+// certificate but with the subject we choose.
+struct IssuedCard {
+  EvpPkeyPtr key;
+  std::vector<std::uint8_t> der;
+};
+
+IssuedCard issue_under_test_ca(const CertificateSpec& spec) {
+  const X509Ptr ca = testing::load_certificate_pem(testing::pki_dir() / "citizen-ca-p384.pem");
+  const EvpPkeyPtr ca_key =
+      testing::load_private_key(testing::pki_dir() / "citizen-ca-p384.key.pem");
+  IssuedCard issued{testing::generate_key("P-384"), {}};
+  const X509Ptr leaf = testing::issue_certificate(spec, issued.key.get(), ca.get(), ca_key.get());
+  issued.der = certificate_der(leaf.get());
+  return issued;
+}
+
+Reason reason_of(const Verdict& verdict) {
+  EXPECT_TRUE(verdict.reason.has_value()) << "accepted";
+  return verdict.reason.value_or(Reason::internal_error);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Good tokens
+// ---------------------------------------------------------------------------------------------
+
+class GoodCard : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(GoodCard, TokenIsAcceptedWithTheCardsHolder) {
+  const TestCard& signer = card(GetParam());
+  const json& holder = signer.profile["holder"];
+  VerifierConfig config = test_config();
+  config.expose_national_number = true;
+  config.expose_birth_date = true;
+  config.pseudonym_key = std::vector<std::uint8_t>(32, 0x5a);
+  const Scenario scenario(std::move(config));
+  const Verdict verdict = scenario.verify_card(signer);
+  ASSERT_TRUE(verdict.accepted()) << verdict.detail;
+  EXPECT_EQ(verdict.algorithm, signer.algorithm);
+  EXPECT_EQ(verdict.holder->given_names, holder["given_names"]);
+  EXPECT_EQ(verdict.holder->surname, holder["surname"]);
+  EXPECT_EQ(verdict.holder->national_number, holder["national_number"]);
+  EXPECT_EQ(format_date(verdict.holder->birth_date.value()), holder["birth_date"]);
+  EXPECT_EQ(verdict.holder->age, holder["age"]);
+  EXPECT_EQ(verdict.holder->pseudonym,
+            make_pseudonym(std::vector<std::uint8_t>(32, 0x5a),
+                           holder["national_number"].get<std::string>()));
+}
+
+INSTANTIATE_TEST_SUITE_P(BothGenerations, GoodCard, ::testing::Values("kid-9", "teen-14", "adult"),
+                         [](const auto& param_info) {
+                           std::string name = param_info.param;
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name;
+                         });
+
+TEST(CardAlgorithms, Applet18SignsEs384AndApplet17Rs256) {
+  EXPECT_EQ(card("kid-9").algorithm, TokenAlgorithm::es384);
+  EXPECT_EQ(card("kid-9").profile["applet_version"], "1.8");
+  EXPECT_EQ(card("teen-14").algorithm, TokenAlgorithm::rs256);
+  EXPECT_EQ(card("teen-14").profile["applet_version"], "1.7");
+}
+
+TEST(RoomPolicy, BoundsAreInclusive) {
+  VerifierConfig config = test_config();
+  config.age_policy = {9, 9};
+  EXPECT_TRUE(Scenario(config).verify_card(card("kid-9")).accepted());
+  config.age_policy = {14, 14};
+  EXPECT_TRUE(Scenario(config).verify_card(card("teen-14")).accepted());
+  config.age_policy = {10, std::nullopt};
+  EXPECT_EQ(reason_of(Scenario(config).verify_card(card("kid-9"))), Reason::age_too_low);
+  config.age_policy = {std::nullopt, 13};
+  const Verdict too_old = Scenario(config).verify_card(card("teen-14"));
+  EXPECT_EQ(reason_of(too_old), Reason::age_too_high);
+  ASSERT_TRUE(too_old.holder);  // authentic: the page may say who and how old
+  EXPECT_EQ(too_old.holder->age, 14);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Revocation material: an OCSP responder and CRLs, for one card's issuer
+// ---------------------------------------------------------------------------------------------
+
+struct CaFiles {
+  fs::path certificate;
+  fs::path key;
+};
+
+CaFiles issuer_of(const TestCard& signer) {
+  const std::string name =
+      signer.algorithm == TokenAlgorithm::es384 ? "citizen-ca-p384" : "citizen-ca-rsa";
+  return {testing::pki_dir() / (name + ".pem"), testing::pki_dir() / (name + ".key.pem")};
+}
+
+X509Ptr leaf_of(const TestCard& signer) { return parse_der_certificate(signer.certificate_der); }
+
+// `openssl ocsp` answering for `signer`'s CA from an index where the card is valid or revoked.
+class OcspFixture {
+ public:
+  OcspFixture(const TestCard& signer, bool revoked, std::optional<CaFiles> response_signer = {}) {
+    const CaFiles ca = issuer_of(signer);
+    const CaFiles responder = response_signer.value_or(ca);
+    testing::write_file(dir_ / "index.txt", testing::index_line(leaf_of(signer).get(), revoked));
+    responder_ = std::make_unique<testing::OcspResponder>(dir_ / "index.txt", ca.certificate,
+                                                          responder.certificate, responder.key);
+  }
+  [[nodiscard]] std::string url() const { return responder_->url(); }
+
+ private:
+  testing::TempDir dir_{"saferchat-ocsp"};
+  std::unique_ptr<testing::OcspResponder> responder_;
+};
+
+std::shared_ptr<RevocationChecker> ocsp_checker(const std::string& url,
+                                                std::chrono::seconds max_age = 900s) {
+  revocation::OcspOptions options;
+  options.responder_url = url;
+  options.timeout = 5s;
+  options.max_age = max_age;
+  return std::make_shared<revocation::OcspChecker>(options);
+}
+
+// A CRL from `openssl ca -gencrl` for `signer`'s CA (or `ca`), listing the card if `revoked`.
+fs::path make_crl(const testing::TempDir& dir, const TestCard& signer, bool revoked,
+                  std::optional<CaFiles> ca_override = {}, int hours = 24) {
+  const CaFiles ca = ca_override.value_or(issuer_of(signer));
+  testing::write_file(dir / "index.txt",
+                      revoked ? testing::index_line(leaf_of(signer).get(), true) : "");
+  testing::write_file(dir / "crlnumber", "01\n");
+  testing::write_file(dir / "ca.cnf", "[ ca ]\ndefault_ca = test_ca\n[ test_ca ]\ndatabase = " +
+                                          (dir / "index.txt").string() +
+                                          "\ncrlnumber = " + (dir / "crlnumber").string() +
+                                          "\ndefault_md = sha256\nunique_subject = no\n");
+  const fs::path out = dir / "crl.pem";
+  const auto [status, output] = testing::run_command(
+      {"openssl", "ca", "-batch", "-gencrl", "-config", (dir / "ca.cnf").string(), "-cert",
+       ca.certificate.string(), "-keyfile", ca.key.string(), "-crlhours", std::to_string(hours),
+       "-out", out.string()});
+  if (status != 0) {
+    throw std::runtime_error("openssl ca -gencrl failed: " + output);
+  }
+  return out;
+}
+
+std::shared_ptr<RevocationChecker> crl_checker(const fs::path& file) {
+  revocation::CrlOptions options;
+  options.files = {file.string()};
+  return std::make_shared<revocation::CrlChecker>(options);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The table: one bad token per rejection reason (INTERNAL_ERROR excepted: no input reaches it)
+// ---------------------------------------------------------------------------------------------
+
+struct BadToken {
+  std::string name;
+  Reason expected;
+  std::function<Verdict()> attempt;
+};
+
+std::vector<BadToken> bad_tokens() {
+  const TestCard& kid = card("kid-9");
+  const TestCard& teen = card("teen-14");
+  std::vector<BadToken> rows;
+  const auto add = [&rows](std::string name, Reason expected, std::function<Verdict()> attempt) {
+    rows.push_back({std::move(name), expected, std::move(attempt)});
+  };
+
+  add("huge token", Reason::token_too_large, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    json token = json::parse(token_for(kid, nonce));
+    token["padding"] = std::string(20'000, 'x');
+    return s.verify(token.dump(), nonce);
+  });
+  add("huge signature field", Reason::token_too_large, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    json token = json::parse(token_for(kid, nonce));
+    token["signature"] = std::string(1028, 'A');
+    return s.verify(token.dump(), nonce);
+  });
+  add("not JSON", Reason::token_malformed, [&] {
+    const Scenario s;
+    return s.verify("{\"unverifiedCertificate\": \"MII", s.issue());
+  });
+  add("signature is a number", Reason::token_malformed, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    json token = json::parse(token_for(kid, nonce));
+    token["signature"] = 12;
+    return s.verify(token.dump(), nonce);
+  });
+  add("certificate not base64", Reason::token_malformed, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    json token = json::parse(token_for(kid, nonce));
+    token["unverifiedCertificate"] = "MII%%%";
+    return s.verify(token.dump(), nonce);
+  });
+  add("format web-eid:2", Reason::format_unsupported, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    json token = json::parse(token_for(kid, nonce));
+    token["format"] = "web-eid:2.0";
+    return s.verify(token.dump(), nonce);
+  });
+  add("algorithm HS256", Reason::algorithm_unsupported, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    json token = json::parse(token_for(kid, nonce));
+    token["algorithm"] = "HS256";
+    return s.verify(token.dump(), nonce);
+  });
+  add("card file with its padding as certificate", Reason::certificate_malformed, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    json token = json::parse(token_for(kid, nonce));
+    token["unverifiedCertificate"] = base64_encode(
+        testing::bytes_of(testing::read_file(testing::cards_dir() / "kid-9" / "auth_cert.der")));
+    return s.verify(token.dump(), nonce);
+  });
+  add("certificate not yet valid", Reason::certificate_not_yet_valid, [&] {
+    Scenario s;
+    s.now -= 24h * 300;  // the card's certificate starts 200 days ago
+    return s.verify_card(kid);
+  });
+  add("expired card", Reason::certificate_expired,
+      [&] { return Scenario().verify_card(card("expired")); });
+  add("signing certificate instead of authentication", Reason::key_usage_invalid, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    const auto sign_der =
+        testing::certificate_from_card_file(testing::cards_dir() / "adult" / "sign_cert.der");
+    const EvpPkeyPtr sign_key =
+        testing::load_private_key(testing::cards_dir() / "adult" / "sign.key.pem");
+    return s.verify(
+        testing::make_token(sign_der, sign_key.get(), TokenAlgorithm::es384, origin, nonce), nonce);
+  });
+  add("RS256 claimed for a P-384 key", Reason::algorithm_mismatch, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    json token = json::parse(token_for(kid, nonce));
+    token["algorithm"] = "RS256";
+    return s.verify(token.dump(), nonce);
+  });
+  add("ES384 claimed for an RSA key", Reason::algorithm_mismatch, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    json token = json::parse(token_for(teen, nonce));
+    token["algorithm"] = "ES384";
+    return s.verify(token.dump(), nonce);
+  });
+  add("ES256 claimed for a P-384 key", Reason::algorithm_mismatch, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    json token = json::parse(token_for(kid, nonce));
+    token["algorithm"] = "ES256";
+    return s.verify(token.dump(), nonce);
+  });
+  add("card of another CA with the same names", Reason::chain_untrusted, [&] {
+    // A separate CA made here, named like the TEST PKI's: names alone must not pass.
+    const EvpPkeyPtr root_key = testing::generate_key("P-384");
+    CertificateSpec root_spec;
+    root_spec.common_name = "TEST Belgium Root CA6";
+    root_spec.key_usage = "critical, keyCertSign, cRLSign";
+    root_spec.extended_key_usage = "";
+    root_spec.basic_constraints = "critical, CA:TRUE";
+    const X509Ptr root =
+        testing::issue_certificate(root_spec, root_key.get(), nullptr, root_key.get());
+    const EvpPkeyPtr ca_key = testing::generate_key("P-384");
+    CertificateSpec ca_spec = root_spec;
+    ca_spec.common_name = "TEST Citizen CA";
+    const X509Ptr ca =
+        testing::issue_certificate(ca_spec, ca_key.get(), root.get(), root_key.get());
+    CertificateSpec leaf_spec;
+    leaf_spec.serial_number = kid.profile["holder"]["national_number"];
+    const EvpPkeyPtr key = testing::generate_key("P-384");
+    const X509Ptr leaf = testing::issue_certificate(leaf_spec, key.get(), ca.get(), ca_key.get());
+    VerifierConfig config = test_config();
+    config.intermediates_pem += testing::to_pem(ca.get());  // even offered as an intermediate
+    const Scenario s(config);
+    const std::string nonce = s.issue();
+    return s.verify(testing::make_token(certificate_der(leaf.get()), key.get(),
+                                        TokenAlgorithm::es384, origin, nonce),
+                    nonce);
+  });
+  add("test card against the real Belgian roots", Reason::chain_untrusted, [&] {
+    VerifierConfig config = test_config();
+    config.trust_anchors_pem = std::string(trust::belgian_root_certificates_pem());
+    config.intermediates_pem = std::string(trust::belgian_intermediate_certificates_pem());
+    return Scenario(config).verify_card(kid);
+  });
+  add("revoked (OCSP)", Reason::certificate_revoked, [&] {
+    const OcspFixture responder(kid, true);
+    VerifierConfig config = test_config();
+    config.revocation = ocsp_checker(responder.url());
+    return Scenario(config).verify_card(kid);
+  });
+  add("revoked (CRL)", Reason::certificate_revoked, [&] {
+    const testing::TempDir dir("saferchat-crl");
+    VerifierConfig config = test_config();
+    config.revocation = crl_checker(make_crl(dir, teen, true));
+    return Scenario(config).verify_card(teen);
+  });
+  add("OCSP responder down", Reason::revocation_unavailable, [&] {
+    VerifierConfig config = test_config();
+    config.revocation =
+        ocsp_checker("http://127.0.0.1:" + std::to_string(testing::free_tcp_port()) + "/");
+    return Scenario(config).verify_card(kid);
+  });
+  add("origin not serialised by a browser", Reason::origin_invalid, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    return s.verify(token_for(kid, nonce, "https://Kids.chat.example"), nonce,
+                    "https://Kids.chat.example");
+  });
+  add("origin served by nobody here", Reason::origin_not_allowed, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    return s.verify(token_for(kid, nonce, "https://phishing.example"), nonce,
+                    "https://phishing.example");
+  });
+#ifdef SAFERCHAT_HAVE_REDIS
+  add("nonce store down", Reason::store_unavailable, [&] {
+    const testing::TempDir dir("saferchat-no-redis");
+    store::RedisNonceStoreOptions options;
+    options.unix_socket = (dir / "absent.sock").string();
+    const Scenario s(test_config(), std::make_shared<store::RedisNonceStore>(options));
+    const std::string nonce = store::generate_nonce();
+    return s.verify(token_for(kid, nonce), nonce);
+  });
+#endif
+  add("nonce never issued", Reason::nonce_unknown, [&] {
+    const Scenario s;
+    const std::string nonce = store::generate_nonce();
+    return s.verify(token_for(kid, nonce), nonce);
+  });
+  add("nonce expired", Reason::nonce_expired, [&] {
+    Scenario s;
+    const std::string nonce = s.issue();
+    s.now += 301s;
+    return s.verify(token_for(kid, nonce), nonce);
+  });
+  add("nonce replayed", Reason::nonce_replayed, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    const std::string token = token_for(kid, nonce);
+    EXPECT_TRUE(s.verify(token, nonce).accepted());
+    return s.verify(token, nonce);
+  });
+  add("nonce of another session", Reason::session_mismatch, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue("session-A");
+    return s.verify(token_for(kid, nonce), nonce, origin, "session-B");
+  });
+  add("tampered signature", Reason::signature_invalid, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    auto signature = testing::sign_token_data(kid.key.get(), kid.algorithm, origin, nonce);
+    signature.back() ^= 0x01;
+    return s.verify(testing::make_token_json(kid.certificate_der, "ES384", signature).dump(),
+                    nonce);
+  });
+  add("signed for another origin", Reason::signature_invalid, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    return s.verify(token_for(kid, nonce, "https://evil.example"), nonce);
+  });
+  add("signed for another nonce", Reason::signature_invalid, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    return s.verify(token_for(teen, s.issue()), nonce);
+  });
+  add("signed by another key", Reason::signature_invalid, [&] {
+    const Scenario s;
+    const std::string nonce = s.issue();
+    const EvpPkeyPtr other = testing::generate_key("P-384");
+    return s.verify(
+        testing::make_token(kid.certificate_der, other.get(), TokenAlgorithm::es384, origin, nonce),
+        nonce);
+  });
+  add("national number with wrong check digits", Reason::national_number_invalid, [&] {
+    CertificateSpec spec;
+    spec.serial_number = "15061218400";
+    const IssuedCard issued = issue_under_test_ca(spec);
+    const Scenario s;
+    const std::string nonce = s.issue();
+    return s.verify(
+        testing::make_token(issued.der, issued.key.get(), TokenAlgorithm::es384, origin, nonce),
+        nonce);
+  });
+  add("unknown birth date under an age policy", Reason::holder_unknown_birth_date, [&] {
+    CertificateSpec spec;
+    spec.serial_number = testing::national_number("150600", 184, true);  // day 00
+    const IssuedCard issued = issue_under_test_ca(spec);
+    VerifierConfig config = test_config();
+    config.age_policy = {6, 12};
+    const Scenario s(config);
+    const std::string nonce = s.issue();
+    return s.verify(
+        testing::make_token(issued.der, issued.key.get(), TokenAlgorithm::es384, origin, nonce),
+        nonce);
+  });
+  add("9-year-old in a 10-12 room", Reason::age_too_low, [&] {
+    VerifierConfig config = test_config();
+    config.age_policy = {10, 12};
+    return Scenario(config).verify_card(kid);
+  });
+  add("adult in a 9-12 room", Reason::age_too_high, [&] {
+    VerifierConfig config = test_config();
+    config.age_policy = {9, 12};
+    return Scenario(config).verify_card(card("adult"));
+  });
+  return rows;
+}
+
+TEST(BadTokens, EachIsRejectedWithItsReason) {
+  std::set<Reason> covered;
+  for (const BadToken& row : bad_tokens()) {
+    SCOPED_TRACE(row.name);
+    const Verdict verdict = row.attempt();
+    EXPECT_EQ(verdict.reason, row.expected) << row.name << ": " << verdict.detail;
+    covered.insert(row.expected);
+  }
+  for (const Reason reason : all_reasons()) {
+    if (reason == Reason::internal_error) {
+      continue;
+    }
+#ifndef SAFERCHAT_HAVE_REDIS
+    if (reason == Reason::store_unavailable) {
+      continue;  // built without hiredis
+    }
+#endif
+    EXPECT_TRUE(covered.contains(reason)) << "no bad token for " << reason_code(reason);
+  }
+}
+
+TEST(BadTokens, HugeNestedJsonIsMalformedNotACrash) {
+  const Scenario s;
+  const std::string nonce = s.issue();
+  EXPECT_EQ(reason_of(s.verify(std::string(8000, '[') + std::string(8000, ']'), nonce)),
+            Reason::token_malformed);
+  EXPECT_EQ(reason_of(s.verify(std::string(1 << 20, ' '), s.issue())), Reason::token_too_large);
+}
+
+TEST(BadTokens, UnknownBirthDateWithoutPolicyIsAdmittedWithoutAge) {
+  CertificateSpec spec;
+  spec.serial_number = testing::national_number("150012", 184, true);  // month 00
+  const IssuedCard issued = issue_under_test_ca(spec);
+  const Scenario s;
+  const std::string nonce = s.issue();
+  const Verdict verdict = s.verify(
+      testing::make_token(issued.der, issued.key.get(), TokenAlgorithm::es384, origin, nonce),
+      nonce);
+  ASSERT_TRUE(verdict.accepted()) << verdict.detail;
+  EXPECT_FALSE(verdict.holder->age);
+}
+
+// ---------------------------------------------------------------------------------------------
+// OCSP and CRL in detail
+// ---------------------------------------------------------------------------------------------
+
+TEST(Ocsp, GoodStatusFromARealResponderForBothGenerations) {
+  for (const char* name : {"kid-9", "teen-14"}) {
+    const OcspFixture responder(card(name), false);
+    VerifierConfig config = test_config();
+    config.revocation = ocsp_checker(responder.url());
+    const Verdict verdict = Scenario(config).verify_card(card(name));
+    EXPECT_TRUE(verdict.accepted()) << name << ": " << verdict.detail;
+  }
+}
+
+TEST(Ocsp, RevokedIsRevokedWithTheResponderNamed) {
+  const OcspFixture responder(card("teen-14"), true);
+  VerifierConfig config = test_config();
+  config.revocation = ocsp_checker(responder.url());
+  const Verdict verdict = Scenario(config).verify_card(card("teen-14"));
+  EXPECT_EQ(reason_of(verdict), Reason::certificate_revoked);
+  EXPECT_NE(verdict.detail.find("keyCompromise"), std::string::npos) << verdict.detail;
+  EXPECT_FALSE(verdict.holder);
+}
+
+TEST(Ocsp, ResponseSignedByAnUntrustedKeyIsUnavailable) {
+  // The responder signs with the RSA citizen CA's key for the P-384 CA's certificates.
+  const OcspFixture responder(card("kid-9"), false,
+                              CaFiles{testing::pki_dir() / "citizen-ca-rsa.pem",
+                                      testing::pki_dir() / "citizen-ca-rsa.key.pem"});
+  VerifierConfig config = test_config();
+  config.revocation = ocsp_checker(responder.url());
+  const Verdict verdict = Scenario(config).verify_card(card("kid-9"));
+  EXPECT_EQ(reason_of(verdict), Reason::revocation_unavailable);
+  EXPECT_NE(verdict.detail.find("not trusted"), std::string::npos) << verdict.detail;
+}
+
+TEST(Ocsp, StaleResponseIsUnavailable) {
+  const OcspFixture responder(card("kid-9"), false);
+  VerifierConfig config = test_config();
+  config.revocation = ocsp_checker(responder.url(), 60s);
+  Scenario scenario(config);
+  scenario.now += 1h;  // thisUpdate (the responder's now) is an hour old by our clock
+  const Verdict verdict = scenario.verify_card(card("kid-9"));
+  EXPECT_EQ(reason_of(verdict), Reason::revocation_unavailable);
+  EXPECT_NE(verdict.detail.find("freshness"), std::string::npos) << verdict.detail;
+}
+
+TEST(Ocsp, ResponderDownIsUnavailable) {
+  VerifierConfig config = test_config();
+  config.revocation =
+      ocsp_checker("http://127.0.0.1:" + std::to_string(testing::free_tcp_port()) + "/ocsp");
+  const Verdict verdict = Scenario(config).verify_card(card("teen-14"));
+  EXPECT_EQ(reason_of(verdict), Reason::revocation_unavailable);
+  EXPECT_NE(verdict.detail.find("cannot connect to 127.0.0.1"), std::string::npos)
+      << verdict.detail;
+}
+
+TEST(Ocsp, CertificateAiaUrlIsUsedWithoutOverride) {
+  // The TEST cards name ocsp.eid-test.invalid: unreachable by design, so unavailable.
+  VerifierConfig config = test_config();
+  config.revocation = std::make_shared<revocation::OcspChecker>(revocation::OcspOptions{});
+  const Verdict verdict = Scenario(config).verify_card(card("kid-9"));
+  EXPECT_EQ(reason_of(verdict), Reason::revocation_unavailable);
+  EXPECT_NE(verdict.detail.find("ocsp.eid-test.invalid"), std::string::npos) << verdict.detail;
+}
+
+TEST(Crl, NotListedIsGood) {
+  const testing::TempDir dir("saferchat-crl");
+  VerifierConfig config = test_config();
+  config.revocation = crl_checker(make_crl(dir, card("kid-9"), false));
+  const Verdict verdict = Scenario(config).verify_card(card("kid-9"));
+  EXPECT_TRUE(verdict.accepted()) << verdict.detail;
+}
+
+TEST(Crl, ExpiredCrlIsUnavailable) {
+  const testing::TempDir dir("saferchat-crl");
+  VerifierConfig config = test_config();
+  config.revocation = crl_checker(make_crl(dir, card("kid-9"), false, {}, 1));
+  Scenario scenario(config);
+  scenario.now += 3h;  // nextUpdate was an hour after thisUpdate; skew is 5 minutes
+  const Verdict verdict = scenario.verify_card(card("kid-9"));
+  EXPECT_EQ(reason_of(verdict), Reason::revocation_unavailable);
+  EXPECT_NE(verdict.detail.find("nextUpdate"), std::string::npos) << verdict.detail;
+}
+
+TEST(Crl, CrlOfAnotherIssuerDoesNotCount) {
+  const testing::TempDir dir("saferchat-crl");
+  VerifierConfig config = test_config();
+  config.revocation = crl_checker(make_crl(dir, card("teen-14"), false));  // the RSA CA's CRL
+  const Verdict verdict = Scenario(config).verify_card(card("kid-9"));
+  EXPECT_EQ(reason_of(verdict), Reason::revocation_unavailable);
+}
+
+TEST(Crl, FetchedOverHttpFromARealServer) {
+  const testing::TempDir dir("saferchat-crl");
+  // Served as DER, as CRL distribution points serve them (RFC 5280 §4.2.1.13).
+  const fs::path pem = make_crl(dir, card("kid-9"), true);
+  const fs::path served = dir / "public";
+  fs::create_directory(served);
+  ASSERT_EQ(testing::run_command({"openssl", "crl", "-in", pem.string(), "-outform", "DER", "-out",
+                                  (served / "citizen.crl").string()})
+                .first,
+            0);
+  const int port = testing::free_tcp_port();
+  testing::ChildProcess server({"python3", "-m", "http.server", std::to_string(port), "--bind",
+                                "127.0.0.1", "--directory", served.string()});
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/citizen.crl";
+  revocation::CrlOptions options;
+  options.fetch = true;
+  options.url = url;
+  VerifierConfig config = test_config();
+  config.revocation = std::make_shared<revocation::CrlChecker>(options);
+  const Scenario scenario(config);
+  // The server needs a moment to listen; a refused fetch is not cached.
+  Verdict verdict;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    verdict = scenario.verify_card(card("kid-9"));
+    if (verdict.reason != Reason::revocation_unavailable) {
+      break;
+    }
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(verdict.reason, Reason::certificate_revoked) << verdict.detail;
+}
+
+TEST(Revocation, CrlIsTheFallbackWhenOcspIsDown) {
+  const testing::TempDir dir("saferchat-crl");
+  VerifierConfig config = test_config();
+  config.revocation = std::make_shared<revocation::FirstAnswerChecker>(
+      std::vector<std::shared_ptr<RevocationChecker>>{
+          ocsp_checker("http://127.0.0.1:" + std::to_string(testing::free_tcp_port()) + "/"),
+          crl_checker(make_crl(dir, card("kid-9"), true))});
+  const Verdict verdict = Scenario(config).verify_card(card("kid-9"));
+  EXPECT_EQ(reason_of(verdict), Reason::certificate_revoked);
+}
+
+// ---------------------------------------------------------------------------------------------
+// saferchat-verify
+// ---------------------------------------------------------------------------------------------
+
+class VerifyCli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    nonce_ = store::generate_nonce();
+    token_path_ = dir_ / "token.json";
+    testing::write_file(token_path_, token_for(card("kid-9"), nonce_));
+  }
+
+  std::pair<int, std::string> run(std::vector<std::string> extra, const std::string& input = {},
+                                  bool test_pki = true) {
+    std::vector<std::string> argv{SAFERCHAT_VERIFY_PATH, "--origin", origin, "--nonce", nonce_};
+    if (test_pki) {
+      argv.insert(argv.end(),
+                  {"--trust-anchors", (testing::pki_dir() / "trust-anchors.pem").string(),
+                   "--intermediates", (testing::pki_dir() / "citizen-ca-p384.pem").string(),
+                   "--intermediates", (testing::pki_dir() / "citizen-ca-rsa.pem").string()});
+    }
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return testing::run_command(argv, input);
+  }
+
+  testing::TempDir dir_{"saferchat-verify-cli"};
+  std::string nonce_;
+  fs::path token_path_;
+};
+
+TEST_F(VerifyCli, AcceptedTokenPrintsTheHolderAndExitsZero) {
+  const auto [status, output] = run({"--token", token_path_.string()});
+  EXPECT_EQ(status, 0);
+  EXPECT_EQ(json::parse(output),
+            json::parse(R"({"accepted":true,"holder":{"givenNames":"Lotte Marie",
+                            "surname":"Testkind","age":9}})"));
+}
+
+TEST_F(VerifyCli, TokenFromStandardInput) {
+  const auto [status, output] = run({}, testing::read_file(token_path_));
+  EXPECT_EQ(status, 0);
+  EXPECT_TRUE(json::parse(output)["accepted"].get<bool>());
+}
+
+TEST_F(VerifyCli, RejectionPrintsReasonCategoryAndExitsOne) {
+  const auto [status, output] = run({"--token", token_path_.string(), "--min-age", "10"});
+  EXPECT_EQ(status, 1);
+  const json verdict = json::parse(output);
+  EXPECT_EQ(verdict["reason"], "AGE_TOO_LOW");
+  EXPECT_EQ(verdict["category"], "too_young");
+  EXPECT_EQ(verdict["holder"]["age"], 9);
+  EXPECT_FALSE(verdict.contains("detail"));
+}
+
+TEST_F(VerifyCli, ShippedBelgianRootsAreTheDefault) {
+  const auto [status, output] = run({"--token", token_path_.string(), "--detail"}, {}, false);
+  EXPECT_EQ(status, 1);
+  const json verdict = json::parse(output);
+  EXPECT_EQ(verdict["reason"], "CHAIN_UNTRUSTED");
+  EXPECT_EQ(verdict["category"], "not_a_belgian_card");
+  EXPECT_TRUE(verdict.contains("detail"));
+}
+
+TEST_F(VerifyCli, NationalNumberAndPseudonymOnlyWhenAsked) {
+  const std::string key(32, 'k');
+  testing::write_file(dir_ / "key", key);
+  const auto [status, output] =
+      run({"--token", token_path_.string(), "--pseudonym-key", (dir_ / "key").string(),
+           "--show-national-number", "--show-birth-date"});
+  EXPECT_EQ(status, 0);
+  const json holder = json::parse(output)["holder"];
+  const json& profile = card("kid-9").profile["holder"];
+  EXPECT_EQ(holder["nationalNumber"], profile["national_number"]);
+  EXPECT_EQ(holder["birthDate"], profile["birth_date"]);
+  EXPECT_EQ(holder["pseudonym"],
+            make_pseudonym(testing::bytes_of(key), profile["national_number"].get<std::string>()));
+  // Without the switches, none of it.
+  const auto [plain_status, plain] = run({"--token", token_path_.string()});
+  EXPECT_EQ(plain.find(profile["national_number"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(plain.find("birthDate"), std::string::npos);
+}
+
+TEST_F(VerifyCli, NowOptionMovesTheClock) {
+  const auto [status, output] = run({"--token", token_path_.string(), "--now", "2000-01-01"});
+  EXPECT_EQ(status, 1);
+  EXPECT_EQ(json::parse(output)["reason"], "CERTIFICATE_NOT_YET_VALID");
+}
+
+TEST_F(VerifyCli, WrongOriginOrNonce) {
+  const auto [status, output] = run({"--token", token_path_.string(), "--allowed-origin", origin,
+                                     "--allowed-origin", "https://other.example"});
+  EXPECT_EQ(status, 0) << output;
+  std::vector<std::string> argv{SAFERCHAT_VERIFY_PATH,
+                                "--origin",
+                                "https://other.example",
+                                "--nonce",
+                                nonce_,
+                                "--token",
+                                token_path_.string(),
+                                "--trust-anchors",
+                                (testing::pki_dir() / "trust-anchors.pem").string(),
+                                "--intermediates",
+                                (testing::pki_dir() / "citizen-ca-p384.pem").string()};
+  const auto [other_status, other] = testing::run_command(argv);
+  EXPECT_EQ(other_status, 1);
+  EXPECT_EQ(json::parse(other)["reason"], "SIGNATURE_INVALID");
+}
+
+TEST_F(VerifyCli, RevocationOptions) {
+  const OcspFixture responder(card("kid-9"), true);
+  const auto [status, output] =
+      run({"--token", token_path_.string(), "--ocsp-url", responder.url()});
+  EXPECT_EQ(status, 1);
+  EXPECT_EQ(json::parse(output)["reason"], "CERTIFICATE_REVOKED");
+  const testing::TempDir crl_dir("saferchat-crl");
+  const fs::path crl = make_crl(crl_dir, card("kid-9"), false);
+  const auto [crl_status, crl_output] =
+      run({"--token", token_path_.string(), "--crl", crl.string()});
+  EXPECT_EQ(crl_status, 0) << crl_output;
+}
+
+TEST_F(VerifyCli, UsageErrorsExitTwo) {
+  EXPECT_EQ(testing::run_command({SAFERCHAT_VERIFY_PATH, "--origin", origin}).first, 2);
+  EXPECT_EQ(run({"--token", (dir_ / "absent.json").string()}).first, 2);
+  EXPECT_EQ(run({"--bogus"}).first, 2);
+  testing::write_file(dir_ / "short-key", "too short");
+  EXPECT_EQ(run({"--token", token_path_.string(), "--pseudonym-key", (dir_ / "short-key").string()})
+                .first,
+            2);
+  testing::write_file(dir_ / "not.pem", "hello");
+  EXPECT_EQ(run({"--token", token_path_.string(), "--trust-anchors", (dir_ / "not.pem").string()},
+                {}, false)
+                .first,
+            2);
+  EXPECT_EQ(run({"--token", token_path_.string(), "--crl", (dir_ / "not.pem").string()}).first, 2);
+  const auto [help_status, help] = testing::run_command({SAFERCHAT_VERIFY_PATH, "--help"});
+  EXPECT_EQ(help_status, 0);
+  EXPECT_NE(help.find("--min-age"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace saferchat::verify
