@@ -1,0 +1,169 @@
+#include "service/app/service_setup.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "revocation/crl_checker.hpp"
+#include "revocation/ocsp_checker.hpp"
+#include "store/memory_nonce_store.hpp"
+#include "trust/belgian_trust.hpp"
+#ifdef SAFERCHATD_WITH_REDIS
+#include "store/redis_nonce_store.hpp"
+#endif
+
+namespace saferchat::service {
+namespace {
+
+// Configuration files are small; certificates a few KiB each.
+constexpr std::uintmax_t max_config_file_bytes = std::uintmax_t{4} * 1024 * 1024;
+
+std::string read_file(const std::string& path, const std::string& setting) {
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(path, ec);
+  if (ec) {
+    throw ConfigError(setting + ": cannot read " + path + ": " + ec.message());
+  }
+  if (size > max_config_file_bytes) {
+    throw ConfigError(setting + ": " + path + " is larger than 4 MiB");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::string text(static_cast<std::size_t>(size), '\0');
+  if (!in || !in.read(text.data(), static_cast<std::streamsize>(text.size()))) {
+    throw ConfigError(setting + ": cannot read " + path + ": " + std::strerror(errno));
+  }
+  return text;
+}
+
+std::string certificates_pem(const std::vector<std::string>& files, const std::string& setting,
+                             std::string_view builtin) {
+  std::string pem;
+  for (const auto& file : files) {
+    if (file == builtin_belgian_certificates) {
+      pem += builtin;
+    } else {
+      pem += read_file(file, setting);
+    }
+    pem += "\n";
+  }
+  return pem;
+}
+
+std::shared_ptr<verify::RevocationChecker> make_revocation(const RevocationSettings& settings) {
+  std::shared_ptr<verify::RevocationChecker> ocsp;
+  std::shared_ptr<verify::RevocationChecker> crl;
+  try {
+    if (settings.mode == RevocationMode::ocsp || settings.mode == RevocationMode::ocsp_and_crl) {
+      revocation::OcspOptions options;
+      options.responder_url = settings.ocsp_responder_url;
+      options.timeout = settings.ocsp_timeout;
+      ocsp = std::make_shared<revocation::OcspChecker>(std::move(options));
+    }
+    if (settings.mode == RevocationMode::crl || settings.mode == RevocationMode::ocsp_and_crl) {
+      revocation::CrlOptions options;
+      options.files = settings.crl_files;
+      options.fetch = settings.crl_fetch;
+      options.url = settings.crl_url;
+      crl = std::make_shared<revocation::CrlChecker>(std::move(options));
+    }
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(std::string("revocation: ") + e.what());
+  }
+  switch (settings.mode) {
+    case RevocationMode::none:
+      return nullptr;
+    case RevocationMode::ocsp:
+      return ocsp;
+    case RevocationMode::crl:
+      return crl;
+    case RevocationMode::ocsp_and_crl:
+      return std::make_shared<revocation::FirstAnswerChecker>(
+          std::vector<std::shared_ptr<verify::RevocationChecker>>{ocsp, crl});
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+ServiceConfig load_service_config(const std::string& path) {
+  const std::string text = read_file(path, "--config");
+  const std::string folder = std::filesystem::absolute(path).parent_path().string();
+  try {
+    return parse_service_config(text, folder);
+  } catch (const ConfigError& e) {
+    throw ConfigError(path + ": " + e.what());
+  }
+}
+
+ServiceParts build_service(const ServiceConfig& config) {
+  ServiceParts parts;
+  const std::chrono::seconds retention = config.nonce_ttl;
+  if (config.store.kind == StoreKind::memory) {
+    store::MemoryNonceStoreOptions options;
+    options.retention = retention;
+    options.max_entries = config.store.memory_max_entries;
+    parts.store = std::make_shared<store::MemoryNonceStore>(options);
+    parts.probe = [] {};
+  } else {
+#ifdef SAFERCHATD_WITH_REDIS
+    const RedisSettings& redis = config.store.redis;
+    store::RedisNonceStoreOptions options;
+    options.unix_socket = redis.unix_socket;
+    options.host = redis.host;
+    options.port = redis.port;
+    options.username = redis.username;
+    options.password = redis.password;
+    options.database = redis.database;
+    options.key_prefix = redis.key_prefix;
+    options.connect_timeout = redis.timeout;
+    options.command_timeout = redis.timeout;
+    options.retention = retention;
+    auto store = std::make_shared<store::RedisNonceStore>(std::move(options));
+    parts.probe = [store] { store->ping(); };
+    parts.store = std::move(store);
+#else
+    throw ConfigError("store.type: this saferchatd was built without Redis support (hiredis)");
+#endif
+  }
+
+  verify::VerifierConfig verifier;
+  verifier.allowed_origins = config.allowed_origins;
+  verifier.allow_http_localhost = config.allow_http_localhost;
+  verifier.trust_anchors_pem = certificates_pem(config.trust_anchor_files, "trustAnchors",
+                                                trust::belgian_root_certificates_pem());
+  verifier.intermediates_pem = certificates_pem(config.intermediate_files, "intermediates",
+                                                trust::belgian_intermediate_certificates_pem());
+  verifier.nonce_ttl = config.nonce_ttl;
+  if (!config.pseudonym_key_file.empty()) {
+    const std::string key = read_file(config.pseudonym_key_file, "pseudonymKeyFile");
+    if (key.size() < verify::min_pseudonym_key_bytes) {
+      throw ConfigError("pseudonymKeyFile: " + config.pseudonym_key_file +
+                        " holds fewer than 32 bytes (make one with: head -c 32 /dev/urandom)");
+    }
+    verifier.pseudonym_key.assign(key.begin(), key.end());
+  }
+  verifier.expose_national_number = config.reveal_national_number;
+  verifier.expose_birth_date = config.reveal_birth_date;
+  verifier.revocation = make_revocation(config.revocation);
+  try {
+    parts.verifier = std::make_shared<const verify::Verifier>(std::move(verifier), parts.store);
+  } catch (const std::invalid_argument& e) {
+    throw ConfigError(e.what());
+  }
+  return parts;
+}
+
+std::string describe(const ServiceConfig& config) {
+  std::ostringstream out;
+  out << "store=" << store_kind_name(config.store.kind)
+      << " revocation=" << revocation_mode_name(config.revocation.mode)
+      << " origins=" << config.allowed_origins.size() << " rooms=" << config.rooms.size()
+      << " nonce_ttl_s=" << config.nonce_ttl.count()
+      << " pseudonyms=" << (config.pseudonym_key_file.empty() ? "off" : "on")
+      << " national_number=" << (config.reveal_national_number ? "revealed" : "hidden");
+  return out.str();
+}
+
+}  // namespace saferchat::service
