@@ -39,11 +39,11 @@ class CardQueue {
   using Clock = std::chrono::steady_clock;
   struct Job {
     Request request;
-    std::size_t payload_bytes;
+    std::size_t payload_bytes = 0;
     Clock::time_point received;
     Clock::time_point deadline;
     std::shared_ptr<Cancellation> cancellation;
-    std::uint64_t handle;
+    std::uint64_t handle = 0;
   };
 
   void work() noexcept;

@@ -36,6 +36,7 @@ inline constexpr int max_json_depth = 8;
 
 struct VersionArguments {};
 struct QuitArguments {};
+// NOLINTNEXTLINE(bugprone-exception-escape): json's move is noexcept; the check misreads it.
 struct CancelArguments {
   nlohmann::json request_id;  // the `id` of the request to stop: a string or a safe integer
 };
@@ -66,6 +67,7 @@ struct RequestEnvelope {
   std::optional<Command> command;
 };
 
+// NOLINTNEXTLINE(bugprone-exception-escape): as for RequestEnvelope.
 struct Request {
   RequestEnvelope envelope;
   Arguments arguments;

@@ -15,30 +15,30 @@ class UsageError : public std::runtime_error {
 };
 
 struct CliOptions {
-  bool help = false;
-  bool version = false;
   std::string token_file = "-";  // "-" = standard input
   std::string origin;
   std::string nonce;
-  std::vector<std::string> allowed_origins;  // empty = {origin}
-  bool allow_http_localhost = false;
+  std::vector<std::string> allowed_origins;     // empty = {origin}
   std::vector<std::string> trust_anchor_files;  // empty = the shipped Belgian roots
   std::vector<std::string> intermediate_files;  // empty = the shipped Belgian issuing CAs
   std::optional<int> min_age;
   std::optional<int> max_age;
-  bool ocsp = false;
   std::optional<std::string> ocsp_url;
   std::chrono::milliseconds ocsp_timeout{5000};
-  bool ocsp_nonce = true;
   std::optional<std::chrono::seconds> ocsp_max_age;
   std::vector<std::string> crl_files;
-  bool crl_fetch = false;
   std::optional<std::string> crl_url;
   std::optional<std::string> pseudonym_key_file;
+  std::optional<std::chrono::system_clock::time_point> now;
+  bool help = false;
+  bool version = false;
+  bool allow_http_localhost = false;
+  bool ocsp = false;
+  bool ocsp_nonce = true;
+  bool crl_fetch = false;
   bool show_national_number = false;
   bool show_birth_date = false;
   bool show_detail = false;
-  std::optional<std::chrono::system_clock::time_point> now;
 };
 
 // argv without the program name. Throws UsageError naming the problem.

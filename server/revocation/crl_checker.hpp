@@ -27,13 +27,17 @@ struct CrlOptions {
   bool fetch = false;
   std::optional<std::string> url;
   std::chrono::milliseconds timeout{10000};
-  std::size_t max_crl_bytes = 32 * 1024 * 1024;  // Belgian citizen CRLs are large
+  std::size_t max_crl_bytes = std::size_t{32} * 1024 * 1024;  // Belgian citizen CRLs are large
   std::chrono::seconds max_cache_age{3600};
   std::chrono::seconds clock_skew{300};
 };
 
 class CrlChecker final : public verify::RevocationChecker {
  public:
+  CrlChecker(const CrlChecker&) = delete;
+  CrlChecker& operator=(const CrlChecker&) = delete;
+  CrlChecker(CrlChecker&&) = delete;
+  CrlChecker& operator=(CrlChecker&&) = delete;
   // Throws std::invalid_argument if a file cannot be read or is not a CRL.
   explicit CrlChecker(CrlOptions options);
   ~CrlChecker() override;

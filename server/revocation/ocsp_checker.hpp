@@ -37,13 +37,17 @@ struct OcspOptions {
   bool require_nonce = true;          // refuse a response without our nonce (only when send_nonce)
   std::chrono::seconds max_age{900};  // oldest acceptable thisUpdate (plus skew)
   std::chrono::seconds clock_skew{300};  // tolerance between our clock and the responder's
-  std::size_t max_response_bytes = 64 * 1024;
+  std::size_t max_response_bytes = std::size_t{64} * 1024;
   // PEM: responder certificates trusted directly (delegated responders not issued by the CA).
   std::string trusted_responders_pem;
 };
 
 class OcspChecker final : public verify::RevocationChecker {
  public:
+  OcspChecker(const OcspChecker&) = delete;
+  OcspChecker& operator=(const OcspChecker&) = delete;
+  OcspChecker(OcspChecker&&) = delete;
+  OcspChecker& operator=(OcspChecker&&) = delete;
   // Throws std::invalid_argument for bad options (unparsable URL or PEM).
   explicit OcspChecker(OcspOptions options);
   ~OcspChecker() override;

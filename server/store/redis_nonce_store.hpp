@@ -44,6 +44,10 @@ struct RedisNonceStoreOptions {
 
 class RedisNonceStore final : public NonceStore {
  public:
+  RedisNonceStore(const RedisNonceStore&) = delete;
+  RedisNonceStore& operator=(const RedisNonceStore&) = delete;
+  RedisNonceStore(RedisNonceStore&&) = delete;
+  RedisNonceStore& operator=(RedisNonceStore&&) = delete;
   // Does not connect yet: the first call does (so a server can start before Redis).
   explicit RedisNonceStore(RedisNonceStoreOptions options);
   ~RedisNonceStore() override;

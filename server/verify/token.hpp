@@ -37,11 +37,12 @@ enum class TokenAlgorithm : std::uint8_t {
 [[nodiscard]] const EVP_MD* algorithm_digest(TokenAlgorithm algorithm) noexcept;
 
 struct TokenLimits {
-  std::size_t max_token_bytes = 16 * 1024;       // the whole JSON text
-  std::size_t max_certificate_chars = 8 * 1024;  // base64 of the DER (6 KiB certificate)
-  std::size_t max_signature_chars = 1024;        // base64 (RSA-4096 is 684 characters)
-  std::size_t max_field_chars = 256;             // format, algorithm, appVersion
-  int max_json_depth = 4;                        // a token is one flat object
+  std::size_t max_token_bytes = std::size_t{16} * 1024;  // the whole JSON text
+  std::size_t max_certificate_chars =
+      std::size_t{8} * 1024;               // base64 of the DER (6 KiB certificate)
+  std::size_t max_signature_chars = 1024;  // base64 (RSA-4096 is 684 characters)
+  std::size_t max_field_chars = 256;       // format, algorithm, appVersion
+  int max_json_depth = 4;                  // a token is one flat object
 };
 
 struct Token {
