@@ -36,31 +36,33 @@ using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
 using PkeyContextPtr = std::unique_ptr<EVP_PKEY_CTX, OpenSslDeleter<EVP_PKEY_CTX_free>>;
 using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OpenSslDeleter<ECDSA_SIG_free>>;
 
-// Raw r ‖ s (RFC 7518 §3.4) → DER ECDSA-Sig-Value, as EVP_PKEY_verify wants it.
-std::vector<std::uint8_t> ecdsa_der(std::span<const std::uint8_t> raw) {
-  if (raw.empty() || raw.size() % 2 != 0) {
-    return {};
+}  // namespace
+
+std::optional<std::vector<std::uint8_t>> ecdsa_raw_to_der(std::span<const std::uint8_t> raw,
+                                                          std::size_t field_bytes) {
+  if (field_bytes == 0 || raw.size() != 2 * field_bytes) {
+    return std::nullopt;
   }
-  const auto half = static_cast<int>(raw.size() / 2);
-  EcdsaSigPtr sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(raw.data(), half, nullptr);
-  BIGNUM* s = BN_bin2bn(raw.data() + half, half, nullptr);
+  const EcdsaSigPtr sig(ECDSA_SIG_new());
+  BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(field_bytes), nullptr);
+  BIGNUM* s = BN_bin2bn(raw.data() + field_bytes, static_cast<int>(field_bytes), nullptr);
   if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
     BN_free(r);
     BN_free(s);
-    return {};
+    return std::nullopt;
   }
+  // INTEGERs in DER drop leading zeros and add 00 before a high bit (X.690 §8.3); i2d does it.
   const int length = i2d_ECDSA_SIG(sig.get(), nullptr);
   if (length <= 0) {
-    return {};
+    return std::nullopt;
   }
   std::vector<std::uint8_t> der(static_cast<std::size_t>(length));
   unsigned char* out = der.data();
-  i2d_ECDSA_SIG(sig.get(), &out);
+  if (i2d_ECDSA_SIG(sig.get(), &out) != length) {
+    return std::nullopt;
+  }
   return der;
 }
-
-}  // namespace
 
 bool signature_matches_certificate(std::span<const std::uint8_t> certificate_der,
                                    SignatureAlgorithm algorithm,
@@ -82,10 +84,11 @@ bool signature_matches_certificate(std::span<const std::uint8_t> certificate_der
   }
   std::vector<std::uint8_t> encoded;
   if (algorithm == SignatureAlgorithm::es384) {
-    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC) {
+    auto der = ecdsa_raw_to_der(signature, 48);  // P-384
+    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC || !der) {
       return false;
     }
-    encoded = ecdsa_der(signature);
+    encoded = std::move(*der);
     signature = encoded;
   } else if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA ||
              EVP_PKEY_CTX_set_rsa_padding(context.get(), RSA_PKCS1_PADDING) != 1 ||

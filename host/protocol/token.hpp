@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -28,6 +29,12 @@ enum class SignatureAlgorithm : std::uint8_t { rs256, es384 };
                                                      std::string_view challenge_nonce);
 
 [[nodiscard]] std::string base64_encode(std::span<const std::uint8_t> bytes);
+
+// A JWS ECDSA signature (raw r ‖ s, RFC 7518 §3.4) as DER ECDSA-Sig-Value (RFC 3279 §2.2.3) for
+// OpenSSL. `field_bytes` is the curve's coordinate size (48 for P-384). Nullopt if the length
+// is not 2 × field_bytes.
+[[nodiscard]] std::optional<std::vector<std::uint8_t>> ecdsa_raw_to_der(
+    std::span<const std::uint8_t> raw, std::size_t field_bytes);
 
 // Does `signature` (as the card returns it: PKCS#1 v1.5 for RS256, raw r ‖ s for ES384) verify
 // over the prehashed `digest` with the public key of `certificate_der`? False for anything

@@ -308,30 +308,4 @@ std::vector<std::uint8_t> signed_data(TokenAlgorithm algorithm, std::string_view
   return data;
 }
 
-std::optional<std::vector<std::uint8_t>> ecdsa_raw_to_der(std::span<const std::uint8_t> raw,
-                                                          std::size_t field_bytes) {
-  if (field_bytes == 0 || raw.size() != 2 * field_bytes) {
-    return std::nullopt;
-  }
-  const std::unique_ptr<ECDSA_SIG, decltype(&ECDSA_SIG_free)> sig(ECDSA_SIG_new(), ECDSA_SIG_free);
-  BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(field_bytes), nullptr);
-  BIGNUM* s = BN_bin2bn(raw.data() + field_bytes, static_cast<int>(field_bytes), nullptr);
-  if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return std::nullopt;
-  }
-  // INTEGERs in DER drop leading zeros and add 00 before a high bit (X.690 §8.3); i2d does it.
-  const int length = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (length <= 0) {
-    return std::nullopt;
-  }
-  std::vector<std::uint8_t> der(static_cast<std::size_t>(length));
-  unsigned char* out = der.data();
-  if (i2d_ECDSA_SIG(sig.get(), &out) != length) {
-    return std::nullopt;
-  }
-  return der;
-}
-
 }  // namespace saferchat::verify

@@ -74,10 +74,4 @@ struct Token {
                                                     std::string_view origin,
                                                     std::string_view challenge_nonce);
 
-// A JWS ECDSA signature (raw r ‖ s, RFC 7518 §3.4) as DER ECDSA-Sig-Value (RFC 3279 §2.2.3) for
-// OpenSSL. `field_bytes` is the curve's coordinate size (48 for P-384). Nullopt if the length
-// is not 2 × field_bytes.
-[[nodiscard]] std::optional<std::vector<std::uint8_t>> ecdsa_raw_to_der(
-    std::span<const std::uint8_t> raw, std::size_t field_bytes);
-
 }  // namespace saferchat::verify

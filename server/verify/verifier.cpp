@@ -14,6 +14,7 @@
 
 #include "protocol/error.hpp"
 #include "protocol/origin.hpp"
+#include "protocol/token.hpp"
 #include "verify/certificates.hpp"
 #include "verify/chain.hpp"
 #include "verify/national_number.hpp"
