@@ -1,10 +1,9 @@
 #include "app/card_queue.hpp"
 
 #include <algorithm>
-#include <array>
-#include <cstdio>
 #include <string>
 
+#include "app/request_log.hpp"
 #include "protocol/error.hpp"
 
 namespace saferchat {
@@ -31,13 +30,6 @@ void set_timeout(Request& request, std::chrono::seconds timeout) {
         }
       },
       request.arguments);
-}
-
-std::string format_ms(std::chrono::steady_clock::duration elapsed) {
-  std::array<char, 32> text{};
-  const int n = std::snprintf(text.data(), text.size(), "%.3f",
-                              std::chrono::duration<double, std::milli>(elapsed).count());
-  return {text.data(), static_cast<std::size_t>(n)};
 }
 
 }  // namespace
@@ -183,19 +175,8 @@ void CardQueue::finish(const Job& job, const std::string& reply, std::string_vie
   if (!browser_gone) {
     writer_.send(reply, job.request.envelope);
   }
-  try {
-    const auto& command = job.request.envelope.command;
-    std::string line = "request command=" + std::string(command ? command_name(*command) : "-") +
-                       " bytes=" + std::to_string(job.payload_bytes) +
-                       " result=" + std::string(result) +
-                       " duration_ms=" + format_ms(Clock::now() - job.received);
-    if (!detail.empty()) {
-      line += " detail=\"" + std::string(detail) + "\"";
-    }
-    log_.write(result == "OK" ? LogLevel::info : LogLevel::warn, line);
-  } catch (const std::exception&) {
-    // Out of memory for a log line: the reply went out, which is what matters.
-  }
+  log_request(log_, job.request.envelope, job.payload_bytes, result, detail,
+              Clock::now() - job.received);
 }
 
 }  // namespace saferchat

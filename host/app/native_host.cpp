@@ -1,12 +1,12 @@
 #include "app/native_host.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <cstdlib>
 #include <string>
 
 #include "app/card_queue.hpp"
 #include "app/reply_writer.hpp"
+#include "app/request_log.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/version.hpp"
@@ -20,13 +20,6 @@ std::string describe_caller(const std::optional<Caller>& caller) {
     return "unidentified";
   }
   return std::string(browser_family_name(caller->family)) + ":" + caller->extension_id;
-}
-
-std::string format_ms(std::chrono::steady_clock::duration elapsed) {
-  std::array<char, 32> text{};
-  const int n = std::snprintf(text.data(), text.size(), "%.3f",
-                              std::chrono::duration<double, std::milli>(elapsed).count());
-  return {text.data(), static_cast<std::size_t>(n)};
 }
 
 }  // namespace
@@ -107,14 +100,8 @@ ExitStatus run_native_host(NativeHostIo io, const std::optional<Caller>& caller,
         detail = e.detail();
         writer.send(error_reply(envelope, e.code()), envelope);
       }
-      std::string line = "request command=" +
-                         std::string(envelope.command ? command_name(*envelope.command) : "-") +
-                         " bytes=" + std::to_string(payload.size()) + " result=" + result +
-                         " duration_ms=" + format_ms(std::chrono::steady_clock::now() - started);
-      if (!detail.empty()) {
-        line += " detail=\"" + detail + "\"";
-      }
-      log.write(result == "OK" ? LogLevel::info : LogLevel::warn, line);
+      log_request(log, envelope, payload.size(), result, detail,
+                  std::chrono::steady_clock::now() - started);
       if (stop) {
         return writer.lost() ? ExitStatus::stream_lost : ExitStatus::ok;
       }
