@@ -47,6 +47,17 @@ namespace saferchat::testing {
 
 namespace fs = std::filesystem;
 
+// In a forked child: runs argv[0] from the PATH with argv, or exits 127.
+[[noreturn]] inline void exec_or_exit(std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (std::string& arg : argv) {
+    args.push_back(arg.data());
+  }
+  args.push_back(nullptr);
+  ::execvp(args[0], args.data());
+  ::_exit(127);
+}
+
 inline std::string read_file(const fs::path& path) {
   std::ifstream file(path, std::ios::binary);
   if (!file) {
@@ -369,13 +380,7 @@ class ChildProcess {
       if (!working_dir.empty() && ::chdir(working_dir.c_str()) != 0) {
         ::_exit(126);
       }
-      std::vector<char*> args;
-      for (std::string& arg : argv) {
-        args.push_back(arg.data());
-      }
-      args.push_back(nullptr);
-      ::execvp(args[0], args.data());
-      ::_exit(127);
+      exec_or_exit(argv);
     }
     ::close(out[1]);
     fd_ = out[0];
@@ -444,13 +449,7 @@ inline std::pair<int, std::string> run_command(std::vector<std::string> argv,
     ::dup2(out[1], STDOUT_FILENO);
     const int null = ::open("/dev/null", O_WRONLY);
     ::dup2(null, STDERR_FILENO);
-    std::vector<char*> args;
-    for (std::string& arg : argv) {
-      args.push_back(arg.data());
-    }
-    args.push_back(nullptr);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
+    exec_or_exit(argv);
   }
   ::close(in[0]);
   ::close(out[1]);
