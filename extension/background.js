@@ -1,130 +1,94 @@
-// The background (Chromium: service worker; Firefox: event page). It serves one request per
-// port that a content script opens (docs/protocol.md §8.2): it checks the request again, takes
-// the page's origin from the browser's sender record, starts the native host for this request
-// only, sends it one request, takes one reply and disconnects, which ends the host.
+// The background (Chromium: service worker; Firefox: event page). Each page that uses Safer Chat
+// opens one port to it (docs/protocol.md §8.3); requests come on that port. The background
+// checks each request again, takes the page's origin from the browser's sender record, and asks
+// the native host:
+//   * warm (the default): over one long-lived native port for the whole browser profile
+//     (host_connection.js WarmHost), opened by the first request, closed when it has been idle
+//     for `idleTimeoutSeconds` or when no page that used Safer Chat is left;
+//   * per-request (the `connectionMode` setting, and any host of protocol version 1): one host
+//     process per request.
+//
+// Lifetime: an open native port keeps a Chromium service worker (Chrome 105+) and a Firefox event
+// page alive, so the idle timer and the page list below live as long as the warm port. When the
+// background is stopped anyway (no native port, nothing to do), the browser closes the native
+// port and every page's port with it: a restarted background starts clean, and each page opens
+// a new port on its next request.
 'use strict';
 
-// The Chromium service worker has one script; Firefox lists common.js before this file.
-if (typeof importScripts === 'function' && typeof SaferChatCommon === 'undefined') {
-  importScripts('common.js');
+// The Chromium service worker has one script; Firefox lists the other files before this one.
+if (typeof importScripts === 'function' && typeof SaferChatHost === 'undefined') {
+  importScripts('common.js', 'host_connection.js');
 }
 
 const C = globalThis.SaferChatCommon;
+const H = globalThis.SaferChatHost;
 const api = globalThis.browser ?? globalThis.chrome;
 
-// Tabs with a request in progress: one at a time per tab.
-const busyTabs = new Set();
-// Our own request ids towards the host (the page's ids never reach it).
-let nextHostRequestId = 1;
+const hostDeps = {
+  connectNative: () => api.runtime.connectNative(C.HOST_NAME),
+  lastError: () => {
+    const lastError = api.runtime.lastError;
+    return lastError && typeof lastError.message === 'string' ? lastError.message : '';
+  },
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (timer) => clearTimeout(timer),
+};
+const warmHost = new H.WarmHost(hostDeps);
 
-// The development switch (extension/README.md): storage.managed (set by policy) wins over
-// storage.local (set on the options page). Any failure reads as "off". Read only for http
-// localhost pages: Chromium's first storage.managed read takes seconds.
-async function allowHttpLocalhost() {
+// Pages that used Safer Chat and are still open: one entry per page port.
+const pages = new Set();
+// The request in progress per tab: one at a time per tab.
+const busyTabs = new Map();
+
+// -- Settings (extension/README.md) --
+
+async function readSettings() {
+  let managed = {};
+  let local = {};
   try {
-    const managed = await api.storage.managed.get('allowHttpLocalhost');
-    if (typeof managed.allowHttpLocalhost === 'boolean') {
-      return managed.allowHttpLocalhost;
-    }
+    managed = await api.storage.managed.get(C.SETTING_NAMES);
   } catch {
     // Firefox rejects when no managed storage manifest exists; that means "not set".
   }
   try {
-    const local = await api.storage.local.get('allowHttpLocalhost');
-    return local.allowHttpLocalhost === true;
+    local = await api.storage.local.get(C.SETTING_NAMES);
   } catch {
-    return false;
+    // No local storage: the defaults.
+  }
+  return C.effectiveSettings(managed, local);
+}
+
+function applySettings(settings) {
+  warmHost.setIdleTimeout(settings.idleTimeoutSeconds * 1000);
+  if (settings.connectionMode === 'per-request' && warmHost.open && !warmHost.busy) {
+    warmHost.close();
   }
 }
 
-// The reason the browser gives for a closed native port.
-function disconnectMessage(port) {
-  // Firefox sets port.error; Chromium sets runtime.lastError (reading it marks it handled).
-  if (port.error && typeof port.error.message === 'string') {
-    return port.error.message;
+// Read once when the background starts (Chromium's first storage.managed read after the
+// browser starts takes seconds), again when either storage area changes.
+let settings = readSettings();
+settings.then(applySettings);
+api.storage.onChanged.addListener((changes, area) => {
+  if ((area === 'local' || area === 'managed') && C.SETTING_NAMES.some((name) => name in changes)) {
+    settings = readSettings();
+    settings.then(applySettings);
   }
-  const lastError = api.runtime.lastError;
-  return lastError && typeof lastError.message === 'string' ? lastError.message : '';
+});
+
+// -- Requests --
+
+function callHost(mode, command, args, replyTimeoutMs, signal) {
+  if (mode === 'per-request') {
+    return H.callOnce(hostDeps, command, args, replyTimeoutMs, signal);
+  }
+  return warmHost.call(command, args, replyTimeoutMs, signal);
 }
 
-// Starts the host, waits for its ready event, sends `command`, and resolves with the checked
-// reply ({ result } or { error }). The host port is disconnected in every case, which closes
-// the host's stdin: the host then ends its dialog and exits (docs/protocol.md §3.4 step 5).
-// `pageLeft` (an AbortSignal: tab closed, page left) ends the request the same way.
-function callHost(command, args, replyTimeoutMs, pageLeft) {
-  return new Promise((resolve) => {
-    if (pageLeft.aborted) {
-      resolve(C.errorReply(C.Codes.EXTENSION_FAILED));
-      return;
-    }
-    const id = nextHostRequestId++;
-    let host = null;
-    let ready = false;
-    let finished = false;
-    let timer = null;
-
-    function finish(reply) {
-      if (finished) {
-        return;
-      }
-      finished = true;
-      clearTimeout(timer);
-      pageLeft.removeEventListener('abort', onPageGone);
-      if (host !== null) {
-        try {
-          host.disconnect();
-        } catch {
-          // Already closed by the host's side.
-        }
-      }
-      resolve(reply);
-    }
-    function onPageGone() {
-      finish(C.errorReply(C.Codes.EXTENSION_FAILED));
-    }
-
-    try {
-      host = api.runtime.connectNative(C.HOST_NAME);
-    } catch (error) {
-      // Firefox throws at once for some failures; Chromium reports them on disconnect.
-      finish(C.disconnectError(String(error && error.message)));
-      return;
-    }
-    timer = setTimeout(() => finish(C.errorReply(C.Codes.TIMEOUT)), C.READY_TIMEOUT_MS);
-    pageLeft.addEventListener('abort', onPageGone);
-
-    host.onMessage.addListener((message) => {
-      if (finished) {
-        return;
-      }
-      if (!ready) {
-        const refusal = C.checkReady(message);
-        if (refusal !== null) {
-          finish(refusal);
-          return;
-        }
-        ready = true;
-        clearTimeout(timer);
-        timer = setTimeout(() => finish(C.errorReply(C.Codes.TIMEOUT)), replyTimeoutMs);
-        host.postMessage({ command, id, arguments: args });
-        return;
-      }
-      finish(C.checkHostReply(message, id, command));
-    });
-    host.onDisconnect.addListener((port) => {
-      // Read even when finished: Chromium logs an unread lastError as unchecked.
-      const reason = disconnectMessage(port);
-      if (!finished) {
-        finish(C.disconnectError(reason));
-      }
-    });
-  });
-}
-
-async function status(pageLeft) {
+async function status(mode, signal) {
   const extension = { present: true, version: api.runtime.getManifest().version };
   const timeoutMs = C.backgroundTimeoutMs({ command: 'status' });
-  const reply = await callHost('version', {}, timeoutMs, pageLeft);
+  const reply = await callHost(mode, 'version', {}, timeoutMs, signal);
   if ('result' in reply) {
     return { result: { extension, host: reply.result } };
   }
@@ -133,65 +97,110 @@ async function status(pageLeft) {
 }
 
 // Serves one checked request for the page at `origin`.
-async function serve(request, origin, pageLeft) {
-  const allowHttp = C.isHttpLocalhostOrigin(origin) ? await allowHttpLocalhost() : false;
-  if (C.checkOrigin(origin, allowHttp) !== null) {
+async function serve(request, origin, signal) {
+  const current = await settings;
+  if (C.checkOrigin(origin, current.allowHttpLocalhost) !== null) {
     return C.errorReply(C.Codes.INSECURE_CONTEXT);
   }
+  const mode = current.connectionMode;
+  if (mode === 'per-request' && warmHost.open && !warmHost.busy) {
+    warmHost.close(); // switched to per-request while the warm port was open
+  }
   if (request.command === 'status') {
-    return status(pageLeft);
+    return status(mode, signal);
   }
   // The origin is the sender's: whatever the page wrote was dropped by checkRequest.
   const args = { ...request.arguments, origin };
-  return callHost('authenticate', args, C.backgroundTimeoutMs(request), pageLeft);
+  return callHost(mode, 'authenticate', args, C.backgroundTimeoutMs(request), signal);
 }
 
-api.runtime.onConnect.addListener((pagePort) => {
-  const sender = pagePort.sender;
+async function onPageMessage(page, message) {
+  if (message === null || typeof message !== 'object') {
+    return;
+  }
+  if ('cancel' in message) {
+    // The page gave up (content script or page API timeout): the host stops the request.
+    const running = page.request;
+    if (running !== null && running.seq === message.cancel) {
+      endRequest(page, running);
+      running.abort.abort();
+    }
+    return;
+  }
+  const seq = message.seq;
+  if (!C.isSequence(seq)) {
+    return;
+  }
+  const answer = (reply) => {
+    try {
+      page.port.postMessage({ seq, ...reply });
+    } catch {
+      // The page went away meanwhile: nobody is left to answer.
+    }
+  };
+  const request = C.checkRequest(message.command, message.arguments);
+  if ('error' in request) {
+    answer(request);
+    return;
+  }
+  if (busyTabs.has(page.tabId)) {
+    answer(C.errorReply(C.Codes.REQUEST_PENDING));
+    return;
+  }
+  const running = { seq, abort: new AbortController() };
+  busyTabs.set(page.tabId, running); // before any await: a second request sees it
+  page.request = running;
+  let reply;
+  try {
+    reply = await serve(request, page.origin, running.abort.signal);
+  } catch (error) {
+    console.error('Safer Chat: request failed', error);
+    reply = C.errorReply(C.Codes.EXTENSION_FAILED);
+  }
+  endRequest(page, running);
+  if (!running.abort.signal.aborted) {
+    answer(reply);
+  }
+}
+
+function endRequest(page, running) {
+  if (busyTabs.get(page.tabId) === running) {
+    busyTabs.delete(page.tabId);
+  }
+  if (page.request === running) {
+    page.request = null;
+  }
+}
+
+api.runtime.onConnect.addListener((port) => {
+  const sender = port.sender;
   // Only our own content script in a tab's top frame opens this port.
   if (
-    pagePort.name !== C.PORT_NAME ||
+    port.name !== C.PORT_NAME ||
     !sender ||
     sender.id !== api.runtime.id ||
     !sender.tab ||
     typeof sender.tab.id !== 'number' ||
     sender.frameId !== 0
   ) {
-    pagePort.disconnect();
+    port.disconnect();
     return;
   }
-  const tabId = sender.tab.id;
-  let answered = false;
-  const pageLeft = new AbortController();
-  pagePort.onDisconnect.addListener(() => pageLeft.abort());
-
-  pagePort.onMessage.addListener(async (message) => {
-    if (answered) {
-      return; // one request per port
+  // The origin as the browser recorded it when the page connected, never from a message.
+  const page = { port, tabId: sender.tab.id, origin: C.senderOrigin(sender), request: null };
+  pages.add(page);
+  port.onMessage.addListener((message) => onPageMessage(page, message));
+  port.onDisconnect.addListener(() => {
+    // The page closed or navigated away: its request is cancelled at the host (the warm port
+    // stays for the other pages), or its per-request host disconnected.
+    pages.delete(page);
+    const running = page.request;
+    if (running !== null) {
+      endRequest(page, running);
+      running.abort.abort();
     }
-    answered = true;
-    let reply;
-    const request = C.checkRequest(message && message.command, message && message.arguments);
-    if ('error' in request) {
-      reply = request;
-    } else if (busyTabs.has(tabId)) {
-      reply = C.errorReply(C.Codes.REQUEST_PENDING);
-    } else {
-      busyTabs.add(tabId); // before any await: a second request sees it
-      try {
-        reply = await serve(request, C.senderOrigin(sender), pageLeft.signal);
-      } catch (error) {
-        console.error('Safer Chat: request failed', error);
-        reply = C.errorReply(C.Codes.EXTENSION_FAILED);
-      } finally {
-        busyTabs.delete(tabId);
-      }
-    }
-    try {
-      pagePort.postMessage(reply);
-      pagePort.disconnect();
-    } catch {
-      // The page went away meanwhile: nobody is left to answer.
+    if (pages.size === 0) {
+      warmHost.reset(); // no page that used Safer Chat is left
     }
   });
 });

@@ -24,6 +24,7 @@ const EXTENSION_FILES = [
   'background.js',
   'common.js',
   'content.js',
+  'host_connection.js',
   'managed_schema.json',
   'options.html',
   'options.js',

@@ -8,19 +8,36 @@
 
 (function (global) {
   const HOST_NAME = 'be.saferchat.host';
-  // The port a content script opens to the background, one per request.
-  const PORT_NAME = 'saferchat-request';
+  // The port a page's content script opens to the background when the page first uses Safer
+  // Chat, and keeps while the page lives: its requests travel on it, and its closing tells the
+  // background that the page is gone (closed, navigated away).
+  const PORT_NAME = 'saferchat-page';
 
   // window.postMessage types (§8.1): every message of ours starts with this prefix.
   const MESSAGE_PREFIX = 'saferchat:';
   const REQUEST = 'saferchat:request';
   const ACK = 'saferchat:ack';
   const REPLY = 'saferchat:reply';
+  const CANCEL = 'saferchat:cancel';
 
   const COMMANDS = ['status', 'authenticate'];
-  // Host protocol versions this extension speaks: it uses one request per host, which
-  // version 2 serves exactly as version 1 (docs/protocol.md §3.6).
+  // Host protocol versions this extension speaks. From version 2 on, one host serves many
+  // requests (docs/protocol.md §3.6, §3.7): the warm port. A version 1 host gets one request
+  // per process.
   const HOST_PROTOCOL_VERSIONS = [1, 2];
+  const WARM_PROTOCOL_VERSION = 2;
+
+  // Settings (extension/README.md): storage.managed (policy) wins over storage.local (options
+  // page); a missing or invalid value means the default.
+  const CONNECTION_MODES = ['warm', 'per-request'];
+  const DEFAULT_SETTINGS = Object.freeze({
+    allowHttpLocalhost: false,
+    connectionMode: 'warm',
+    idleTimeoutSeconds: 300,
+  });
+  const SETTING_NAMES = Object.keys(DEFAULT_SETTINGS);
+  const MIN_IDLE_TIMEOUT_S = 1;
+  const MAX_IDLE_TIMEOUT_S = 86400;
 
   // docs/protocol.md §3.4 (the host enforces the same bounds).
   const MIN_CHALLENGE_LENGTH = 44;
@@ -50,6 +67,9 @@
     REQUEST_PENDING: 'ERR_SAFERCHAT_REQUEST_PENDING',
     INVALID_ARGUMENT: 'ERR_SAFERCHAT_INVALID_ARGUMENT',
     INVALID_CHALLENGE: 'ERR_SAFERCHAT_INVALID_CHALLENGE',
+    // The host's (docs/protocol.md §3.7), also given by the content script to a page that
+    // gave up on its request.
+    REQUEST_CANCELLED: 'ERR_SAFERCHAT_REQUEST_CANCELLED',
   });
 
   // One fixed English sentence per extension code; programs branch on the code.
@@ -64,6 +84,7 @@
     [Codes.REQUEST_PENDING]: 'Another Safer Chat request of this tab is not finished yet.',
     [Codes.INVALID_ARGUMENT]: 'A request field is missing, of the wrong type or out of range.',
     [Codes.INVALID_CHALLENGE]: 'The challenge nonce is not 44 to 128 characters of base64.',
+    [Codes.REQUEST_CANCELLED]: 'The request was cancelled by the browser.',
   });
 
   const ERROR_CODE_PATTERN = /^ERR_SAFERCHAT_[A-Z0-9_]{1,64}$/;
@@ -146,6 +167,44 @@
 
   function isRequestId(id) {
     return typeof id === 'string' && REQUEST_ID_PATTERN.test(id);
+  }
+
+  // A page's `saferchat:cancel` {id}: it gave up waiting for its request `id`.
+  function isPageCancel(data) {
+    return isPlainObject(data) && data.type === CANCEL && isRequestId(data.id);
+  }
+
+  // The content script numbers its requests on its port (1, 2, …); the background answers with
+  // the same number.
+  function isSequence(value) {
+    return Number.isSafeInteger(value) && value > 0;
+  }
+
+  // -- Settings --
+
+  function validSetting(name, value) {
+    switch (name) {
+      case 'allowHttpLocalhost':
+        return typeof value === 'boolean';
+      case 'connectionMode':
+        return CONNECTION_MODES.includes(value);
+      case 'idleTimeoutSeconds':
+        return Number.isInteger(value) && value >= MIN_IDLE_TIMEOUT_S && value <= MAX_IDLE_TIMEOUT_S;
+      default:
+        return false;
+    }
+  }
+
+  // The settings in force: per setting, the managed value when valid, else the local value when
+  // valid, else the default. `managed` and `local` are what storage.*.get returned (or {}).
+  function effectiveSettings(managed, local) {
+    const settings = {};
+    for (const name of SETTING_NAMES) {
+      const sources = [managed, local].filter(isPlainObject);
+      const found = sources.find((source) => validSetting(name, source[name]));
+      settings[name] = found ? found[name] : DEFAULT_SETTINGS[name];
+    }
+    return settings;
   }
 
   // How long a layer waits for the answer to a checked request.
@@ -324,6 +383,17 @@
     };
   }
 
+  // Whether a host that sent this (checked) ready message serves many requests on one
+  // connection (§3.6).
+  function servesManyRequests(readyMessage) {
+    return readyMessage.protocolVersion >= WARM_PROTOCOL_VERSION;
+  }
+
+  // The `id` of a host reply (§4.2), or undefined when it has none.
+  function hostReplyId(message) {
+    return isPlainObject(message) ? message.id : undefined;
+  }
+
   // The reply to our request `id` (§4.2): { result } (checked for `command`) or { error }.
   function checkHostReply(message, id, command) {
     if (!isPlainObject(message) || message.id !== id) {
@@ -354,13 +424,19 @@
     REQUEST,
     ACK,
     REPLY,
+    CANCEL,
     READY_TIMEOUT_MS,
+    DEFAULT_SETTINGS,
+    SETTING_NAMES,
     Codes,
     MESSAGES,
     errorReply,
     checkRequest,
     isPageRequest,
     isRequestId,
+    isPageCancel,
+    isSequence,
+    effectiveSettings,
     backgroundTimeoutMs,
     contentTimeoutMs,
     senderOrigin,
@@ -369,6 +445,8 @@
     pageMayAsk,
     disconnectError,
     checkReady,
+    servesManyRequests,
+    hostReplyId,
     checkHostReply,
     checkBackgroundReply,
   });

@@ -6,12 +6,18 @@
 //     origin, the background takes it from the browser;
 //   * answers go to this page's own origin only (targetOrigin = location.origin);
 //   * one request at a time (a second gets ERR_SAFERCHAT_REQUEST_PENDING).
+// On the page's first request it opens one port to the background and keeps it while the page
+// lives: requests and answers travel on it, numbered by this script, and its closing (the page
+// left) tells the background to cancel what this page asked and, when no such page is left, to
+// let the host go.
 'use strict';
 
 (function () {
   const C = globalThis.SaferChatCommon;
   const api = globalThis.browser ?? globalThis.chrome;
-  let busy = false;
+  let port = null; // to the background, opened on first use
+  let nextSeq = 1;
+  let current = null; // { id (the page's), seq (ours), port, finish }
 
   function post(message) {
     window.postMessage(message, window.location.origin);
@@ -21,46 +27,89 @@
     post({ type: C.REPLY, id, ...answer });
   }
 
+  // The port to the background; a new one when the background closed the last (it was
+  // stopped or restarted: it starts clean).
+  function backgroundPort() {
+    if (port !== null) {
+      return port;
+    }
+    const opened = api.runtime.connect({ name: C.PORT_NAME });
+    opened.onMessage.addListener((answer) => {
+      if (current !== null && current.port === opened && answer && answer.seq === current.seq) {
+        current.finish(C.checkBackgroundReply(answer));
+      }
+    });
+    opened.onDisconnect.addListener(() => {
+      if (port === opened) {
+        port = null;
+      }
+      // The background went away before it answered (extension updated, crashed).
+      if (current !== null && current.port === opened) {
+        current.finish(C.errorReply(C.Codes.EXTENSION_FAILED));
+      }
+    });
+    port = opened;
+    return opened;
+  }
+
   function relay(id, request) {
-    let port;
+    let to;
     try {
-      port = api.runtime.connect({ name: C.PORT_NAME });
+      to = backgroundPort();
     } catch {
       // The extension was updated or disabled under this page.
       reply(id, C.errorReply(C.Codes.EXTENSION_FAILED));
       return;
     }
-    busy = true;
-    post({ type: C.ACK, id });
-    let done = false;
+    const seq = nextSeq++;
     let timer = null;
-    const finish = (answer) => {
-      if (done) {
+    const running = { id, seq, port: to };
+    running.finish = (answer) => {
+      if (current !== running) {
         return;
       }
-      done = true;
-      busy = false;
+      current = null;
       clearTimeout(timer);
-      try {
-        port.disconnect();
-      } catch {
-        // Already closed by the background.
-      }
       reply(id, answer);
     };
-    timer = setTimeout(() => finish(C.errorReply(C.Codes.TIMEOUT)), C.contentTimeoutMs(request));
-    port.onMessage.addListener((answer) => finish(C.checkBackgroundReply(answer)));
-    // The background closes the port after its answer; closing first means it failed.
-    port.onDisconnect.addListener(() => finish(C.errorReply(C.Codes.EXTENSION_FAILED)));
-    port.postMessage(request);
+    // Gives up: the background cancels the request at the host.
+    running.giveUp = (answer) => {
+      if (current !== running) {
+        return;
+      }
+      try {
+        to.postMessage({ cancel: seq });
+      } catch {
+        // The background is gone: nothing runs there any more.
+      }
+      running.finish(answer);
+    };
+    current = running;
+    post({ type: C.ACK, id });
+    timer = setTimeout(() => running.giveUp(C.errorReply(C.Codes.TIMEOUT)), C.contentTimeoutMs(request));
+    try {
+      to.postMessage({ seq, ...request });
+    } catch {
+      running.finish(C.errorReply(C.Codes.EXTENSION_FAILED));
+    }
   }
 
   window.addEventListener('message', (event) => {
     // Another window (a frame, an opener) posting here is not this page asking.
-    if (event.source !== window || !C.isPageRequest(event.data)) {
+    if (event.source !== window) {
       return;
     }
     const data = event.data;
+    if (C.isPageCancel(data)) {
+      // The page API gave up waiting (its own timeout): stop the request at the host too.
+      if (current !== null && current.id === data.id) {
+        current.giveUp(C.errorReply(C.Codes.REQUEST_CANCELLED));
+      }
+      return;
+    }
+    if (!C.isPageRequest(data)) {
+      return;
+    }
     if (!C.isRequestId(data.id)) {
       const why = '"id" must be 1 to 64 letters, digits, - or _.';
       reply(null, C.errorReply(C.Codes.INVALID_ARGUMENT, why));
@@ -70,7 +119,7 @@
       reply(data.id, C.errorReply(C.Codes.INSECURE_CONTEXT));
       return;
     }
-    if (busy) {
+    if (current !== null) {
       reply(data.id, C.errorReply(C.Codes.REQUEST_PENDING));
       return;
     }

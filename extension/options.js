@@ -1,27 +1,51 @@
-// The options page: the development switch allowHttpLocalhost (extension/README.md). A value
-// set by policy (storage.managed) is shown and cannot be changed here.
+// The options page: the settings of extension/README.md. A value set by policy
+// (storage.managed) is shown and cannot be changed here; the others are stored in storage.local
+// when changed, which the background picks up at once (storage.onChanged).
 'use strict';
 
 (async function () {
+  const C = globalThis.SaferChatCommon;
   const api = globalThis.browser ?? globalThis.chrome;
-  const box = document.getElementById('allowHttpLocalhost');
   document.getElementById('version').textContent = api.runtime.getManifest().version;
 
-  let managed;
+  let managed = {};
   try {
-    managed = (await api.storage.managed.get('allowHttpLocalhost')).allowHttpLocalhost;
+    managed = await api.storage.managed.get(C.SETTING_NAMES);
   } catch {
-    managed = undefined; // no policy (Firefox rejects when none exists)
+    // No policy (Firefox rejects when none exists).
   }
-  if (typeof managed === 'boolean') {
-    box.checked = managed;
-    box.disabled = true;
-    document.getElementById('managed').hidden = false;
-  } else {
-    box.checked = (await api.storage.local.get('allowHttpLocalhost')).allowHttpLocalhost === true;
-    box.addEventListener('change', () => {
-      api.storage.local.set({ allowHttpLocalhost: box.checked });
+  const local = await api.storage.local.get(C.SETTING_NAMES);
+  // What is in force: managed, else local, else the default (invalid values count as absent).
+  const current = C.effectiveSettings(managed, local);
+  const fromPolicy = C.effectiveSettings(managed, {});
+
+  for (const name of C.SETTING_NAMES) {
+    const control = document.getElementById(name);
+    const isBox = control.type === 'checkbox';
+    if (isBox) {
+      control.checked = current[name];
+    } else {
+      control.value = String(current[name]);
+    }
+    if (name in managed && managed[name] === fromPolicy[name]) {
+      control.disabled = true;
+      document.getElementById('managed').hidden = false;
+      continue;
+    }
+    control.addEventListener('change', () => {
+      let value;
+      if (isBox) {
+        value = control.checked;
+      } else if (control.type === 'number') {
+        value = Number(control.value);
+        if (!control.checkValidity() || !Number.isInteger(value)) {
+          return; // not stored: the field shows it is invalid
+        }
+      } else {
+        value = control.value;
+      }
+      api.storage.local.set({ [name]: value });
     });
   }
-  document.body.dataset.ready = 'yes'; // for tests: the box shows the stored value now
+  document.body.dataset.ready = 'yes'; // for tests: the controls show the stored values now
 })();

@@ -1,29 +1,34 @@
 #!/usr/bin/env node
 // Time from a page's SaferChat.authenticate() call to the token, in real headless Chromium and
 // Firefox, with the built extension, the host installed by installer/saferchat-install, a private
-// pcscd with the virtual Kids-ID (kid-9) and scripted-pinentry typing the PIN at once.
-// Prints the median of N runs, split by where the time goes:
+// pcscd with the virtual Kids-ID (kid-9) and scripted-pinentry typing the PIN at once; once over
+// the warm port (one host for all requests, the default) and once with one host per request
+// (the extension's `connectionMode` setting). Prints medians split by where the time goes:
 //
-//   page → host started    page call → the host's first log line ("started by"): content
-//                          script, background, the browser starting the host process, host init
-//   ready → request        the host's ready event to the background and its request back
-//   host request           the host serving authenticate (log "request … duration_ms"), of which
-//     card I/O, PIN dialog, crypto  (the host's debug timing line, host/commands/card_commands.cpp)
-//   reply → page           host reply → background → content script → page
-//   total                  page call → token, measured in the page
-// and for reference status() (the host's `version`, no card: page → host started, the
-// request) and the host's own cold start (spawned directly: exec → ready message).
+//   page → token                   measured in the page (performance.now)
+//     card I/O, PIN dialog         the host's debug timing line (host/commands/card_commands.cpp)
+//     minus card and dialog        page → token − card I/O − PIN dialog: what Safer Chat adds
+//       browser                    page → token − the host's request (page API, content script,
+//                                  background, native messaging, process start when per request)
+//       host                       the host's request − card I/O − PIN dialog (queue, PC/SC
+//                                  connection, hashing, the signature check, the reply)
+//   APDUs per login                the login's own (timing line) plus, with a host started for
+//                                  the request, what it read when it found the card
+// and status() (the host's `version`, no card). Then the targets of issue #7 and whether they
+// are met: warm page → token minus card and dialog ≤ 5 ms (Chromium), ≤ 10 ms (Firefox); at most
+// 5 APDUs per warm login.
 //
-// Usage: node bench/browser/run_browser_bench.mjs [--build-dir build/ci] [--runs 10]
+// Usage: node bench/browser/run_browser_bench.mjs [--build-dir build/ci] [--runs 20]
 //          [--browser chromium|firefox]... [--delay-ms N]
 // See bench/README.md.
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { launchChromium, launchFirefox } from '../../tests/browser/support/browsers.mjs';
+import { HostLog } from '../../tests/browser/support/host_log.mjs';
 import { installHost } from '../../tests/browser/support/install.mjs';
 import { startPcscEnv } from '../../tests/browser/support/pcsc_env.mjs';
 import { newNonce, signatureValid } from '../../tests/browser/support/token.mjs';
@@ -31,9 +36,13 @@ import { startWebServer } from '../../tests/browser/support/web_server.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const PROFILE = 'kid-9';
+const MODES = ['warm', 'per-request'];
+// Issue #7: warm page → token minus card and dialog time, per browser; APDUs per warm login.
+const TARGET_MS = { chromium: 5, firefox: 10 };
+const TARGET_APDUS = 5;
 
 function parseArguments(argv) {
-  const options = { buildDir: 'build/ci', runs: 10, browsers: [], delayMs: 0 };
+  const options = { buildDir: 'build/ci', runs: 20, browsers: [], delayMs: 0 };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -53,6 +62,10 @@ function parseArguments(argv) {
   if (options.browsers.length === 0) {
     options.browsers = ['chromium', 'firefox'];
   }
+  if (options.browsers.some((b) => !(b in TARGET_MS))) {
+    console.error('--browser is chromium or firefox');
+    process.exit(2);
+  }
   options.buildDir = path.resolve(root, options.buildDir);
   return options;
 }
@@ -66,144 +79,137 @@ function median(values) {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
-// The host log's lines of one process: time stamps and key=value fields (docs/protocol.md §7).
-function hostRecords(logText) {
-  const byPid = new Map();
-  for (const line of logText.split('\n')) {
-    const match = line.match(/^(\S+Z) \w+ saferchat-host\[(\d+)\] (.*)$/);
-    if (!match) {
-      continue;
-    }
-    const [, stamp, pid, message] = match;
-    const record = byPid.get(pid) ?? {};
-    const time = Date.parse(stamp);
-    const fields = Object.fromEntries([...message.matchAll(/(\w+)=([\w.]+)/g)].map((m) => [m[1], m[2]]));
-    if (message.startsWith('started by')) {
-      record.started = time;
-    } else if (message.startsWith('authenticate ') && 'total_ms' in fields) {
-      record.timing = fields;
-    } else if (message.startsWith('request command=')) {
-      record.command = fields.command;
-      record.requestEnd = time;
-      record.requestMs = Number(fields.duration_ms);
-      record.result = fields.result;
-    }
-    byPid.set(pid, record);
+const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+
+// What the host log says about the one request of `command` served since `offset`.
+function hostSide(hostLog, offset, command, what) {
+  const records = hostLog.records(offset);
+  const requests = records.filter((r) => r.message.startsWith(`request command=${command} `));
+  if (requests.length !== 1 || requests[0].fields.result !== 'OK') {
+    throw new Error(`${what}: expected one successful ${command} in the host log, found ${JSON.stringify(requests)}`);
   }
-  return byPid;
+  const { pid } = requests[0];
+  const own = records.filter((r) => r.pid === pid);
+  const timing = own.find((r) => r.message.startsWith('authenticate apdus='))?.fields ?? {};
+  const readAhead = own.find((r) => r.message.startsWith('card read ahead '));
+  const started = own.find((r) => r.message.startsWith('started by '));
+  return {
+    pid,
+    requestMs: Number(requests[0].fields.duration_ms),
+    cardIoMs: Number(timing.card_io_ms),
+    dialogMs: Number(timing.dialog_ms),
+    cryptoMs: Number(timing.crypto_ms),
+    loginApdus: Number(timing.apdus),
+    // A host started for this request read the card when it found it.
+    readAheadApdus: readAhead ? Number(readAhead.fields.apdus) : 0,
+    startedAt: started?.time,
+  };
 }
 
-// The one host process that served `command` in the log written since `offset`.
-function oneHostRequest(hostLog, offset, command, what) {
-  const log = fs.readFileSync(hostLog, 'utf8').slice(offset);
-  const hosts = [...hostRecords(log).values()].filter((r) => r.command === command);
-  if (hosts.length !== 1) {
-    throw new Error(`${what}: expected one ${command} request in the host log, found ${hosts.length}`);
-  }
-  return hosts[0];
-}
-
-// The host alone: spawned as Chromium would, time until its ready message (median of `runs`).
-async function hostColdStartMs(host, env, runs) {
-  const times = [];
-  for (let i = 0; i < runs; i++) {
-    const started = process.hrtime.bigint();
-    const child = spawn(host, ['chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/'], {
-      env, stdio: ['pipe', 'pipe', 'ignore'],
+async function measureMode(browserName, browser, page, setup, mode, runs) {
+  const { web, hostLog, pin, pinentryScript } = setup;
+  fs.writeFileSync(pinentryScript, `pin ${pin}\n`);
+  const status = [];
+  const logins = [];
+  // One warm-up call of each kind (not counted): the first opens the warm port.
+  for (let i = 0; i <= runs; i++) {
+    const offset = hostLog.size();
+    const outcome = await page.evaluate(async () => {
+      const calledAt = Date.now();
+      const started = performance.now();
+      const answer = await SaferChat.status();
+      return { answer, calledAt, totalMs: performance.now() - started };
     });
-    await new Promise((resolve) => child.stdout.once('data', resolve));
-    times.push(Number(process.hrtime.bigint() - started) / 1e6);
-    child.stdin.end();
-    await new Promise((resolve) => child.once('exit', resolve));
+    if (outcome.answer.host.present !== true) {
+      throw new Error(`${browserName} ${mode}: status run ${i}: the host is not present`);
+    }
+    const host = hostSide(hostLog, offset, 'version', `${browserName} ${mode} status ${i}`);
+    if (i > 0) {
+      status.push({ total: outcome.totalMs, request: host.requestMs });
+    }
   }
-  return median(times);
+  const hosts = new Set();
+  for (let i = 0; i <= runs; i++) {
+    const offset = hostLog.size();
+    const nonce = newNonce();
+    const outcome = await page.evaluate(async (challenge) => {
+      const calledAt = Date.now();
+      const started = performance.now();
+      const token = await SaferChat.authenticate(challenge, { timeout: 60 });
+      return { token, calledAt, totalMs: performance.now() - started };
+    }, nonce);
+    if (!signatureValid(outcome.token, web.https, nonce)) {
+      throw new Error(`${browserName} ${mode}: run ${i}: the token does not verify`);
+    }
+    const host = hostSide(hostLog, offset, 'authenticate', `${browserName} ${mode} run ${i}`);
+    hosts.add(host.pid);
+    if (i > 0) {
+      const outside = outcome.totalMs - host.cardIoMs - host.dialogMs;
+      logins.push({
+        total: outcome.totalMs,
+        cardIo: host.cardIoMs,
+        dialog: host.dialogMs,
+        outside,
+        browser: outcome.totalMs - host.requestMs,
+        host: host.requestMs - host.cardIoMs - host.dialogMs,
+        crypto: host.cryptoMs,
+        toHostStart: host.startedAt === undefined ? NaN : host.startedAt - outcome.calledAt,
+        apdus: host.loginApdus + host.readAheadApdus,
+        loginApdus: host.loginApdus,
+      });
+    }
+  }
+  return { status, logins, hostCount: hosts.size };
 }
 
 async function benchBrowser(name, setup, options) {
-  const { paths, tmp, web, env, hostLog, pinentryScript } = setup;
-  const chromiumUserDataDir = path.join(tmp, `${name}-profile`);
-  fs.mkdirSync(chromiumUserDataDir, { recursive: true });
-  installHost(paths.installer, { host: paths.host, home: env.HOME, browser: name, chromiumUserDataDir });
-  const launchStarted = Date.now();
+  const { paths, tmp, web, env } = setup;
+  const profileDir = path.join(tmp, `${name}-profile`);
+  fs.mkdirSync(profileDir, { recursive: true });
+  installHost(paths.installer, { host: paths.host, home: env.HOME, browser: name, chromiumUserDataDir: profileDir });
   const browser = name === 'firefox'
-    ? await launchFirefox({ extensionDir: path.join(paths.extension, 'firefox'), profileDir: chromiumUserDataDir, env })
-    : await launchChromium({ extensionDir: path.join(paths.extension, 'chromium'), userDataDir: chromiumUserDataDir, env });
-  const launchMs = Date.now() - launchStarted;
+    ? await launchFirefox({ extensionDir: path.join(paths.extension, 'firefox'), profileDir, env })
+    : await launchChromium({ extensionDir: path.join(paths.extension, 'chromium'), userDataDir: profileDir, env });
+  const results = {};
   try {
-    const page = await browser.openPage(`${web.https}/page.html`);
-    fs.writeFileSync(pinentryScript, `pin ${setup.pin}\n`);
-
-    const statusRuns = [];
-    for (let i = 0; i <= options.runs; i++) {
-      const offset = fs.existsSync(hostLog) ? fs.statSync(hostLog).size : 0;
-      const outcome = await page.evaluate(async () => {
-        const calledAt = Date.now();
-        const started = performance.now();
-        const status = await SaferChat.status();
-        return { status, calledAt, totalMs: performance.now() - started };
-      });
-      if (outcome.status.host.present !== true) {
-        throw new Error(`${name}: status run ${i}: the host is not present`);
-      }
-      const host = oneHostRequest(hostLog, offset, 'version', `${name}: status run ${i}`);
-      if (i > 0) { // the first run warms the extension up
-        statusRuns.push({ total: outcome.totalMs, toHost: host.started - outcome.calledAt,
-          request: host.requestMs });
-      }
+    for (const mode of MODES) {
+      await browser.setSettings({ connectionMode: mode });
+      // Firefox installs the add-on again to read new settings: a fresh page.
+      const page = await browser.openPage(`${web.https}/page.html`);
+      results[mode] = await measureMode(name, browser, page, setup, mode, options.runs);
+      await page.close();
     }
-
-    const runs = [];
-    for (let i = 0; i <= options.runs; i++) {
-      const offset = fs.existsSync(hostLog) ? fs.statSync(hostLog).size : 0;
-      const nonce = newNonce();
-      const outcome = await page.evaluate(async (challenge) => {
-        const calledAt = Date.now();
-        const started = performance.now();
-        const token = await SaferChat.authenticate(challenge, { timeout: 60 });
-        return { token, calledAt, totalMs: performance.now() - started, returnedAt: Date.now() };
-      }, nonce);
-      if (!signatureValid(outcome.token, web.https, nonce)) {
-        throw new Error(`${name}: run ${i}: the token does not verify`);
-      }
-      const host = oneHostRequest(hostLog, offset, 'authenticate', `${name}: run ${i}`);
-      const requestStart = host.requestEnd - host.requestMs;
-      if (i > 0) {
-        runs.push({
-          total: outcome.totalMs,
-          toHost: host.started - outcome.calledAt,
-          readyToRequest: requestStart - host.started,
-          request: host.requestMs,
-          cardIo: Number(host.timing?.card_io_ms),
-          dialog: Number(host.timing?.dialog_ms),
-          crypto: Number(host.timing?.crypto_ms),
-          other: host.requestMs - Number(host.timing?.card_io_ms) - Number(host.timing?.dialog_ms) -
-            Number(host.timing?.crypto_ms),
-          toPage: outcome.returnedAt - host.requestEnd,
-        });
-      }
-    }
-    return { launchMs, statusRuns, runs };
   } finally {
     await browser.close();
   }
+  return results;
 }
 
-function report(name, result, runs) {
-  const m = (key, list = result.runs) => median(list.map((r) => r[key]));
-  const row = (label, value) => console.log(`  ${label.padEnd(34)} ${Number.isFinite(value) ? value.toFixed(1).padStart(8) : '     n/a'} ms`);
-  console.log(`\n${name}: median of ${runs} runs (browser start ${result.launchMs} ms, not counted)`);
-  row('authenticate(): page call → token', m('total'));
-  row('  page → host started', m('toHost'));
-  row('  host ready → request received', m('readyToRequest'));
-  row('  host request (authenticate)', m('request'));
-  row('    card I/O', m('cardIo'));
-  row('    PIN dialog (scripted)', m('dialog'));
-  row('    crypto', m('crypto'));
-  row('    other (card wait, PC/SC, reply)', m('other'));
-  row('  host reply → page', m('toPage'));
-  row('status(): page → host → page', m('total', result.statusRuns));
-  row('  page → host started', m('toHost', result.statusRuns));
-  row('  host request (version)', m('request', result.statusRuns));
+function report(name, results, runs) {
+  const m = (list, key) => median(list.map((r) => r[key]));
+  const cell = (value) => (Number.isFinite(value) ? value.toFixed(1) : 'n/a').padStart(12);
+  const row = (label, fn) => console.log(`  ${label.padEnd(40)}${MODES.map((mode) => cell(fn(results[mode]))).join('')}`);
+  console.log(`\n${name}: medians of ${runs} runs (ms unless said)${''.padEnd(4)}${MODES.map((x) => x.padStart(12)).join('')}`);
+  row('authenticate(): page → token', (r) => m(r.logins, 'total'));
+  row('  card I/O', (r) => m(r.logins, 'cardIo'));
+  row('  PIN dialog (scripted)', (r) => m(r.logins, 'dialog'));
+  row('  minus card and dialog', (r) => m(r.logins, 'outside'));
+  row('    browser (page ↔ host)', (r) => m(r.logins, 'browser'));
+  row('      of which page → host started', (r) => m(r.logins, 'toHostStart'));
+  row('    host (beside card, dialog)', (r) => m(r.logins, 'host'));
+  row('      of which crypto', (r) => m(r.logins, 'crypto'));
+  row('  APDUs per login (count)', (r) => m(r.logins, 'apdus'));
+  row('  host processes used (count)', (r) => r.hostCount);
+  row('status(): page → host → page', (r) => m(r.status, 'total'));
+  row('  host (version)', (r) => m(r.status, 'request'));
+
+  const warm = results.warm.logins;
+  const outside = m(warm, 'outside');
+  const apdus = Math.max(...warm.map((r) => r.loginApdus));
+  const verdict = (ok) => (ok ? 'met' : 'NOT met');
+  console.log(`  target: warm page → token minus card and dialog ≤ ${TARGET_MS[name]} ms: ` +
+    `${outside.toFixed(1)} ms, ${verdict(outside <= TARGET_MS[name])}`);
+  console.log(`  target: ≤ ${TARGET_APDUS} APDUs per warm login: at most ${apdus}, ${verdict(apdus <= TARGET_APDUS)}`);
 }
 
 async function main() {
@@ -234,7 +240,7 @@ async function main() {
   const web = await startWebServer(tmp, path.join(paths.extension, 'page-api'));
   const home = path.join(tmp, 'home');
   fs.mkdirSync(home);
-  const hostLog = path.join(tmp, 'host.log');
+  const hostLog = new HostLog(path.join(tmp, 'host.log'));
   const pinentryScript = path.join(tmp, 'pinentry-script');
   const env = {
     ...process.env,
@@ -243,17 +249,16 @@ async function main() {
     SAFERCHAT_PINENTRY: paths.scriptedPinentry,
     SCRIPTED_PINENTRY_SCRIPT: pinentryScript,
     SAFERCHAT_LOG_LEVEL: 'debug', // the host's timing line per request
-    SAFERCHAT_LOG_FILE: hostLog,
+    SAFERCHAT_LOG_FILE: hostLog.file,
   };
   try {
-    console.log(`Safer Chat in the browser: ${options.runs} runs per browser, profile ${PROFILE}, ` +
-      `virtual card delay ${options.delayMs} ms per APDU, ${os.cpus().length} CPUs`);
-    const coldStart = await hostColdStartMs(paths.host, { ...env, SAFERCHAT_LOG_FILE: '/dev/null' }, options.runs);
-    console.log(`host cold start alone (spawn → ready message), median: ${coldStart.toFixed(1)} ms`);
+    console.log(`Safer Chat in the browser: ${options.runs} runs per browser and mode, profile ${PROFILE}, ` +
+      `virtual card delay ${options.delayMs} ms per APDU, ${os.cpus().length} CPUs, load average ${loadAverage()}`);
     for (const name of options.browsers) {
-      const result = await benchBrowser(name, { paths, tmp, web, env, hostLog, pinentryScript, pin }, options);
-      report(name, result, options.runs);
+      const results = await benchBrowser(name, { paths, tmp, web, env, hostLog, pinentryScript, pin }, options);
+      report(name, results, options.runs);
     }
+    console.log(`\nload average at the end: ${loadAverage()}`);
   } finally {
     await web.close();
     await pcsc.stop();

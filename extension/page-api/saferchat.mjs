@@ -13,6 +13,7 @@ const VERSION = '0.1.0';
 const REQUEST = 'saferchat:request';
 const ACK = 'saferchat:ack';
 const REPLY = 'saferchat:reply';
+const CANCEL = 'saferchat:cancel';
 
 // How long the extension has to acknowledge a request: it does so at once, so silence means
 // it is not there. Generous, for a busy computer.
@@ -127,6 +128,8 @@ function send(command, args, replyTimeoutMs) {
       if (data.type === ACK) {
         clearTimeout(timer);
         timer = setTimeout(() => {
+          // Tell the extension we gave up, so that the PIN dialog does not stay open.
+          window.postMessage({ type: CANCEL, id }, origin);
           const late = new SaferChatError(ErrorCode.TIMEOUT, 'Safer Chat did not answer in time.');
           settle(reject, late);
         }, replyTimeoutMs);

@@ -1,8 +1,12 @@
 // The two real browsers, headless, with the built extension loaded, behind one small interface
 // so that tests/browser/scenarios.mjs runs the same cases in both:
 //   openPage(url) -> page with evaluate(fn, arg), waitForFunction(fn), close()
-//   setDevSwitch(on)    sets allowHttpLocalhost (Chromium: the options page; Firefox: managed
-//                       storage)
+//   setSettings(values) sets extension settings such as allowHttpLocalhost, connectionMode,
+//                       idleTimeoutSeconds (Chromium: the options page; Firefox: managed storage,
+//                       then the add-on is installed again: pages opened before lose it)
+//   reloadsOnSettings   true when setSettings reinstalls the extension (Firefox)
+//   stopBackground(page) stops the extension's background as the browser does when it is idle
+//                       (Chromium; null in Firefox)
 //   withoutExtension(fn) runs fn(openPage) in a browser where the extension is absent
 //   close()
 // How each is driven headless is explained in tests/browser/README.md.
@@ -30,28 +34,36 @@ async function waitReady(page) {
   await page.waitForFunction(() => document.documentElement.dataset.ready === 'yes');
 }
 
-// Ticks or clears the development switch on the extension's options page.
-async function setSwitchOnOptionsPage(page, on) {
+// Sets settings (extension/README.md) on the extension's options page, as a person would, and
+// waits until storage.local holds them.
+async function setOnOptionsPage(page, values) {
   await page.waitForFunction(() => document.body.dataset.ready === 'yes');
-  await page.evaluate(async (checked) => {
-    const box = document.getElementById('allowHttpLocalhost');
-    if (box.disabled) {
-      throw new Error('allowHttpLocalhost is set by policy');
-    }
-    if (box.checked !== checked) {
-      box.click();
+  await page.evaluate(async (wanted) => {
+    for (const [name, value] of Object.entries(wanted)) {
+      const control = document.getElementById(name);
+      if (control.disabled) {
+        throw new Error(`${name} is set by policy`);
+      }
+      if (control.type === 'checkbox') {
+        if (control.checked !== value) {
+          control.click();
+        }
+      } else {
+        control.value = String(value);
+        control.dispatchEvent(new Event('change'));
+      }
     }
     const api = globalThis.browser ?? globalThis.chrome;
     // The page stores on 'change'; wait until storage holds it.
     for (let i = 0; i < 100; i++) {
-      const stored = await api.storage.local.get('allowHttpLocalhost');
-      if (stored.allowHttpLocalhost === checked) {
+      const stored = await api.storage.local.get(Object.keys(wanted));
+      if (Object.entries(wanted).every(([name, value]) => stored[name] === value)) {
         return;
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
-    throw new Error('the options page did not store the switch');
-  }, on);
+    throw new Error('the options page did not store the settings');
+  }, values);
 }
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
@@ -77,12 +89,36 @@ export async function launchChromium({ extensionDir, userDataDir, env, executabl
   return {
     name: 'chromium',
     openPage,
-    devSwitchTurnsOff: true,
-    async setDevSwitch(on) {
+    reloadsOnSettings: false,
+    // Stops the extension's service worker, as Chromium does when it has been idle (Chrome
+    // DevTools Protocol, ServiceWorker.stopAllWorkers, through a page of the same profile).
+    async stopBackground(page) {
+      const cdp = await context.newCDPSession(page);
+      try {
+        await cdp.send('ServiceWorker.enable');
+        await cdp.send('ServiceWorker.stopAllWorkers');
+      } finally {
+        await cdp.detach();
+      }
+    },
+    async setSettings(values) {
       const page = await context.newPage();
       await page.goto(`chrome-extension://${CHROMIUM_ID}/options.html`);
-      await setSwitchOnOptionsPage(page, on);
+      await setOnOptionsPage(page, values);
       await page.close();
+      // The background takes them on storage.onChanged; a test's next request must see them.
+      // Test-only look inside: `settings` is background.js's promise of the settings in force.
+      const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${CHROMIUM_ID}/`));
+      await worker?.evaluate(async (wanted) => {
+        for (let i = 0; i < 250; i++) {
+          const current = await settings; // background.js's global
+          if (Object.entries(wanted).every(([name, value]) => current[name] === value)) {
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        throw new Error('the background did not take the new settings');
+      }, values);
     },
     async withoutExtension(fn) {
       const plain = await chromium.launch({
@@ -118,7 +154,7 @@ export async function launchFirefox({ extensionDir, profileDir, env, executableP
       'dom.security.https_first_pbm': false,
     },
   });
-  const id = await browser.installExtension(path.resolve(extensionDir));
+  let id = await browser.installExtension(path.resolve(extensionDir));
   async function openPage(url) {
     const page = await browser.newPage();
     await page.goto(url);
@@ -130,18 +166,24 @@ export async function launchFirefox({ extensionDir, profileDir, env, executableP
   return {
     name: 'firefox',
     openPage,
-    devSwitchTurnsOff: false,
-    // WebDriver BiDi may not open moz-extension:// pages, so here the switch is set the way an
-    // administrator sets it: a managed storage manifest (extension/README.md), read per request.
-    async setDevSwitch(on) {
+    reloadsOnSettings: true,
+    stopBackground: null, // no way to suspend the event page from WebDriver BiDi
+    // WebDriver BiDi may not open moz-extension:// pages, so here settings are set the way an
+    // administrator sets them: a managed storage manifest (extension/README.md). Firefox reads it
+    // once per run of the add-on, so the add-on is installed again to read it.
+    async setSettings(values) {
       const dir = path.join(env.HOME, '.mozilla', 'managed-storage');
+      const file = path.join(dir, `${FIREFOX_ID}.json`);
       fs.mkdirSync(dir, { recursive: true });
-      fs.writeFileSync(path.join(dir, `${FIREFOX_ID}.json`), JSON.stringify({
+      const data = fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')).data : {};
+      fs.writeFileSync(file, JSON.stringify({
         name: FIREFOX_ID,
-        description: 'Safer Chat development switch (test)',
+        description: 'Safer Chat settings (test)',
         type: 'storage',
-        data: { allowHttpLocalhost: on },
+        data: { ...data, ...values },
       }));
+      await browser.uninstallExtension(id);
+      id = await browser.installExtension(path.resolve(extensionDir));
     },
     // Firefox removes the add-on from the running browser; it is installed again afterwards.
     async withoutExtension(fn) {
@@ -149,7 +191,7 @@ export async function launchFirefox({ extensionDir, profileDir, env, executableP
       try {
         return await fn(openPage);
       } finally {
-        await browser.installExtension(path.resolve(extensionDir));
+        id = await browser.installExtension(path.resolve(extensionDir));
       }
     },
     close: () => browser.close(),

@@ -22,6 +22,12 @@ function build(out) {
 function readJson(file) {
   return JSON.parse(fs.readFileSync(file, 'utf8'));
 }
+// The scripts background.js loads with importScripts(…) (the Chromium service worker).
+function importedScripts() {
+  const background = fs.readFileSync(path.join(extension, 'background.js'), 'utf8');
+  const call = background.match(/importScripts\(([^)]*)\)/);
+  return [...call[1].matchAll(/'([^']+)'/g)].map((m) => m[1]);
+}
 // The entries of an archive, as `zip -sf` lists them (two spaces, then the name).
 function zipEntries(archive) {
   const listing = execFileSync('zip', ['-sf', archive], { encoding: 'utf8' });
@@ -61,7 +67,7 @@ describe('extension build', () => {
     assert.equal(manifest.browser_specific_settings.gecko.id, 'saferchat@saferchat.be');
     assert.equal(manifest.browser_specific_settings.gecko.strict_min_version, '115.0');
     assert.equal(manifest.manifest_version, 3);
-    assert.deepEqual(manifest.background, { scripts: ['common.js', 'background.js'] });
+    assert.deepEqual(manifest.background, { scripts: ['common.js', 'host_connection.js', 'background.js'] });
     assert.equal(manifest.key, undefined);
     assert.equal(manifest.minimum_chrome_version, undefined);
   });
@@ -86,6 +92,8 @@ describe('extension build', () => {
         manifest.options_ui.page,
         ...(manifest.storage ? [manifest.storage.managed_schema] : []),
         'options.js',
+        // What the Chromium service worker imports, and the options page loads.
+        ...importedScripts(),
       ];
       const entries = zipEntries(path.join(out, archive));
       assert.ok(entries.includes('manifest.json'));

@@ -87,6 +87,23 @@ describe('page messages', () => {
     }
   });
 
+  it('recognises a page giving up on its request (saferchat:cancel)', () => {
+    assert.equal(C.isPageCancel({ type: 'saferchat:cancel', id: 'abc-1' }), true);
+    for (const other of [{ type: 'saferchat:cancel' }, { type: 'saferchat:cancel', id: 'a b' },
+      { type: 'saferchat:request', id: 'a' }, null, 'saferchat:cancel']) {
+      assert.equal(C.isPageCancel(other), false, JSON.stringify(other));
+    }
+  });
+
+  it('numbers the content script\'s requests with positive integers', () => {
+    for (const seq of [1, 2, Number.MAX_SAFE_INTEGER]) {
+      assert.equal(C.isSequence(seq), true);
+    }
+    for (const seq of [0, -1, 1.5, '1', null, undefined, Number.MAX_SAFE_INTEGER + 1]) {
+      assert.equal(C.isSequence(seq), false, String(seq));
+    }
+  });
+
   it('takes request ids of 1 to 64 letters, digits, - and _', () => {
     assert.equal(C.isRequestId('a'), true);
     assert.equal(C.isRequestId('0123abcdef-_'.padEnd(64, 'x')), true);
@@ -102,6 +119,34 @@ describe('page messages', () => {
       assert.ok(C.contentTimeoutMs(request) > C.backgroundTimeoutMs(request) + C.READY_TIMEOUT_MS);
     }
     assert.equal(C.backgroundTimeoutMs(slow), 610000);
+  });
+});
+
+describe('settings', () => {
+  it('are the defaults when nothing is set: warm port, 5 minutes idle, no http localhost', () => {
+    assert.deepEqual(C.effectiveSettings({}, {}),
+      { allowHttpLocalhost: false, connectionMode: 'warm', idleTimeoutSeconds: 300 });
+    assert.deepEqual(C.effectiveSettings(undefined, null), C.DEFAULT_SETTINGS);
+    assert.deepEqual(C.SETTING_NAMES, ['allowHttpLocalhost', 'connectionMode', 'idleTimeoutSeconds']);
+  });
+
+  it('take the managed value over the local one, each setting on its own', () => {
+    assert.deepEqual(C.effectiveSettings({ connectionMode: 'per-request' },
+      { connectionMode: 'warm', idleTimeoutSeconds: 2, allowHttpLocalhost: true }),
+    { allowHttpLocalhost: true, connectionMode: 'per-request', idleTimeoutSeconds: 2 });
+  });
+
+  it('skip invalid values: a bad managed value leaves the local one in force', () => {
+    const bad = { allowHttpLocalhost: 'yes', connectionMode: 'Warm', idleTimeoutSeconds: 0 };
+    assert.deepEqual(C.effectiveSettings(bad, { idleTimeoutSeconds: 60 }),
+      { allowHttpLocalhost: false, connectionMode: 'warm', idleTimeoutSeconds: 60 });
+    for (const idle of [0, 86401, 1.5, '300', null, -5]) {
+      assert.equal(C.effectiveSettings({}, { idleTimeoutSeconds: idle }).idleTimeoutSeconds, 300, String(idle));
+    }
+    for (const idle of [1, 86400]) {
+      assert.equal(C.effectiveSettings({}, { idleTimeoutSeconds: idle }).idleTimeoutSeconds, idle);
+    }
+    assert.equal(C.effectiveSettings({ connectionMode: 'per-request' }, {}).connectionMode, 'per-request');
   });
 });
 
@@ -170,6 +215,14 @@ describe('the host', () => {
       { error: { code: 'ERR_SAFERCHAT_CALLER_NOT_ALLOWED', message: 'No.' } });
     assert.equal(code(C.checkReady({ error: { code: 'rm -rf' } })), 'ERR_SAFERCHAT_HOST_FAILED');
     assert.equal(code(C.checkReady('ready')), 'ERR_SAFERCHAT_HOST_FAILED');
+  });
+
+  it('uses the warm port with protocol version 2 hosts only (§3.6)', () => {
+    assert.equal(C.servesManyRequests({ event: 'ready', protocolVersion: 2 }), true);
+    assert.equal(C.servesManyRequests({ event: 'ready', protocolVersion: 1 }), false);
+    assert.equal(C.hostReplyId({ id: 7 }), 7);
+    assert.equal(C.hostReplyId('x'), undefined);
+    assert.equal(C.hostReplyId({ error: {} }), undefined);
   });
 
   const token = {
