@@ -8,7 +8,9 @@ CardFacts read_card_facts(CardTransaction& transaction, std::span<const std::uin
   BelpicCard card = BelpicCard::identify(transaction, atr);
   Bytes certificate = card.read_authentication_certificate(transaction);
   const int tries = card.pin_tries_left(transaction);
-  return {card, std::move(certificate), tries, BelpicCard::find_pin_pad(transaction)};
+  std::optional<BelpicCard::PinPad> pin_pad = BelpicCard::find_pin_pad(transaction);
+  std::optional<CertificateKey> key = CertificateKey::from_certificate(certificate);
+  return {card, std::move(certificate), tries, pin_pad, std::move(key)};
 }
 
 std::optional<CachedCard> CardCache::find(const std::string& reader, std::uint32_t insertion,

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "card/belpic_card.hpp"
+#include "protocol/token.hpp"
 #include "transport/log.hpp"
 #include "transport/pcsc.hpp"
 
@@ -31,6 +32,9 @@ struct CardFacts {
   Bytes certificate;
   int pin_tries_left;
   std::optional<BelpicCard::PinPad> pin_pad;
+  // The certificate's key, decoded when the card was read (nullopt: it does not decode, and no
+  // signature will match it).
+  std::optional<CertificateKey> certificate_key;
 };
 
 // Reads the facts in the transaction's card (12 APDUs on applet 1.8: GET CARD DATA, SELECT,

@@ -248,7 +248,7 @@ CommandOutcome sign_and_log_off(const CardFacts& facts, CardTransaction& transac
   facts.card.log_off(transaction);
   crypto_started = Clock::now();
   // The certificate must be this card's: a swapped card's signature does not verify with it.
-  if (!signature_matches_certificate(facts.certificate, algorithm, digest, signature)) {
+  if (!facts.certificate_key || !facts.certificate_key->verifies(algorithm, digest, signature)) {
     throw Error(ErrorCode::card_removed,
                 "the signature does not match the certificate read earlier: card swapped");
   }

@@ -64,20 +64,29 @@ std::optional<std::vector<std::uint8_t>> ecdsa_raw_to_der(std::span<const std::u
   return der;
 }
 
-bool signature_matches_certificate(std::span<const std::uint8_t> certificate_der,
-                                   SignatureAlgorithm algorithm,
-                                   std::span<const std::uint8_t> digest,
-                                   std::span<const std::uint8_t> signature) {
+std::optional<CertificateKey> CertificateKey::from_certificate(
+    std::span<const std::uint8_t> certificate_der) {
   const unsigned char* in = certificate_der.data();
   const X509Ptr certificate(d2i_X509(
       nullptr, &in, static_cast<long>(certificate_der.size())));  // NOLINT(google-runtime-int)
   if (!certificate) {
-    return false;
+    return std::nullopt;
   }
-  EVP_PKEY* key = X509_get0_pubkey(certificate.get());  // owned by the certificate
+  EVP_PKEY* key = X509_get_pubkey(certificate.get());  // a reference of our own
   if (key == nullptr) {
-    return false;
+    return std::nullopt;
   }
+  const int type = EVP_PKEY_get_base_id(key);
+  if (type != EVP_PKEY_EC && type != EVP_PKEY_RSA) {
+    EVP_PKEY_free(key);
+    return std::nullopt;
+  }
+  return CertificateKey(std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free));
+}
+
+bool CertificateKey::verifies(SignatureAlgorithm algorithm, std::span<const std::uint8_t> digest,
+                              std::span<const std::uint8_t> signature) const {
+  EVP_PKEY* key = key_.get();
   const PkeyContextPtr context(EVP_PKEY_CTX_new(key, nullptr));
   if (!context || EVP_PKEY_verify_init(context.get()) != 1) {
     return false;

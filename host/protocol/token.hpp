@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -14,6 +15,8 @@
 #include <vector>
 
 #include <nlohmann/json.hpp>
+
+struct evp_pkey_st;  // OpenSSL's EVP_PKEY
 
 namespace saferchat {
 
@@ -36,14 +39,26 @@ enum class SignatureAlgorithm : std::uint8_t { rs256, es384 };
 [[nodiscard]] std::optional<std::vector<std::uint8_t>> ecdsa_raw_to_der(
     std::span<const std::uint8_t> raw, std::size_t field_bytes);
 
-// Does `signature` (as the card returns it: PKCS#1 v1.5 for RS256, raw r ‖ s for ES384) verify
-// over the prehashed `digest` with the public key of `certificate_der`? False for anything
-// malformed. The host checks each signature against the certificate it puts in the token, so
-// a card swapped after its certificate was read can never yield a mixed token.
-[[nodiscard]] bool signature_matches_certificate(std::span<const std::uint8_t> certificate_der,
-                                                 SignatureAlgorithm algorithm,
-                                                 std::span<const std::uint8_t> digest,
-                                                 std::span<const std::uint8_t> signature);
+// The public key of a certificate, decoded once: OpenSSL 3 decodes keys through its provider
+// decoders, a fraction of a millisecond that a login on a card already read should not pay.
+// Copies share the key (read-only, safe to use from several threads). The host checks each
+// signature against the certificate it puts in the token, so a card swapped after its
+// certificate was read can never yield a mixed token.
+class CertificateKey {
+ public:
+  // Nullopt when `certificate_der` is not an X.509 certificate with an EC or RSA key.
+  [[nodiscard]] static std::optional<CertificateKey> from_certificate(
+      std::span<const std::uint8_t> certificate_der);
+
+  // Does `signature` (as the card returns it: PKCS#1 v1.5 for RS256, raw r ‖ s for ES384)
+  // verify over the prehashed `digest` with this key? False for anything malformed.
+  [[nodiscard]] bool verifies(SignatureAlgorithm algorithm, std::span<const std::uint8_t> digest,
+                              std::span<const std::uint8_t> signature) const;
+
+ private:
+  explicit CertificateKey(std::shared_ptr<evp_pkey_st> key) : key_(std::move(key)) {}
+  std::shared_ptr<evp_pkey_st> key_;
+};
 
 [[nodiscard]] nlohmann::json make_token(std::span<const std::uint8_t> certificate_der,
                                         SignatureAlgorithm algorithm,
