@@ -3,6 +3,7 @@
 // dialog, cancel SCardGetStatusChange). Callbacks run at once if already cancelled.
 #pragma once
 
+#include <condition_variable>
 #include <functional>
 #include <mutex>
 #include <vector>
@@ -20,10 +21,14 @@ class Cancellation {
       }
       cancelled_ = true;
       callbacks.swap(callbacks_);
+      running_ = true;
     }
     for (auto& callback : callbacks) {
       callback();
     }
+    const std::lock_guard lock(mutex_);
+    running_ = false;
+    done_.notify_all();
   }
 
   [[nodiscard]] bool cancelled() const {
@@ -44,15 +49,19 @@ class Cancellation {
     callback();
   }
 
-  // Forgets the callbacks (the objects they touch are about to go away).
+  // Forgets the callbacks, and waits for those cancel() is running now: the objects they touch
+  // are about to go away. Not to be called from a callback.
   void clear() {
-    const std::lock_guard lock(mutex_);
+    std::unique_lock lock(mutex_);
     callbacks_.clear();
+    done_.wait(lock, [this] { return !running_; });
   }
 
  private:
   mutable std::mutex mutex_;
+  std::condition_variable done_;
   bool cancelled_ = false;
+  bool running_ = false;  // cancel() is calling the callbacks
   std::vector<std::function<void()>> callbacks_;
 };
 

@@ -1,5 +1,9 @@
 #include "commands/dispatcher.hpp"
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include <gtest/gtest.h>
 
 #include "commands/basic_commands.hpp"
@@ -81,6 +85,59 @@ TEST(Replies, ShapesOfReadySuccessAndError) {
   EXPECT_EQ(
       error_reply({}, ErrorCode::invalid_json),
       R"({"error":{"code":"ERR_SAFERCHAT_INVALID_JSON","message":"The message is not valid JSON."}})");
+}
+
+TEST(Cancellation, CallbacksRunOnceAndAtOnceWhenAlreadyCancelled) {
+  Cancellation cancel;
+  int calls = 0;
+  cancel.on_cancel([&] { ++calls; });
+  EXPECT_FALSE(cancel.cancelled());
+  cancel.cancel();
+  cancel.cancel();
+  EXPECT_TRUE(cancel.cancelled());
+  EXPECT_EQ(calls, 1);
+  cancel.on_cancel([&] { calls += 10; });
+  EXPECT_EQ(calls, 11);
+}
+
+TEST(Cancellation, ClearWaitsForACallbackThatIsRunning) {
+  Cancellation cancel;
+  std::atomic<bool> entered{false};
+  std::atomic<bool> finished{false};
+  std::atomic<bool> release{false};
+  cancel.on_cancel([&] {
+    entered = true;
+    while (!release) {
+      std::this_thread::yield();
+    }
+    finished = true;
+  });
+  std::thread canceller([&] { cancel.cancel(); });
+  while (!entered) {
+    std::this_thread::yield();
+  }
+  std::atomic<bool> cleared{false};
+  std::thread clearer([&] {
+    cancel.clear();
+    // The objects the callback touches may go now: it has finished.
+    EXPECT_TRUE(finished.load());
+    cleared = true;
+  });
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_FALSE(cleared.load());  // still inside the callback
+  release = true;
+  clearer.join();
+  canceller.join();
+  EXPECT_TRUE(cleared.load());
+}
+
+TEST(Cancellation, ClearedCallbacksDoNotRun) {
+  Cancellation cancel;
+  int calls = 0;
+  cancel.on_cancel([&] { ++calls; });
+  cancel.clear();
+  cancel.cancel();
+  EXPECT_EQ(calls, 0);
 }
 
 }  // namespace
