@@ -281,7 +281,8 @@ TEST_F(VcardProcess, ServesControlCodesAndApdusThenStopsOnSigterm) {
   EXPECT_EQ(vpcd.exchange(verify_apdu("1234")), hex("9000"));
   EXPECT_EQ(vpcd.exchange(hex("00 20 00 01 00")), hex("9000"));
   EXPECT_EQ(control(control_path(), "status"),
-            "ok inserted connected=yes pin_tries_left=3 apdu_count=3 delay_ms=0 profile=test-1.8");
+            "ok inserted connected=yes pin_tries_left=3 pin_verified=yes apdu_count=3 delay_ms=0 "
+            "profile=test-1.8");
   // A reset from the reader drops the PIN right.
   vpcd.send_frame(hex("02"));
   EXPECT_EQ(vpcd.exchange(hex("00 20 00 01 00")), hex("63C3"));

@@ -509,6 +509,7 @@ std::string CardProcess::status_line() const {
   return std::string("ok ") + (inserted_ ? "inserted" : "removed") +
          " connected=" + (connected_ ? "yes" : "no") +
          " pin_tries_left=" + std::to_string(applet_.pin_tries_left()) +
+         " pin_verified=" + (applet_.pin_verified() ? "yes" : "no") +
          " apdu_count=" + std::to_string(applet_.apdu_count()) +
          " delay_ms=" + std::to_string(options_.delay_ms) +
          " profile=" + (name.empty() ? "-" : name);
