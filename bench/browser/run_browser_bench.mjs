@@ -81,8 +81,17 @@ function median(values) {
 
 const loadAverage = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 
-// What the host log says about the one request of `command` served since `offset`.
-function hostSide(hostLog, offset, command, what) {
+// What the host log says about the one request of `command` served since `offset`. The host
+// logs a request after its reply, and a login's timing line after its LOG OFF, which follows
+// the reply: wait for them.
+async function hostSide(hostLog, offset, command, what) {
+  await hostLog.waitFor(`${what}: the host's log lines`, (log) => {
+    const lines = log.records(offset);
+    return (
+      lines.some((r) => r.message.startsWith(`request command=${command} `)) &&
+      (command !== 'authenticate' || lines.some((r) => r.message.startsWith('authenticate apdus=')))
+    );
+  });
   const records = hostLog.records(offset);
   const requests = records.filter((r) => r.message.startsWith(`request command=${command} `));
   if (requests.length !== 1 || requests[0].fields.result !== 'OK') {
@@ -123,7 +132,7 @@ async function measureMode(browserName, browser, page, setup, mode, runs) {
     if (outcome.answer.host.present !== true) {
       throw new Error(`${browserName} ${mode}: status run ${i}: the host is not present`);
     }
-    const host = hostSide(hostLog, offset, 'version', `${browserName} ${mode} status ${i}`);
+    const host = await hostSide(hostLog, offset, 'version', `${browserName} ${mode} status ${i}`);
     if (i > 0) {
       status.push({ total: outcome.totalMs, request: host.requestMs });
     }
@@ -141,7 +150,7 @@ async function measureMode(browserName, browser, page, setup, mode, runs) {
     if (!signatureValid(outcome.token, web.https, nonce)) {
       throw new Error(`${browserName} ${mode}: run ${i}: the token does not verify`);
     }
-    const host = hostSide(hostLog, offset, 'authenticate', `${browserName} ${mode} run ${i}`);
+    const host = await hostSide(hostLog, offset, 'authenticate', `${browserName} ${mode} run ${i}`);
     hosts.add(host.pid);
     if (i > 0) {
       const outside = outcome.totalMs - host.cardIoMs - host.dialogMs;

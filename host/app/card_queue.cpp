@@ -154,6 +154,9 @@ void CardQueue::run(Job& job) noexcept {
     set_timeout(job.request, std::chrono::ceil<std::chrono::seconds>(left));
     const CommandOutcome outcome = dispatcher_.dispatch(job.request, *job.cancellation);
     finish(job, success_reply(envelope, outcome.result), "OK", "");
+    if (outcome.after_reply) {
+      outcome.after_reply();
+    }
   } catch (const Error& e) {
     // A request stopped by `cancel` says so, whatever the dialog or card said on the way out.
     const ErrorCode code = job.cancellation->cancelled() ? ErrorCode::request_cancelled : e.code();

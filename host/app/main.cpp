@@ -100,15 +100,18 @@ int run(const std::vector<std::string_view>& args) {
   card_settings->lang = env_or_empty("LANG");
   card_settings->log = &log;
   card_settings->cache = &card_cache;
+  CardWatcher watcher(card_cache, &log);
+  card_settings->watcher = &watcher;
+  SharedPcscContext pcsc_context;
+  card_settings->contexts = &pcsc_context;
   dispatcher.add(Command::get_certificate, make_get_certificate_command(card_settings));
   dispatcher.add(Command::authenticate, make_authenticate_command(card_settings));
 
   // Reads each card as it comes (once the caller is known to be allowed), so that a login
   // finds the certificate already read.
-  std::optional<CardWatcher> watcher;
   const ExitStatus status =
       run_native_host({STDIN_FILENO, STDOUT_FILENO}, caller, allow_list, options, dispatcher,
-                      registry, log, [&] { watcher.emplace(card_cache, &log); });
+                      registry, log, [&] { watcher.ensure_running(); });
   return static_cast<int>(status);
 }
 

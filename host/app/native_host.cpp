@@ -95,6 +95,9 @@ ExitStatus run_native_host(NativeHostIo io, const std::optional<Caller>& caller,
           static_cast<void>(card_queue.stop(exit_grace));
         }
         writer.send(success_reply(envelope, outcome.result), envelope);
+        if (outcome.after_reply) {
+          outcome.after_reply();
+        }
       } catch (const Error& e) {
         result = code_name(e.code());
         detail = e.detail();

@@ -54,6 +54,12 @@ void CardCache::drop(const std::string& reader) {
   changed_.notify_all();
 }
 
+void CardCache::clear() {
+  const std::lock_guard lock(mutex_);
+  cards_.clear();
+  changed_.notify_all();
+}
+
 void CardCache::reading(const std::string& reader, std::uint32_t insertion) {
   const std::lock_guard lock(mutex_);
   reading_.insert_or_assign(reader, insertion);
@@ -81,25 +87,111 @@ std::size_t CardCache::size() const {
   return cards_.size();
 }
 
-CardWatcher::CardWatcher(CardCache& cache, const Logger* log)
-    : cache_(cache), log_(log), thread_([this] { run(); }) {
-  // Announced before the thread runs: a request arriving now waits for the first look.
-  cache_.scan_starts();
+namespace {
+
+// pcsc-lite counts a reader's insertions and removals modulo 2^16: is `seen` later than `then`?
+bool later_insertion(std::uint32_t seen, std::uint32_t then) {
+  const std::uint32_t ahead = (seen - then) & 0xFFFFU;
+  return ahead != 0 && ahead < 0x8000U;
 }
+
+}  // namespace
+
+CardWatcher::CardWatcher(CardCache& cache, const Logger* log) : cache_(cache), log_(log) {}
 
 CardWatcher::~CardWatcher() {
   stopping_ = true;
+  std::unique_lock lock(mutex_);
   // SCardCancel only wakes a wait already in progress: repeat until the thread is out.
-  while (!done_.load()) {
-    {
-      const std::lock_guard lock(mutex_);
-      if (context_ != nullptr) {
-        context_->cancel();
-      }
+  while (running_) {
+    if (context_ != nullptr) {
+      context_->cancel();
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    changed_.wait_for(lock, std::chrono::milliseconds(2));
   }
-  thread_.join();
+  lock.unlock();
+  if (thread_.joinable()) {
+    thread_.join();
+  }
+}
+
+void CardWatcher::ensure_running() {
+  std::unique_lock lock(mutex_);
+  if (running_ || stopping_) {
+    return;
+  }
+  std::thread ended = std::move(thread_);
+  running_ = true;
+  // Announced before the thread runs: a request arriving now waits for the first look.
+  cache_.scan_starts();
+  thread_ = std::thread([this] { run(); });
+  lock.unlock();
+  if (ended.joinable()) {
+    ended.join();  // it has left run() already: this returns at once
+  }
+}
+
+CardWatcher::Subscription::~Subscription() { watcher_->unsubscribe(id_); }
+
+bool CardWatcher::Subscription::gone() const { return watcher_->gone(id_); }
+
+std::unique_ptr<CardWatcher::Subscription> CardWatcher::on_card_gone(
+    const std::string& reader, std::uint32_t insertion, std::function<void()> on_gone) {
+  const std::lock_guard lock(mutex_);
+  const std::uint64_t id = next_watch_++;
+  Watch watch{reader, insertion, std::move(on_gone)};
+  // Judged against the last look too, so that a removal the watcher saw just before this call
+  // is not missed (then on_gone runs from the watcher's next look, or the caller checks gone()).
+  for (const ReaderState& state : seen_) {
+    if (state.name == reader) {
+      watch.reader_seen = true;
+      watch.gone = later_insertion(insertion_of(state), insertion);
+    }
+  }
+  watches_.emplace(id, std::move(watch));
+  return std::make_unique<Subscription>(this, id);
+}
+
+bool CardWatcher::gone(std::uint64_t id) const {
+  const std::lock_guard lock(mutex_);
+  const auto it = watches_.find(id);
+  return it != watches_.end() && it->second.gone;
+}
+
+void CardWatcher::unsubscribe(std::uint64_t id) {
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return firing_ != id; });
+  watches_.erase(id);
+}
+
+void CardWatcher::observe(const std::vector<ReaderState>& states) {
+  std::unique_lock lock(mutex_);
+  seen_ = states;
+  for (auto& entry : watches_) {
+    const std::uint64_t id = entry.first;
+    Watch& watch = entry.second;
+    if (watch.gone) {
+      continue;
+    }
+    const auto it = std::find_if(states.begin(), states.end(),
+                                 [&](const ReaderState& s) { return s.name == watch.reader; });
+    if (it == states.end()) {
+      watch.gone = watch.reader_seen;
+    } else {
+      watch.reader_seen = true;
+      watch.gone = later_insertion(insertion_of(*it), watch.insertion);
+    }
+    if (watch.gone) {
+      // Called without the lock (it may close a dialog); unsubscribe() waits for it.
+      firing_ = id;
+      const std::function<void()> on_gone = watch.on_gone;
+      lock.unlock();
+      on_gone();
+      lock.lock();
+      firing_ = 0;
+      changed_.notify_all();
+    }
+  }
 }
 
 void CardWatcher::refresh(const PcscContext& context, const std::vector<ReaderState>& states) {
@@ -156,6 +248,7 @@ void CardWatcher::run() noexcept {
     std::vector<std::string> known_readers;
     while (!stopping_) {
       const std::vector<ReaderState> states = context.reader_states();
+      observe(states);
       // Readers that went away take their cards with them.
       for (const std::string& name : known_readers) {
         if (std::none_of(states.begin(), states.end(),
@@ -180,13 +273,20 @@ void CardWatcher::run() noexcept {
       const std::lock_guard lock(mutex_);
       context_ = nullptr;
     }
-    cache_.scan_announced();  // nothing will be read ahead: requests must not wait for it
-    // No PC/SC service, it went away, or we were cancelled: requests read cards themselves.
+    // Nothing will be read ahead: requests must not wait for it. What was read goes too: a
+    // restarted pcscd counts insertions from 0 again, so old entries could match new cards.
+    cache_.clear();
+    cache_.scan_announced();
+    // No PC/SC service, it went away, or we were cancelled: requests read cards themselves,
+    // and the next one starts the watcher again.
     if (log_ != nullptr && !stopping_) {
       log_->write(LogLevel::debug, std::string("card watcher stopped: ") + e.what());
     }
   }
-  done_ = true;
+  const std::lock_guard lock(mutex_);
+  seen_.clear();
+  running_ = false;
+  changed_.notify_all();
 }
 
 }  // namespace saferchat

@@ -13,11 +13,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "card/belpic_card.hpp"
 #include "protocol/token.hpp"
@@ -67,6 +70,7 @@ class CardCache {
   // After a VERIFY: the card's tries as it just reported them.
   void set_pin_tries(const std::string& reader, std::uint32_t insertion, int tries);
   void drop(const std::string& reader);
+  void clear();
   // The watcher announces a read, so that find() waits for it instead of reading in parallel.
   void reading(const std::string& reader, std::uint32_t insertion);
   void done_reading(const std::string& reader);
@@ -86,9 +90,11 @@ class CardCache {
 
 // Watches every reader from its own thread with SCardGetStatusChange (blocking, no polling;
 // new readers too) and keeps `cache` in step: reads a card when it comes, drops it when it
-// goes. Stops and joins when destroyed (SCardCancel wakes it).
+// goes. It also tells a running request when its card goes (on_card_gone), so that the PIN
+// dialog closes. Stops and joins when destroyed (SCardCancel wakes it).
 class CardWatcher {
  public:
+  // Does not start watching: ensure_running() does.
   CardWatcher(CardCache& cache, const Logger* log);
   CardWatcher(const CardWatcher&) = delete;
   CardWatcher& operator=(const CardWatcher&) = delete;
@@ -96,17 +102,62 @@ class CardWatcher {
   CardWatcher& operator=(CardWatcher&&) = delete;
   ~CardWatcher();
 
+  // Starts the watching thread, or starts it again when it stopped because the PC/SC service
+  // went away (a request calls this first, so a restarted pcscd is watched again).
+  void ensure_running();
+
+  // Ends its notification when destroyed, waiting for one that is running.
+  class [[nodiscard]] Subscription {
+   public:
+    Subscription(CardWatcher* watcher, std::uint64_t id) : watcher_(watcher), id_(id) {}
+    Subscription(const Subscription&) = delete;
+    Subscription& operator=(const Subscription&) = delete;
+    Subscription(Subscription&&) = delete;
+    Subscription& operator=(Subscription&&) = delete;
+    ~Subscription();
+    // Whether the card went (on_gone was called, or is being called).
+    [[nodiscard]] bool gone() const;
+
+   private:
+    CardWatcher* watcher_;
+    std::uint64_t id_;
+  };
+
+  // Calls `on_gone` once, from the watcher's thread, when the watcher sees that the card of
+  // `insertion` left `reader`: pulled out, swapped (a later insertion count), or the reader
+  // itself gone. States older than `insertion` (the watcher has not caught up yet) do not count.
+  [[nodiscard]] std::unique_ptr<Subscription> on_card_gone(const std::string& reader,
+                                                           std::uint32_t insertion,
+                                                           std::function<void()> on_gone);
+
  private:
+  struct Watch {
+    std::string reader;
+    std::uint32_t insertion = 0;
+    std::function<void()> on_gone;
+    bool reader_seen = false;  // the watcher saw the reader since: its absence then counts
+    bool gone = false;
+  };
+
   void run() noexcept;
   void refresh(const PcscContext& context, const std::vector<ReaderState>& states);
+  // Notes what the readers show now and calls on_gone for the cards that left.
+  void observe(const std::vector<ReaderState>& states);
+  [[nodiscard]] bool gone(std::uint64_t id) const;
+  void unsubscribe(std::uint64_t id);
 
   CardCache& cache_;
   const Logger* log_;
-  std::mutex mutex_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
   const PcscContext* context_ = nullptr;  // the thread's context, while it has one
   std::atomic<bool> stopping_{false};
-  std::atomic<bool> done_{false};
+  bool running_ = false;  // a thread was started and has not ended
   std::thread thread_;
+  std::vector<ReaderState> seen_;  // the readers at the last look
+  std::map<std::uint64_t, Watch> watches_;
+  std::uint64_t next_watch_ = 1;
+  std::uint64_t firing_ = 0;  // the watch whose on_gone runs now (0: none)
 };
 
 }  // namespace saferchat

@@ -25,15 +25,20 @@ class CardRequest {
  public:
   CardRequest(const CardCommandSettings& settings, Cancellation& cancellation, std::string origin,
               const std::optional<std::string>& lang, std::chrono::seconds timeout)
-      : cancellation_(cancellation),
+      : settings_(settings),
+        cancellation_(cancellation),
         dialog_(settings.make_dialog()),
         origin_(std::move(origin)),
         language_(choose_language(lang.value_or(""),
                                   {settings.lc_all, settings.lc_messages, settings.lang})),
         deadline_(Clock::now() + timeout) {
+    if (settings_.watcher != nullptr) {
+      settings_.watcher->ensure_running();
+    }
+    first_look();
     cancellation_.on_cancel([this] {
       dialog_->close();
-      context_.cancel();
+      context_->cancel();
     });
   }
   CardRequest(const CardRequest&) = delete;
@@ -51,9 +56,9 @@ class CardRequest {
   // Waits until exactly one reader holds a card, telling the child to insert it (or to keep
   // only their own when there are several). Returns that reader.
   ReaderState wait_for_one_card() {
-    for (;;) {
+    for (bool first = true;; first = false) {
       throw_if_cancelled();
-      const std::vector<ReaderState> readers = context_.reader_states();
+      const std::vector<ReaderState> readers = first ? first_readers_ : context_->reader_states();
       std::vector<ReaderState> with_card;
       std::copy_if(readers.begin(), readers.end(), std::back_inserter(with_card),
                    [](const ReaderState& r) { return r.card_present; });
@@ -70,10 +75,10 @@ class CardRequest {
           [&] {
             std::vector<ReaderState> current = readers;
             for (;;) {
-              if (!context_.wait_for_change(current, deadline_)) {
+              if (!context_->wait_for_change(current, deadline_)) {
                 return false;
               }
-              current = context_.reader_states();
+              current = context_->reader_states();
               const auto cards = std::count_if(current.begin(), current.end(),
                                                [](const ReaderState& r) { return r.card_present; });
               if (cards == 1 || (cards == 0) != with_card.empty()) {
@@ -98,7 +103,7 @@ class CardRequest {
         dialog_error = std::current_exception();
       }
       dialog_ended = true;
-      context_.cancel();
+      context_->cancel();
     });
     bool changed = false;
     std::exception_ptr wait_error;
@@ -140,15 +145,40 @@ class CardRequest {
     throw Error(ErrorCode::pin_blocked, std::string(error.detail()));
   }
 
-  PcscContext& context() { return context_; }
+  [[nodiscard]] const PcscContext& context() const { return *context_; }
+  [[nodiscard]] const std::shared_ptr<const PcscContext>& shared_context() const {
+    return context_;
+  }
   PinDialog& dialog() { return *dialog_; }
   [[nodiscard]] const std::string& origin() const { return origin_; }
   [[nodiscard]] Language language() const { return language_; }
   [[nodiscard]] Clock::time_point deadline() const { return deadline_; }
 
  private:
+  // The kept context, checked by the request's first look at the readers: after pcscd
+  // restarted, that fails once with pcsc_unavailable and a new context takes over.
+  void first_look() {
+    SharedPcscContext::Lease lease =
+        settings_.contexts != nullptr
+            ? settings_.contexts->get()
+            : SharedPcscContext::Lease{std::make_shared<const PcscContext>(), false};
+    try {
+      first_readers_ = lease.context->reader_states();
+    } catch (const Error& e) {
+      if (e.code() != ErrorCode::pcsc_unavailable || !lease.reused) {
+        throw;
+      }
+      settings_.contexts->discard(lease.context);
+      lease = settings_.contexts->get();
+      first_readers_ = lease.context->reader_states();
+    }
+    context_ = std::move(lease.context);
+  }
+
+  const CardCommandSettings& settings_;
   Cancellation& cancellation_;
-  PcscContext context_;
+  std::shared_ptr<const PcscContext> context_;
+  std::vector<ReaderState> first_readers_;
   std::unique_ptr<PinDialog> dialog_;
   std::string origin_;
   Language language_;
@@ -201,13 +231,11 @@ RequestCard obtain_card(const CardCommandSettings& settings, const ReaderState& 
 // another count.
 std::optional<std::uint32_t> current_insertion(const PcscContext& context,
                                                const std::string& reader) {
-  const std::vector<ReaderState> states = context.reader_states();
-  const auto it = std::find_if(states.begin(), states.end(),
-                               [&](const ReaderState& s) { return s.name == reader; });
-  if (it == states.end() || !it->card_present) {
+  const std::optional<ReaderState> state = context.reader_state(reader);
+  if (!state || !state->card_present) {
     return std::nullopt;
   }
-  return insertion_of(*it);
+  return insertion_of(*state);
 }
 
 // Seconds left until `deadline`, as a PIN pad reader's entry timeout (1..255).
@@ -221,31 +249,95 @@ struct Timing {
   Clock::time_point started = Clock::now();
   Clock::duration dialog{};
   Clock::duration crypto{};
+  Clock::duration until_reply{};  // from the request to its token
+  Clock::duration card_io_before_reply{};
+  Clock::time_point replied;
 };
 
 double milliseconds(Clock::duration duration) {
   return std::chrono::duration<double, std::milli>(duration).count();
 }
 
-// After a verified PIN: the signature over the token digest, then LOG OFF whatever happens.
-CommandOutcome sign_and_log_off(const CardFacts& facts, CardTransaction& transaction,
-                                const AuthenticateArguments& args, Timing& timing) {
+// One login's card state. It lives until after the reply (CommandOutcome::after_reply), so
+// that LOG OFF and closing the connection do not delay the token; whatever ends it, a verified
+// PIN is logged off first.
+struct Login {
+  Login(const CardCommandSettings& settings, Cancellation& cancellation,
+        const AuthenticateArguments& args)
+      : request(settings, cancellation, args.origin, args.lang, args.timeout) {}
+  Login(const Login&) = delete;
+  Login& operator=(const Login&) = delete;
+  Login(Login&&) = delete;
+  Login& operator=(Login&&) = delete;
+  ~Login() { static_cast<void>(log_off()); }
+
+  // LOG OFF, once, if the PIN was verified. False when the card did not take it: it is gone
+  // or was reset, and its PIN state went with it.
+  bool log_off() noexcept {
+    if (!pin_verified || !transaction || !card) {
+      return true;
+    }
+    pin_verified = false;
+    try {
+      card->facts.card.log_off(*transaction);
+      return true;
+    } catch (const Error&) {
+      return false;
+    }
+  }
+
+  [[nodiscard]] bool card_gone() const { return removal && removal->gone(); }
+
+  // Connects to the request's card: the connection a finished login kept (no round trip to
+  // pcscd, and it can only reach the card it was made for), else a new one.
+  PcscCard& connect(const CardCommandSettings& settings, const ReaderState& reader) {
+    if (settings.contexts != nullptr) {
+      connection =
+          settings.contexts->take_card(request.shared_context(), reader.name, insertion_of(reader));
+    }
+    kept_connection = connection != nullptr;
+    if (!connection) {
+      connection = std::make_unique<PcscCard>(request.context(), reader.name);
+    }
+    apdus_before = connection->apdu_count();
+    bytes_sent_before = connection->bytes_sent();
+    bytes_received_before = connection->bytes_received();
+    io_before = connection->io_time();
+    return *connection;
+  }
+
+  // After LOG OFF: the connection stays for the next login on this card.
+  void keep_connection(const CardCommandSettings& settings) {
+    transaction.reset();
+    if (settings.contexts != nullptr && card) {
+      settings.contexts->keep_card(request.shared_context(), std::move(connection),
+                                   card->insertion);
+    }
+  }
+
+  Timing timing;
+  CardRequest request;
+  std::optional<RequestCard> card;
+  std::unique_ptr<PcscCard> connection;
+  bool kept_connection = false;  // taken from an earlier login
+  std::size_t apdus_before = 0;  // the connection's counters when this login took it
+  std::size_t bytes_sent_before = 0;
+  std::size_t bytes_received_before = 0;
+  Clock::duration io_before{};
+  std::optional<CardTransaction> transaction;  // ends before the connection closes
+  std::unique_ptr<CardWatcher::Subscription> removal;
+  bool pin_verified = false;
+};
+
+// After a verified PIN: the signature over the token digest, checked against the certificate
+// that goes into the token.
+CommandOutcome sign(Login& login, const AuthenticateArguments& args) {
+  const CardFacts& facts = login.card->facts;
   const SignatureAlgorithm algorithm = facts.card.variant().authentication;
   auto crypto_started = Clock::now();
   const Bytes digest = token_digest(algorithm, args.origin, args.challenge_nonce);
-  timing.crypto += Clock::now() - crypto_started;
-  Bytes signature;
-  try {
-    signature = facts.card.sign_with_authentication_key(transaction, digest);
-  } catch (...) {
-    try {
-      facts.card.log_off(transaction);
-    } catch (const Error&) {
-      // The card is gone or reset: its PIN state went with it.
-    }
-    throw;
-  }
-  facts.card.log_off(transaction);
+  login.timing.crypto += Clock::now() - crypto_started;
+  const Bytes signature = facts.card.sign_with_authentication_key(*login.transaction, digest);
   crypto_started = Clock::now();
   // The certificate must be this card's: a swapped card's signature does not verify with it.
   if (!facts.certificate_key || !facts.certificate_key->verifies(algorithm, digest, signature)) {
@@ -254,23 +346,26 @@ CommandOutcome sign_and_log_off(const CardFacts& facts, CardTransaction& transac
   }
   CommandOutcome outcome;
   outcome.result = make_token(facts.certificate, algorithm, signature, host_version);
-  timing.crypto += Clock::now() - crypto_started;
+  login.timing.crypto += Clock::now() - crypto_started;
   return outcome;
 }
 
-void log_timing(const CardCommandSettings& settings, const PcscCard& connection,
-                const Timing& timing, bool read_ahead) {
+void log_timing(const CardCommandSettings& settings, const Login& login, std::size_t apdus,
+                std::size_t bytes_sent, std::size_t bytes_received, bool logged_off) {
   if (settings.log == nullptr || !settings.log->enabled(LogLevel::debug)) {
     return;
   }
-  std::array<char, 240> line{};
+  const Timing& timing = login.timing;
+  std::array<char, 320> line{};
   const int length = std::snprintf(
       line.data(), line.size(),
       "authenticate apdus=%zu bytes_sent=%zu bytes_received=%zu total_ms=%.3f card_io_ms=%.3f "
-      "dialog_ms=%.3f crypto_ms=%.3f read_ahead=%d",
-      connection.apdu_count(), connection.bytes_sent(), connection.bytes_received(),
-      milliseconds(Clock::now() - timing.started), milliseconds(connection.io_time()),
-      milliseconds(timing.dialog), milliseconds(timing.crypto), read_ahead ? 1 : 0);
+      "dialog_ms=%.3f crypto_ms=%.3f read_ahead=%d kept_connection=%d after_reply_ms=%.3f "
+      "logged_off=%d",
+      apdus, bytes_sent, bytes_received, milliseconds(timing.until_reply),
+      milliseconds(timing.card_io_before_reply), milliseconds(timing.dialog),
+      milliseconds(timing.crypto), login.card->read_ahead ? 1 : 0, login.kept_connection ? 1 : 0,
+      milliseconds(Clock::now() - timing.replied), logged_off ? 1 : 0);
   settings.log->write(LogLevel::debug,
                       std::string_view(line.data(), static_cast<std::size_t>(length)));
 }
@@ -304,32 +399,40 @@ CommandHandler make_get_certificate_command(std::shared_ptr<const CardCommandSet
 CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettings> settings) {
   return [settings = std::move(settings)](const Request& request, Cancellation& cancellation) {
     const auto& args = std::get<AuthenticateArguments>(request.arguments);
-    Timing timing;
-    CardRequest card_request(*settings, cancellation, args.origin, args.lang, args.timeout);
+    auto login = std::make_shared<Login>(*settings, cancellation, args);
+    CardRequest& card_request = login->request;
     const ReaderState reader = card_request.wait_for_one_card();
     std::optional<RequestCard> read_ahead = read_ahead_card(*settings, reader);
-    PcscCard connection(card_request.context(), reader.name);
+    PcscCard& connection = login->connect(*settings, reader);
     // Certificate first: a card without one fails before the child types anything.
-    RequestCard request_card = obtain_card(*settings, reader, std::move(read_ahead), connection);
+    RequestCard& request_card =
+        login->card.emplace(obtain_card(*settings, reader, std::move(read_ahead), connection));
     const CardFacts& facts = request_card.facts;
     if (facts.pin_tries_left == 0) {
       card_request.report_blocked(Error(ErrorCode::pin_blocked, "no PIN tries left"));
     }
 
-    // A card pulled out while the dialog is open closes the dialog.
-    const CardRemovalWatch removal(reader.name, [&card_request] { card_request.dialog().close(); });
+    // A card pulled out while the dialog is open closes the dialog (the watcher sees it go).
+    if (settings->watcher != nullptr) {
+      login->removal = settings->watcher->on_card_gone(
+          reader.name, request_card.insertion, [&card_request] { card_request.dialog().close(); });
+    }
     std::optional<int> tries_after_wrong_pin;
     for (;;) {
+      login->transaction.reset();
       // Without a PIN pad, the PIN dialog first (no transaction is held while the child types).
       SecureBytes pin;
       if (!facts.pin_pad) {
+        if (login->card_gone()) {
+          throw Error(ErrorCode::card_removed, "card pulled out before the PIN dialog");
+        }
         const auto dialog_started = Clock::now();
         try {
           pin = card_request.dialog().ask_pin({card_request.origin(), card_request.language(),
                                                tries_after_wrong_pin, card_request.deadline()});
-          timing.dialog += Clock::now() - dialog_started;
+          login->timing.dialog += Clock::now() - dialog_started;
         } catch (const Error&) {
-          if (removal.removed()) {
+          if (login->card_gone()) {
             throw Error(ErrorCode::card_removed, "card pulled out while the PIN dialog was open");
           }
           card_request.throw_if_cancelled();
@@ -339,8 +442,13 @@ CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettin
       }
       // VERIFY, signature and LOG OFF in one transaction: no other program can use the
       // verified PIN in between, and the PIN state is dropped before the card is let go.
-      CardTransaction transaction = connection.begin_transaction();
-      const auto insertion = current_insertion(card_request.context(), reader.name);
+      CardTransaction& transaction = login->transaction.emplace(connection);
+      // A kept connection reaches only its own card (pcsc-lite answers SCARD_W_REMOVED_CARD
+      // once it left); a new one was made after the facts' insertion was seen, so the card
+      // may have been swapped in between: the reader's count now says.
+      const auto insertion = login->kept_connection
+                                 ? std::optional<std::uint32_t>(request_card.insertion)
+                                 : current_insertion(card_request.context(), reader.name);
       if (!insertion) {
         throw Error(ErrorCode::card_removed, "the card went before VERIFY");
       }
@@ -393,8 +501,22 @@ CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettin
         }
         throw;
       }
-      CommandOutcome outcome = sign_and_log_off(facts, transaction, args, timing);
-      log_timing(*settings, connection, timing, request_card.read_ahead);
+      login->pin_verified = true;
+      CommandOutcome outcome = sign(*login, args);
+      login->timing.replied = Clock::now();
+      login->timing.until_reply = login->timing.replied - login->timing.started;
+      login->timing.card_io_before_reply = connection.io_time() - login->io_before;
+      // LOG OFF once the token is on its way; the transaction holds the card until then.
+      outcome.after_reply = [login, settings] {
+        const bool logged_off = login->log_off();
+        const PcscCard& used = *login->connection;
+        log_timing(*settings, *login, used.apdu_count() - login->apdus_before,
+                   used.bytes_sent() - login->bytes_sent_before,
+                   used.bytes_received() - login->bytes_received_before, logged_off);
+        if (logged_off) {
+          login->keep_connection(*settings);
+        }
+      };
       return outcome;
     }
   };

@@ -25,6 +25,11 @@ struct CardCommandSettings {
   const Logger* log = nullptr;
   // What the card watcher read ahead (may be null: every request reads the card itself).
   CardCache* cache = nullptr;
+  // Started again by each request if it stopped; tells a login when its card goes (may be
+  // null: then a card pulled out during the PIN dialog is noticed at VERIFY).
+  CardWatcher* watcher = nullptr;
+  // The PC/SC context kept across requests (may be null: one per request).
+  SharedPcscContext* contexts = nullptr;
 };
 
 [[nodiscard]] CommandHandler make_get_certificate_command(

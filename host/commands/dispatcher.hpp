@@ -15,6 +15,10 @@ namespace saferchat {
 struct CommandOutcome {
   nlohmann::json result = nlohmann::json::object();
   bool stop_after_reply = false;  // the host exits once the reply is written
+  // Work left for after the reply is written (LOG OFF, closing the card's connection), so that
+  // the browser does not wait for it. Whoever writes the reply runs it next, before the next
+  // request; it must not throw.
+  std::function<void()> after_reply;
 };
 
 // `cancellation` is triggered when the request must stop (the browser went away).

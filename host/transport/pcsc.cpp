@@ -175,27 +175,37 @@ PcscContext::~PcscContext() {
 }
 
 std::vector<std::string> PcscContext::readers() const {
-  DWORD length = 0;
-  LONG result = SCardListReaders(context_, nullptr, nullptr, &length);
-  if (result == SCARD_E_NO_READERS_AVAILABLE) {
-    return {};
-  }
-  check_scard(result, "SCardListReaders");
-  std::string names(length, '\0');
-  result = SCardListReaders(context_, nullptr, names.data(), &length);
+  // One round trip: pcsc-lite allocates the list (SCARD_AUTOALLOCATE).
+  char* names = nullptr;
+  auto length = SCARD_AUTOALLOCATE;  // a DWORD
+  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the PC/SC API's convention
+  const LONG result = SCardListReaders(context_, nullptr, reinterpret_cast<char*>(&names), &length);
   if (result == SCARD_E_NO_READERS_AVAILABLE) {
     return {};
   }
   check_scard(result, "SCardListReaders");
   // A multi-string: names separated by NUL, ended by an empty name.
   std::vector<std::string> readers;
-  for (std::size_t start = 0; start < names.size() && names[start] != '\0';) {
-    const std::size_t end = names.find('\0', start);
-    readers.push_back(names.substr(start, end - start));
-    start = end + 1;
+  for (const char* name = names; name < names + length && *name != '\0';) {
+    readers.emplace_back(name);
+    name += readers.back().size() + 1;
   }
+  static_cast<void>(SCardFreeMemory(context_, names));
   return readers;
 }
+
+namespace {
+
+// A reader's state from what SCardGetStatusChange reported.
+void take_state(const SCARD_READERSTATE& from, ReaderState& to) {
+  const DWORD event = from.dwEventState;
+  to.card_present = (event & SCARD_STATE_PRESENT) != 0 && (event & SCARD_STATE_MUTE) == 0;
+  to.exclusive = (event & SCARD_STATE_EXCLUSIVE) != 0;
+  to.atr.assign(from.rgbAtr, from.rgbAtr + from.cbAtr);
+  to.pcsc_state = event;
+}
+
+}  // namespace
 
 std::vector<ReaderState> PcscContext::reader_states() const {
   std::vector<ReaderState> known;
@@ -218,13 +228,28 @@ std::vector<ReaderState> PcscContext::reader_states() const {
     check_scard(result, "SCardGetStatusChange");
   }
   for (std::size_t i = 0; i < known.size(); ++i) {
-    const DWORD event = states[i].dwEventState;
-    known[i].card_present = (event & SCARD_STATE_PRESENT) != 0 && (event & SCARD_STATE_MUTE) == 0;
-    known[i].exclusive = (event & SCARD_STATE_EXCLUSIVE) != 0;
-    known[i].atr.assign(states[i].rgbAtr, states[i].rgbAtr + states[i].cbAtr);
-    known[i].pcsc_state = event;
+    take_state(states[i], known[i]);
   }
   return known;
+}
+
+std::optional<ReaderState> PcscContext::reader_state(const std::string& name) const {
+  SCARD_READERSTATE state{};
+  state.szReader = name.c_str();
+  state.dwCurrentState = SCARD_STATE_UNAWARE;
+  const LONG result = SCardGetStatusChange(context_, 0, &state, 1);
+  if (result == SCARD_E_UNKNOWN_READER) {
+    return std::nullopt;
+  }
+  if (result != SCARD_E_TIMEOUT) {
+    check_scard(result, "SCardGetStatusChange");
+  }
+  if ((state.dwEventState & SCARD_STATE_UNKNOWN) != 0) {
+    return std::nullopt;
+  }
+  ReaderState reader{name, false, false, {}};
+  take_state(state, reader);
+  return reader;
 }
 
 bool PcscContext::wait_for_change(const std::vector<ReaderState>& known, Deadline deadline) const {
@@ -389,44 +414,41 @@ ResponseApdu CardTransaction::transmit(const CommandApdu& command) {
       [this](std::span<const std::uint8_t> bytes) { return card_.transmit_raw(bytes); }, command);
 }
 
-CardRemovalWatch::CardRemovalWatch(std::string reader, std::function<void()> on_removed)
-    : reader_(std::move(reader)) {
-  thread_ = std::thread([this, on_removed = std::move(on_removed)] {
-    watch(on_removed);
-    done_ = true;
-  });
+SharedPcscContext::Lease SharedPcscContext::get() {
+  const std::lock_guard lock(mutex_);
+  if (context_) {
+    return {context_, true};
+  }
+  context_ = std::make_shared<const PcscContext>();
+  return {context_, false};
 }
 
-void CardRemovalWatch::watch(const std::function<void()>& on_removed) noexcept {
-  SCARD_READERSTATE state{};
-  state.szReader = reader_.c_str();
-  state.dwCurrentState = SCARD_STATE_UNAWARE;
-  while (!stopping_.load()) {
-    const LONG result = SCardGetStatusChange(context_.handle(), INFINITE, &state, 1);
-    if (stopping_.load()) {
-      return;
-    }
-    if (result == SCARD_E_UNKNOWN_READER ||
-        (result == SCARD_S_SUCCESS && (state.dwEventState & SCARD_STATE_EMPTY) != 0)) {
-      removed_ = true;
-      on_removed();
-      return;
-    }
-    if (result != SCARD_S_SUCCESS) {
-      return;  // cancelled or the service went away: nothing more to watch
-    }
-    state.dwCurrentState = state.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+void SharedPcscContext::discard(const std::shared_ptr<const PcscContext>& context) {
+  const std::lock_guard lock(mutex_);
+  if (context_ == context) {
+    card_.reset();
+    context_.reset();
   }
 }
 
-CardRemovalWatch::~CardRemovalWatch() {
-  stopping_ = true;
-  // SCardCancel only ends a wait in progress: repeat it until the thread has seen `stopping_`.
-  while (!done_.load()) {
-    context_.cancel();
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+std::unique_ptr<PcscCard> SharedPcscContext::take_card(
+    const std::shared_ptr<const PcscContext>& context, const std::string& reader,
+    std::uint32_t insertion) {
+  const std::lock_guard lock(mutex_);
+  std::unique_ptr<PcscCard> card = std::move(card_);
+  if (card && context == context_ && card->reader() == reader && card_insertion_ == insertion) {
+    return card;
   }
-  thread_.join();
+  return nullptr;  // closes a connection to another card
+}
+
+void SharedPcscContext::keep_card(const std::shared_ptr<const PcscContext>& context,
+                                  std::unique_ptr<PcscCard> card, std::uint32_t insertion) {
+  const std::lock_guard lock(mutex_);
+  if (context == context_) {
+    card_ = std::move(card);
+    card_insertion_ = insertion;
+  }
 }
 
 }  // namespace saferchat

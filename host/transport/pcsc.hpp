@@ -6,13 +6,13 @@
 #include <PCSC/winscard.h>
 #include <PCSC/wintypes.h>
 
-#include <atomic>
 #include <chrono>
-#include <functional>
+#include <cstdint>
+#include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
 #include "apdu/card_channel.hpp"
@@ -51,6 +51,8 @@ class PcscContext {
 
   [[nodiscard]] std::vector<std::string> readers() const;
   [[nodiscard]] std::vector<ReaderState> reader_states() const;
+  // One reader's state now (one SCardGetStatusChange); nullopt when the reader is gone.
+  [[nodiscard]] std::optional<ReaderState> reader_state(const std::string& name) const;
   // Blocks until a reader comes or goes or a card is inserted or removed (relative to
   // `known`, as returned by reader_states()), or until `deadline`: false on timeout.
   // SCardGetStatusChange does the waiting: no polling.
@@ -137,28 +139,38 @@ class [[nodiscard]] CardTransaction final : public CardChannel, public ReaderCon
   PcscCard& card_;
 };
 
-// Watches one reader from its own thread and calls `on_removed` once when its card is pulled
-// out (SCardGetStatusChange, no polling). Stops and joins when destroyed.
-class CardRemovalWatch {
+// The PC/SC context, and the card connection, kept from one card request to the next:
+// establishing a context costs a connection to pcscd and two round trips, connecting to the
+// card two more. A context that failed with pcsc_unavailable (pcscd restarted since) is
+// handed back with discard(), and the next get() establishes a new one.
+class SharedPcscContext {
  public:
-  CardRemovalWatch(std::string reader, std::function<void()> on_removed);
-  CardRemovalWatch(const CardRemovalWatch&) = delete;
-  CardRemovalWatch& operator=(const CardRemovalWatch&) = delete;
-  CardRemovalWatch(CardRemovalWatch&&) = delete;
-  CardRemovalWatch& operator=(CardRemovalWatch&&) = delete;
-  ~CardRemovalWatch();
+  struct Lease {
+    std::shared_ptr<const PcscContext> context;
+    bool reused = false;  // established for an earlier request
+  };
+  // Throws Error(pcsc_unavailable) when pcscd does not answer.
+  [[nodiscard]] Lease get();
+  void discard(const std::shared_ptr<const PcscContext>& context);
 
-  [[nodiscard]] bool removed() const noexcept { return removed_.load(); }
+  // The connection an earlier request kept, if it was made on `context` to `reader`'s card of
+  // insertion `insertion` (the caller's count of the reader's card events); else nullptr, and
+  // a connection kept for another card is closed. pcsc-lite invalidates a connection when its
+  // card leaves the reader (SCARD_W_REMOVED_CARD, even if another card comes), so a kept
+  // connection can only ever reach the card it was made for.
+  [[nodiscard]] std::unique_ptr<PcscCard> take_card(
+      const std::shared_ptr<const PcscContext>& context, const std::string& reader,
+      std::uint32_t insertion);
+  // Keeps `card`, known to be insertion `insertion` of its reader, for the next request
+  // (closed instead when `context` is no longer the shared one).
+  void keep_card(const std::shared_ptr<const PcscContext>& context, std::unique_ptr<PcscCard> card,
+                 std::uint32_t insertion);
 
  private:
-  void watch(const std::function<void()>& on_removed) noexcept;
-
-  PcscContext context_;
-  std::string reader_;
-  std::atomic<bool> removed_{false};
-  std::atomic<bool> stopping_{false};
-  std::atomic<bool> done_{false};
-  std::thread thread_;
+  std::mutex mutex_;
+  std::shared_ptr<const PcscContext> context_;
+  std::unique_ptr<PcscCard> card_;  // declared after the context: closed before it
+  std::uint32_t card_insertion_ = 0;
 };
 
 }  // namespace saferchat

@@ -232,7 +232,9 @@ export function browserSuite(browserName) {
       // The warm host served it with the card it read when it started: VERIFY, MSE SET, PSO,
       // GET RESPONSE, LOG OFF (docs/protocol.md §3.6).
       assert.deepEqual(hostLog.starts(before), []);
-      assert.deepEqual(hostLog.logins(before), [{ pid: warm, apdus: 5, readAhead: true }]);
+      assert.deepEqual(await hostLog.loginsOnceThere(before, 1), [
+        { pid: warm, apdus: 5, readAhead: true },
+      ]);
     });
 
     it('an origin written by the page is ignored: the token is bound to the real origin', async () => {
@@ -371,7 +373,7 @@ export function browserSuite(browserName) {
         });
         assert.equal(dialogPids().length, 4);
         assert.deepEqual(hostLog.starts(before), [], 'no other host started');
-        const logins = hostLog.logins(before);
+        const logins = await hostLog.loginsOnceThere(before, 4);
         assert.deepEqual(logins, Array(4).fill({ pid: warm, apdus: 5, readAhead: true }));
       } finally {
         await other.close();
@@ -478,7 +480,9 @@ export function browserSuite(browserName) {
         assert.deepEqual(Buffer.from(token.unverifiedCertificate, 'base64'), teen.certificate);
         assert.equal(token.algorithm, 'RS256'); // applet 1.7, RSA-2048
         assert.equal(signatureValid(token, web.https, nonce), true);
-        assert.deepEqual(hostLog.logins(before), [{ pid: warm, apdus: 5, readAhead: true }]);
+        assert.deepEqual(await hostLog.loginsOnceThere(before, 1), [
+          { pid: warm, apdus: 5, readAhead: true },
+        ]);
         assert.deepEqual(hostLog.starts(before), []);
       } finally {
         const back = hostLog.size();

@@ -254,6 +254,36 @@ TEST_F(CardFailures, ReaderWithoutCardThenCardInsertedLate) {
   EXPECT_TRUE(is_belpic_atr(found->atr));
 }
 
+// What the host's kept card connection relies on (SharedPcscContext::take_card): once its card
+// left the reader, a connection never reaches the card that came after it.
+TEST_F(CardFailures, AConnectionEndsWithItsCardEvenWhenAnotherComesIn) {
+  start("kid-9");
+  const std::optional<ReaderState> before = context_->reader_state(env_->reader());
+  ASSERT_TRUE(before.has_value());
+  ASSERT_TRUE(before->card_present);
+  PcscCard card(*context_, env_->reader());
+  EXPECT_EQ(env_->card_control("swap " + (cards_dir / "teen-14").string()), "ok swapped");
+  // Until pcscd has seen the other card come in (a later insertion count).
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  std::optional<ReaderState> after = context_->reader_state(env_->reader());
+  while (after && (!after->card_present || after->pcsc_state >> 16U == before->pcsc_state >> 16U) &&
+         std::chrono::steady_clock::now() < until) {
+    static_cast<void>(context_->wait_for_change({*after}, until));
+    after = context_->reader_state(env_->reader());
+  }
+  ASSERT_TRUE(after.has_value());
+  ASSERT_TRUE(after->card_present);
+  EXPECT_NE(after->pcsc_state >> 16U, before->pcsc_state >> 16U);
+  Error error(ErrorCode::internal, "");
+  EXPECT_EQ(code_of([&] { CardTransaction transaction = card.begin_transaction(); }, &error),
+            ErrorCode::card_removed);
+  EXPECT_EQ(error.detail(), "SCardBeginTransaction: SCARD_W_REMOVED_CARD");
+  // A new connection reaches the new card.
+  PcscCard fresh(*context_, env_->reader());
+  EXPECT_EQ(fresh.atr(), after->atr);
+  EXPECT_FALSE(context_->reader_state("no such reader").has_value());
+}
+
 TEST_F(CardFailures, UnknownCardByItsAtr) {
   // The same card with the ATR of another kind of card (a JavaCard with a generic ATR).
   const Profile original("kid-9");

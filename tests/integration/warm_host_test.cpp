@@ -56,6 +56,18 @@ class WarmHost : public testing::CardHostTest {
     return logins;
   }
 
+  // The host log's "authenticate … kept_connection=K" values, one per login.
+  [[nodiscard]] std::vector<int> kept_connections() const {
+    const std::string log = read_text(dir_ / "host.log");
+    const std::regex line(R"(authenticate apdus=.* kept_connection=(\d))");
+    std::vector<int> kept;
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator();
+         ++it) {
+      kept.push_back(std::stoi((*it)[1]));
+    }
+    return kept;
+  }
+
   // Until `count` dialogs have taken their step of the script (the dialog is on screen).
   void wait_for_dialog(std::size_t count) {
     const auto answered = [this] {
@@ -99,6 +111,39 @@ TEST_F(WarmHost, LoginsOnACardReadAheadCostFiveApdusEach) {
   // BINARY × 4) and PIN tries were read when the card came: 7 APDUs.
   EXPECT_EQ(login_apdus(), (std::vector<std::pair<int, int>>{{5, 1}, {5, 1}}));
   EXPECT_NE(read_text(dir_ / "host.log").find("card read ahead apdus=7 "), std::string::npos);
+  // The second login used the card connection the first kept (no SCardConnect).
+  EXPECT_EQ(kept_connections(), (std::vector<int>{0, 1}));
+}
+
+TEST_F(WarmHost, TheTokenGoesOutBeforeLogOffWhichAlwaysFollows) {
+  start_card("kid-9");
+  start_host("pin 1234\n");
+  const auto log_has = [this](const std::string& part) {
+    const auto until = std::chrono::steady_clock::now() + 10s;
+    while (read_text(dir_ / "host.log").find(part) == std::string::npos &&
+           std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(5ms);
+    }
+    return read_text(dir_ / "host.log").find(part) != std::string::npos;
+  };
+  ASSERT_TRUE(log_has("card read ahead"));
+  // Each APDU now takes the card 100 ms: the LOG OFF sent after the reply keeps the login
+  // busy for at least that long after the reply went out.
+  ASSERT_EQ(env_->card_control("delay 100"), "ok delay_ms=100");
+  send_authenticate(1, first_nonce);
+  const json reply = next_reply();
+  ASSERT_TRUE(reply.contains("result")) << reply.dump();
+  EXPECT_EQ(testing::check_token(reply["result"], origin, first_nonce), "");
+  ASSERT_TRUE(log_has("authenticate apdus="));
+  const std::string log = read_text(dir_ / "host.log");
+  std::smatch timing;
+  ASSERT_TRUE(std::regex_search(
+      log, timing, std::regex(R"(authenticate apdus=5 .* after_reply_ms=([\d.]+) logged_off=1)")))
+      << log;
+  EXPECT_GE(std::stod(timing[1].str()), 100.0);
+  const std::string status = env_->card_control("status");
+  EXPECT_NE(status.find(" pin_verified=no "), std::string::npos) << status;
+  finish_host();
 }
 
 TEST_F(WarmHost, CardCommandsQueueWhileVersionIsAnsweredAtOnce) {
@@ -200,10 +245,16 @@ TEST_F(WarmHost, ACardSwappedBetweenLoginsNeverYieldsTheOldCard) {
   send_authenticate(1, first_nonce);
   const json kid_login = next_reply();
   ASSERT_EQ(kid_login["result"]["algorithm"], "ES384") << kid_login.dump();
+  // Between the logins: once the first has ended (its LOG OFF comes after the reply; the
+  // timing line after it) and the host has read the new card. A swap in the middle of a login
+  // ends it with ERR_SAFERCHAT_CARD_REMOVED instead, as a pulled card does.
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (count_of(read_text(dir_ / "host.log"), "authenticate apdus=") < 1 &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(1ms);
+  }
   ASSERT_EQ(env_->card_control("swap " + (cards_dir / "teen-14").string()), "ok swapped");
-  // Between the logins: once the host has read the new card (a swap seen in the middle of a
-  // login ends it with ERR_SAFERCHAT_CARD_REMOVED instead, as a pulled card does).
-  const auto until = std::chrono::steady_clock::now() + 10s;
+  until = std::chrono::steady_clock::now() + 10s;
   while (count_of(read_text(dir_ / "host.log"), "card read ahead") < 2 &&
          std::chrono::steady_clock::now() < until) {
     std::this_thread::sleep_for(10ms);
@@ -219,6 +270,8 @@ TEST_F(WarmHost, ACardSwappedBetweenLoginsNeverYieldsTheOldCard) {
   EXPECT_TRUE(std::equal(certificate.begin(), certificate.end(), teen_file.begin(),
                          [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); }));
   finish_host();
+  // The connection kept from the first card was not used for the second.
+  EXPECT_EQ(kept_connections(), (std::vector<int>{0, 0}));
 }
 
 TEST_F(WarmHost, EndOfInputStopsRunningAndQueuedRequests) {

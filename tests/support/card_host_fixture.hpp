@@ -9,6 +9,7 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -55,6 +56,9 @@ class CardHostTest : public ::testing::Test {
   void TearDown() override {
     host_.reset();
     env_.reset();
+    if (HasFailure() && fs::exists(dir_ / "host.log")) {
+      std::cerr << "--- host.log of the failed test:\n" << read_text(dir_ / "host.log");
+    }
     fs::remove_all(dir_);
   }
 

@@ -51,6 +51,13 @@ export class HostLog {
       .map((r) => ({ pid: r.pid, apdus: Number(r.fields.apdus), readAhead: r.fields.read_ahead === '1' }));
   }
 
+  // The logins since `offset` once there are `count`: the host writes a login's timing line
+  // after its LOG OFF, which follows the reply (docs/protocol.md §3.4).
+  async loginsOnceThere(offset, count) {
+    await this.waitFor(`${count} login timing line(s)`, (log) => log.logins(offset).length >= count);
+    return this.logins(offset);
+  }
+
   // Cards read when they came into the reader, since `offset`: { pid, apdus, insertion }.
   readAheads(offset = 0) {
     return this.records(offset).filter((r) => r.message.startsWith('card read ahead '))
