@@ -40,7 +40,7 @@ struct CardFacts {
   std::optional<CertificateKey> certificate_key;
 };
 
-// Reads the facts in the transaction's card (12 APDUs on applet 1.8: GET CARD DATA, SELECT,
+// Reads the facts in the transaction's card (7 APDUs on applet 1.8: GET CARD DATA, SELECT,
 // READ BINARY × 4, PIN tries, …). Throws the card's errors (unknown_card,
 // no_auth_certificate, …).
 [[nodiscard]] CardFacts read_card_facts(CardTransaction& transaction,
