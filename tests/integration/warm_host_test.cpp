@@ -13,6 +13,7 @@
 
 #include "support/card_host_fixture.hpp"
 #include "support/token_check.hpp"
+#include "transport/pcsc.hpp"
 
 namespace saferchat {
 namespace {
@@ -144,6 +145,49 @@ TEST_F(WarmHost, TheTokenGoesOutBeforeLogOffWhichAlwaysFollows) {
   const std::string status = env_->card_control("status");
   EXPECT_NE(status.find(" pin_verified=no "), std::string::npos) << status;
   finish_host();
+}
+
+TEST_F(WarmHost, LoginsGoOnAfterPcscdRestarted) {
+  start_card("kid-9");
+  start_host("pin 1234\npin 1234\n");
+  send_authenticate(1, first_nonce);
+  const json first = next_reply();
+  ASSERT_TRUE(first.contains("result")) << first.dump();
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (count_of(read_text(dir_ / "host.log"), "authenticate apdus=") < 1 &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(5ms);
+  }
+  // A new pcscd on the same socket (an upgrade, a crash): the host's kept context, connection
+  // and card watcher belong to the old one.
+  env_->restart_pcscd();
+  // The old pcscd is gone once the host's card watcher has lost it.
+  until = std::chrono::steady_clock::now() + 20s;
+  while (read_text(dir_ / "host.log").find("card watcher stopped") == std::string::npos &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(5ms);
+  }
+  const auto card_seen_again = [this] {
+    try {
+      const PcscContext context;
+      const auto state = context.reader_state(env_->reader());
+      return state && state->card_present;
+    } catch (const Error&) {
+      return false;  // the new pcscd is not there yet
+    }
+  };
+  bool seen = false;
+  while (!(seen = card_seen_again()) && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(20ms);
+  }
+  ASSERT_TRUE(seen);
+  send_authenticate(2, second_nonce);
+  const json second = next_reply();
+  ASSERT_TRUE(second.contains("result")) << second.dump();
+  EXPECT_EQ(testing::check_token(second["result"], origin, second_nonce), "");
+  finish_host();
+  // The old pcscd's connection was not used again.
+  EXPECT_EQ(kept_connections(), (std::vector<int>{0, 0}));
 }
 
 TEST_F(WarmHost, CardCommandsQueueWhileVersionIsAnsweredAtOnce) {

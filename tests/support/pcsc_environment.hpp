@@ -82,6 +82,9 @@ class PcscEnvironment {
   [[nodiscard]] const std::string& reader() const { return env_.at("SAFERCHAT_PCSC_READER"); }
   [[nodiscard]] const std::map<std::string, std::string>& variables() const { return env_; }
 
+  // Restarts pcscd on the same socket; the card reconnects to the new one a moment later.
+  void restart_pcscd() const { ::kill(pid_, SIGUSR1); }
+
   // Sends one line to the virtual card's control socket ("remove", "insert", "status", …)
   // and returns its one-line answer.
   // `card` 2 is the one started with --second-profile.

@@ -44,7 +44,8 @@ constexpr std::string_view usage = R"(Usage: saferchat-pcsc-env [options] [-- CO
 
 Starts a private pcscd with a virtual Belgian eID card in its reader, prints the environment a
 PC/SC client needs, then runs COMMAND in that environment (and stops when it ends), or waits
-until interrupted (Ctrl-C, SIGTERM). Everything is removed on exit.
+until interrupted (Ctrl-C, SIGTERM). Everything is removed on exit. SIGUSR1 restarts pcscd on
+the same socket (the card reconnects to it): for tests of a PC/SC service that went away.
 
 Options:
   --profile DIR       card profile folder (virtual-card/profiles/make_test_cards.sh makes them)
@@ -166,8 +167,9 @@ void enter_private_network() {
   bring_loopback_up();
 }
 
-int open_log(const std::filesystem::path& path) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+int open_log(const std::filesystem::path& path, bool append = false) {
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | (append ? O_APPEND : O_TRUNC) | O_CLOEXEC, 0600);
   if (fd < 0) {
     die_errno("open " + path.string());
   }
@@ -221,15 +223,54 @@ void on_stop_signals(std::initializer_list<int> signals) {
   }
 }
 
-// The namespace holder: runs pcscd and the card inside the private network, stops them when
-// asked (SIGTERM) or when our parent dies.
+// SIGUSR1 restarts pcscd. The holder's handler stops it; the holder's loop, which sees it end
+// with a restart requested, starts a new one on the same socket (the card reconnects).
+volatile std::sig_atomic_t restart_requested = 0;
+volatile std::sig_atomic_t pcscd_pid = 0;
+volatile std::sig_atomic_t holder_pid = 0;
+
+void stop_pcscd_for_restart(int /*signal*/) {
+  restart_requested = 1;
+  if (pcscd_pid > 0) {
+    ::kill(pcscd_pid, SIGTERM);
+  }
+}
+
+// In the parent: hands the request to the namespace holder.
+void forward_restart(int /*signal*/) {
+  if (holder_pid > 0) {
+    ::kill(holder_pid, SIGUSR1);
+  }
+}
+
+void on_signal(int signal, void (*handler)(int)) {
+  struct sigaction action {};
+  action.sa_handler = handler;
+  sigemptyset(&action.sa_mask);
+  ::sigaction(signal, &action, nullptr);
+}
+
+// The namespace holder: runs pcscd and the card inside the private network, restarts pcscd on
+// SIGUSR1, stops them when asked (SIGTERM) or when our parent dies.
 [[noreturn]] void run_namespace_holder(const Options& options, const std::filesystem::path& dir,
                                        int listen_fd) {
   ::prctl(PR_SET_PDEATHSIG, SIGTERM);
   enter_private_network();
-  const pid_t pcscd = spawn({"pcscd", "--foreground", "--config", (dir / "reader.conf.d").string()},
-                            open_log(dir / "pcscd.log"), listen_fd);
-  ::close(listen_fd);
+  const std::vector<std::string> pcscd_argv{"pcscd", "--foreground", "--config",
+                                            (dir / "reader.conf.d").string()};
+  sigset_t restart_signal;
+  sigemptyset(&restart_signal);
+  sigaddset(&restart_signal, SIGUSR1);
+  // SIGUSR1 waits while pcscd starts, so that its handler always has the current pid.
+  const auto start_pcscd = [&](bool again) {
+    ::sigprocmask(SIG_BLOCK, &restart_signal, nullptr);
+    const pid_t pid = spawn(pcscd_argv, open_log(dir / "pcscd.log", again), listen_fd);
+    pcscd_pid = pid;
+    ::sigprocmask(SIG_UNBLOCK, &restart_signal, nullptr);
+    return pid;
+  };
+  on_signal(SIGUSR1, stop_pcscd_for_restart);
+  pid_t pcscd = start_pcscd(false);
   pid_t card = -1;
   if (!options.no_card) {
     std::vector<std::string> argv{options.card_program,
@@ -261,6 +302,11 @@ void on_stop_signals(std::initializer_list<int> signals) {
   while (stop_requested == 0) {
     int status = 0;
     const pid_t ended = ::waitpid(-1, &status, 0);
+    if (ended == pcscd && restart_requested != 0 && stop_requested == 0) {
+      restart_requested = 0;
+      pcscd = start_pcscd(true);
+      continue;
+    }
     if (ended == pcscd || (ended < 0 && errno == ECHILD)) {
       break;  // without pcscd there is nothing left to serve
     }
@@ -379,6 +425,8 @@ int run(int argc, char** argv) {
     run_namespace_holder(options, dir, listen_fd);
   }
   ::close(listen_fd);
+  holder_pid = holder;
+  on_signal(SIGUSR1, forward_restart);
 
   on_stop_signals({SIGTERM, SIGINT, SIGHUP});
   ::setenv("PCSCLITE_CSOCK_NAME", socket_path.c_str(), 1);
