@@ -249,9 +249,8 @@ struct Timing {
   Clock::time_point started = Clock::now();
   Clock::duration dialog{};
   Clock::duration crypto{};
-  Clock::duration until_reply{};  // from the request to its token
   Clock::duration card_io_before_reply{};
-  Clock::time_point replied;
+  Clock::time_point replied;  // the token is ready
 };
 
 double milliseconds(Clock::duration duration) {
@@ -296,13 +295,11 @@ struct Login {
           settings.contexts->take_card(request.shared_context(), reader.name, insertion_of(reader));
     }
     kept_connection = connection != nullptr;
-    if (!connection) {
+    if (connection) {
+      connection->reset_counters();  // this login's APDUs and I/O only
+    } else {
       connection = std::make_unique<PcscCard>(request.context(), reader.name);
     }
-    apdus_before = connection->apdu_count();
-    bytes_sent_before = connection->bytes_sent();
-    bytes_received_before = connection->bytes_received();
-    io_before = connection->io_time();
     return *connection;
   }
 
@@ -319,11 +316,7 @@ struct Login {
   CardRequest request;
   std::optional<RequestCard> card;
   std::unique_ptr<PcscCard> connection;
-  bool kept_connection = false;  // taken from an earlier login
-  std::size_t apdus_before = 0;  // the connection's counters when this login took it
-  std::size_t bytes_sent_before = 0;
-  std::size_t bytes_received_before = 0;
-  Clock::duration io_before{};
+  bool kept_connection = false;                // taken from an earlier login
   std::optional<CardTransaction> transaction;  // ends before the connection closes
   std::unique_ptr<CardWatcher::Subscription> removal;
   bool pin_verified = false;
@@ -350,22 +343,23 @@ CommandOutcome sign(Login& login, const AuthenticateArguments& args) {
   return outcome;
 }
 
-void log_timing(const CardCommandSettings& settings, const Login& login, std::size_t apdus,
-                std::size_t bytes_sent, std::size_t bytes_received, bool logged_off) {
+void log_timing(const CardCommandSettings& settings, const Login& login, bool logged_off) {
   if (settings.log == nullptr || !settings.log->enabled(LogLevel::debug)) {
     return;
   }
   const Timing& timing = login.timing;
+  const PcscCard& connection = *login.connection;
   std::array<char, 320> line{};
   const int length = std::snprintf(
       line.data(), line.size(),
       "authenticate apdus=%zu bytes_sent=%zu bytes_received=%zu total_ms=%.3f card_io_ms=%.3f "
       "dialog_ms=%.3f crypto_ms=%.3f read_ahead=%d kept_connection=%d after_reply_ms=%.3f "
       "logged_off=%d",
-      apdus, bytes_sent, bytes_received, milliseconds(timing.until_reply),
-      milliseconds(timing.card_io_before_reply), milliseconds(timing.dialog),
-      milliseconds(timing.crypto), login.card->read_ahead ? 1 : 0, login.kept_connection ? 1 : 0,
-      milliseconds(Clock::now() - timing.replied), logged_off ? 1 : 0);
+      connection.apdu_count(), connection.bytes_sent(), connection.bytes_received(),
+      milliseconds(timing.replied - timing.started), milliseconds(timing.card_io_before_reply),
+      milliseconds(timing.dialog), milliseconds(timing.crypto), login.card->read_ahead ? 1 : 0,
+      login.kept_connection ? 1 : 0, milliseconds(Clock::now() - timing.replied),
+      logged_off ? 1 : 0);
   settings.log->write(LogLevel::debug,
                       std::string_view(line.data(), static_cast<std::size_t>(length)));
 }
@@ -504,15 +498,11 @@ CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettin
       login->pin_verified = true;
       CommandOutcome outcome = sign(*login, args);
       login->timing.replied = Clock::now();
-      login->timing.until_reply = login->timing.replied - login->timing.started;
-      login->timing.card_io_before_reply = connection.io_time() - login->io_before;
+      login->timing.card_io_before_reply = connection.io_time();
       // LOG OFF once the token is on its way; the transaction holds the card until then.
       outcome.after_reply = [login, settings] {
         const bool logged_off = login->log_off();
-        const PcscCard& used = *login->connection;
-        log_timing(*settings, *login, used.apdu_count() - login->apdus_before,
-                   used.bytes_sent() - login->bytes_sent_before,
-                   used.bytes_received() - login->bytes_received_before, logged_off);
+        log_timing(*settings, *login, logged_off);
         if (logged_off) {
           login->keep_connection(*settings);
         }

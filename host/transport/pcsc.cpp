@@ -298,6 +298,13 @@ PcscCard::~PcscCard() {
   static_cast<void>(SCardDisconnect(card_, SCARD_LEAVE_CARD));
 }
 
+void PcscCard::reset_counters() noexcept {
+  apdu_count_ = 0;
+  bytes_sent_ = 0;
+  bytes_received_ = 0;
+  io_time_ = {};
+}
+
 void PcscCard::refresh_atr() {
   std::array<BYTE, MAX_ATR_SIZE> atr{};
   DWORD atr_length = atr.size();

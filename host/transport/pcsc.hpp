@@ -98,6 +98,8 @@ class PcscCard {
   [[nodiscard]] std::size_t bytes_received() const noexcept { return bytes_received_; }
   // Time spent in SCardTransmit and SCardControl: the card and reader I/O.
   [[nodiscard]] std::chrono::steady_clock::duration io_time() const noexcept { return io_time_; }
+  // Starts the counts above again (a kept connection counts per login).
+  void reset_counters() noexcept;
 
  private:
   friend class CardTransaction;

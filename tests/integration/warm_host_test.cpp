@@ -29,6 +29,14 @@ const std::string& first_nonce = testing::default_nonce;
 // Another 32-byte challenge, so that two logins sign different data.
 const std::string second_nonce = "Zm9yIHRoZSBzZWNvbmQgbG9naW4sIGFub3RoZXIgbm9uY2U=";
 
+std::size_t count_of(const std::string& text, const std::string& part) {
+  std::size_t count = 0;
+  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
+    ++count;
+  }
+  return count;
+}
+
 class WarmHost : public testing::CardHostTest {
  protected:
   void send(const json& message) { ASSERT_TRUE(host_->write(testing::frame_of(message.dump()))); }
@@ -45,28 +53,37 @@ class WarmHost : public testing::CardHostTest {
     return reply ? json::parse(*reply) : json{{"no reply", true}};
   }
 
-  // The host log's "authenticate apdus=N … read_ahead=R" lines, as (N, R).
-  [[nodiscard]] std::vector<std::pair<int, int>> login_apdus() const {
+  // One field of each login's timing line ("authenticate apdus=N … read_ahead=R …"), in order.
+  [[nodiscard]] std::vector<int> login_values(const std::string& field) const {
     const std::string log = read_text(dir_ / "host.log");
-    const std::regex line(R"(authenticate apdus=(\d+) .* read_ahead=(\d))");
-    std::vector<std::pair<int, int>> logins;
+    const std::regex line("authenticate (?:apdus=.* )?" + field + "=(\\d+)");
+    std::vector<int> values;
     for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator();
          ++it) {
-      logins.emplace_back(std::stoi((*it)[1]), std::stoi((*it)[2]));
+      values.push_back(std::stoi((*it)[1]));
+    }
+    return values;
+  }
+
+  // Each login's (APDUs, read ahead).
+  [[nodiscard]] std::vector<std::pair<int, int>> login_apdus() const {
+    const std::vector<int> apdus = login_values("apdus");
+    const std::vector<int> read_ahead = login_values("read_ahead");
+    std::vector<std::pair<int, int>> logins;
+    for (std::size_t i = 0; i < apdus.size() && i < read_ahead.size(); ++i) {
+      logins.emplace_back(apdus[i], read_ahead[i]);
     }
     return logins;
   }
 
-  // The host log's "authenticate … kept_connection=K" values, one per login.
-  [[nodiscard]] std::vector<int> kept_connections() const {
-    const std::string log = read_text(dir_ / "host.log");
-    const std::regex line(R"(authenticate apdus=.* kept_connection=(\d))");
-    std::vector<int> kept;
-    for (auto it = std::sregex_iterator(log.begin(), log.end(), line); it != std::sregex_iterator();
-         ++it) {
-      kept.push_back(std::stoi((*it)[1]));
+  // Waits (up to 20 s) until the host log holds `part` at least `count` times.
+  bool wait_for_log(const std::string& part, std::size_t count = 1) const {
+    const auto until = std::chrono::steady_clock::now() + 20s;
+    while (count_of(read_text(dir_ / "host.log"), part) < count &&
+           std::chrono::steady_clock::now() < until) {
+      std::this_thread::sleep_for(5ms);
     }
-    return kept;
+    return count_of(read_text(dir_ / "host.log"), part) >= count;
   }
 
   // Until `count` dialogs have taken their step of the script (the dialog is on screen).
@@ -83,14 +100,6 @@ class WarmHost : public testing::CardHostTest {
     ASSERT_GE(answered(), count);
   }
 };
-
-std::size_t count_of(const std::string& text, const std::string& part) {
-  std::size_t count = 0;
-  for (auto at = text.find(part); at != std::string::npos; at = text.find(part, at + 1)) {
-    ++count;
-  }
-  return count;
-}
 
 std::string error_code(const json& reply) { return reply.value("/error/code"_json_pointer, ""); }
 
@@ -113,21 +122,13 @@ TEST_F(WarmHost, LoginsOnACardReadAheadCostFiveApdusEach) {
   EXPECT_EQ(login_apdus(), (std::vector<std::pair<int, int>>{{5, 1}, {5, 1}}));
   EXPECT_NE(read_text(dir_ / "host.log").find("card read ahead apdus=7 "), std::string::npos);
   // The second login used the card connection the first kept (no SCardConnect).
-  EXPECT_EQ(kept_connections(), (std::vector<int>{0, 1}));
+  EXPECT_EQ(login_values("kept_connection"), (std::vector<int>{0, 1}));
 }
 
 TEST_F(WarmHost, TheTokenGoesOutBeforeLogOffWhichAlwaysFollows) {
   start_card("kid-9");
   start_host("pin 1234\n");
-  const auto log_has = [this](const std::string& part) {
-    const auto until = std::chrono::steady_clock::now() + 10s;
-    while (read_text(dir_ / "host.log").find(part) == std::string::npos &&
-           std::chrono::steady_clock::now() < until) {
-      std::this_thread::sleep_for(5ms);
-    }
-    return read_text(dir_ / "host.log").find(part) != std::string::npos;
-  };
-  ASSERT_TRUE(log_has("card read ahead"));
+  ASSERT_TRUE(wait_for_log("card read ahead"));
   // Each APDU now takes the card 100 ms: the LOG OFF sent after the reply keeps the login
   // busy for at least that long after the reply went out.
   ASSERT_EQ(env_->card_control("delay 100"), "ok delay_ms=100");
@@ -135,7 +136,7 @@ TEST_F(WarmHost, TheTokenGoesOutBeforeLogOffWhichAlwaysFollows) {
   const json reply = next_reply();
   ASSERT_TRUE(reply.contains("result")) << reply.dump();
   EXPECT_EQ(testing::check_token(reply["result"], origin, first_nonce), "");
-  ASSERT_TRUE(log_has("authenticate apdus="));
+  ASSERT_TRUE(wait_for_log("authenticate apdus="));
   const std::string log = read_text(dir_ / "host.log");
   std::smatch timing;
   ASSERT_TRUE(std::regex_search(
@@ -153,20 +154,13 @@ TEST_F(WarmHost, LoginsGoOnAfterPcscdRestarted) {
   send_authenticate(1, first_nonce);
   const json first = next_reply();
   ASSERT_TRUE(first.contains("result")) << first.dump();
-  auto until = std::chrono::steady_clock::now() + 10s;
-  while (count_of(read_text(dir_ / "host.log"), "authenticate apdus=") < 1 &&
-         std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(5ms);
-  }
+  ASSERT_TRUE(wait_for_log("authenticate apdus="));
   // A new pcscd on the same socket (an upgrade, a crash): the host's kept context, connection
   // and card watcher belong to the old one.
   env_->restart_pcscd();
   // The old pcscd is gone once the host's card watcher has lost it.
-  until = std::chrono::steady_clock::now() + 20s;
-  while (read_text(dir_ / "host.log").find("card watcher stopped") == std::string::npos &&
-         std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(5ms);
-  }
+  ASSERT_TRUE(wait_for_log("card watcher stopped"));
+  const auto until = std::chrono::steady_clock::now() + 20s;
   const auto card_seen_again = [this] {
     try {
       const PcscContext context;
@@ -187,7 +181,7 @@ TEST_F(WarmHost, LoginsGoOnAfterPcscdRestarted) {
   EXPECT_EQ(testing::check_token(second["result"], origin, second_nonce), "");
   finish_host();
   // The old pcscd's connection was not used again.
-  EXPECT_EQ(kept_connections(), (std::vector<int>{0, 0}));
+  EXPECT_EQ(login_values("kept_connection"), (std::vector<int>{0, 0}));
 }
 
 TEST_F(WarmHost, CardCommandsQueueWhileVersionIsAnsweredAtOnce) {
@@ -292,17 +286,9 @@ TEST_F(WarmHost, ACardSwappedBetweenLoginsNeverYieldsTheOldCard) {
   // Between the logins: once the first has ended (its LOG OFF comes after the reply; the
   // timing line after it) and the host has read the new card. A swap in the middle of a login
   // ends it with ERR_SAFERCHAT_CARD_REMOVED instead, as a pulled card does.
-  auto until = std::chrono::steady_clock::now() + 10s;
-  while (count_of(read_text(dir_ / "host.log"), "authenticate apdus=") < 1 &&
-         std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(1ms);
-  }
+  ASSERT_TRUE(wait_for_log("authenticate apdus="));
   ASSERT_EQ(env_->card_control("swap " + (cards_dir / "teen-14").string()), "ok swapped");
-  until = std::chrono::steady_clock::now() + 10s;
-  while (count_of(read_text(dir_ / "host.log"), "card read ahead") < 2 &&
-         std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(10ms);
-  }
+  ASSERT_TRUE(wait_for_log("card read ahead", 2));
   send_authenticate(2, second_nonce);
   const json teen_login = next_reply();
   ASSERT_TRUE(teen_login.contains("result")) << teen_login.dump();
@@ -315,7 +301,7 @@ TEST_F(WarmHost, ACardSwappedBetweenLoginsNeverYieldsTheOldCard) {
                          [](std::uint8_t a, char b) { return a == static_cast<std::uint8_t>(b); }));
   finish_host();
   // The connection kept from the first card was not used for the second.
-  EXPECT_EQ(kept_connections(), (std::vector<int>{0, 0}));
+  EXPECT_EQ(login_values("kept_connection"), (std::vector<int>{0, 0}));
 }
 
 TEST_F(WarmHost, EndOfInputStopsRunningAndQueuedRequests) {
