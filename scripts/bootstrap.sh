@@ -9,7 +9,7 @@ packages=(
   nlohmann-json3-dev libboost-dev libssl-dev openssl libpcsclite-dev
   # tests, analysis, fuzzing, benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev clang-format
-  clang-tidy
+  clang-tidy ccache
   # PC/SC stack and the virtual card's reader driver
   pcscd vsmartcard-vpcd pcsc-tools
   # isolated PC/SC environments (user + network namespaces) and test tooling

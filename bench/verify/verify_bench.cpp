@@ -23,7 +23,7 @@
 
 #include <benchmark/benchmark.h>
 
-#include "protocol/token.hpp"
+#include "wire/token.hpp"
 #include "store/memory_nonce_store.hpp"
 #include "verify/certificates.hpp"
 #include "verify/token.hpp"

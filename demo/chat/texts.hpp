@@ -13,7 +13,7 @@
 #include <string_view>
 
 #include "chat/room.hpp"
-#include "ui/language.hpp"
+#include "wire/language.hpp"
 
 namespace saferchat::demo {
 

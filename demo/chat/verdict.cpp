@@ -2,7 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "protocol/utf8.hpp"
+#include "wire/utf8.hpp"
 
 namespace saferchat::demo {
 namespace {

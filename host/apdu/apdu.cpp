@@ -3,7 +3,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {

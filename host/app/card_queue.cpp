@@ -4,7 +4,7 @@
 #include <string>
 
 #include "app/request_log.hpp"
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {

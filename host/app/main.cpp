@@ -18,7 +18,7 @@
 #include "commands/card_commands.hpp"
 #include "commands/request_registry.hpp"
 #include "protocol/reply.hpp"
-#include "protocol/version.hpp"
+#include "wire/version.hpp"
 #include "transport/log.hpp"
 #include "transport/pcsc_probe.hpp"
 #include "transport/pinentry_dialog.hpp"

@@ -9,7 +9,7 @@
 #include "app/request_log.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/reply.hpp"
-#include "protocol/version.hpp"
+#include "wire/version.hpp"
 #include "transport/fd_stream.hpp"
 
 namespace saferchat {

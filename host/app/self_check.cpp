@@ -7,7 +7,7 @@
 
 #include "card/belpic_card.hpp"
 #include "protocol/reply.hpp"
-#include "protocol/version.hpp"
+#include "wire/version.hpp"
 #include "transport/pcsc.hpp"
 #include "transport/pcsc_probe.hpp"
 

@@ -6,7 +6,7 @@
 #include <string>
 
 #include "apdu/pin_pad.hpp"
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {

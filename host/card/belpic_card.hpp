@@ -10,7 +10,7 @@
 
 #include "apdu/belpic.hpp"
 #include "apdu/card_channel.hpp"
-#include "protocol/token.hpp"
+#include "wire/token.hpp"
 
 namespace saferchat {
 

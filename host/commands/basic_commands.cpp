@@ -1,7 +1,7 @@
 #include "commands/basic_commands.hpp"
 
 #include "protocol/reply.hpp"
-#include "protocol/version.hpp"
+#include "wire/version.hpp"
 
 namespace saferchat {
 

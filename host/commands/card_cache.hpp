@@ -23,7 +23,7 @@
 #include <vector>
 
 #include "card/belpic_card.hpp"
-#include "protocol/token.hpp"
+#include "wire/token.hpp"
 #include "transport/log.hpp"
 #include "transport/pcsc.hpp"
 

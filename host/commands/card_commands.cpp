@@ -9,9 +9,9 @@
 #include <thread>
 
 #include "card/belpic_card.hpp"
-#include "protocol/error.hpp"
-#include "protocol/token.hpp"
-#include "protocol/version.hpp"
+#include "wire/error.hpp"
+#include "wire/token.hpp"
+#include "wire/version.hpp"
 #include "transport/pcsc.hpp"
 
 namespace saferchat {

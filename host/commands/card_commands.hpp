@@ -9,7 +9,7 @@
 #include "commands/card_cache.hpp"
 #include "commands/dispatcher.hpp"
 #include "transport/log.hpp"
-#include "ui/language.hpp"
+#include "wire/language.hpp"
 #include "ui/pin_dialog.hpp"
 
 namespace saferchat {

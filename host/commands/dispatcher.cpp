@@ -2,7 +2,7 @@
 
 #include <string>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 

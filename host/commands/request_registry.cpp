@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <vector>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 

@@ -11,7 +11,7 @@
 #include <string_view>
 #include <variant>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 

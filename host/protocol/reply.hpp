@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "protocol/request.hpp"
 
 namespace saferchat {

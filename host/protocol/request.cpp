@@ -4,9 +4,9 @@
 #include <array>
 #include <cctype>
 
-#include "protocol/error.hpp"
-#include "protocol/origin.hpp"
-#include "protocol/utf8.hpp"
+#include "wire/error.hpp"
+#include "wire/origin.hpp"
+#include "wire/utf8.hpp"
 
 namespace saferchat {
 namespace {

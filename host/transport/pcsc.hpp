@@ -16,7 +16,7 @@
 #include <vector>
 
 #include "apdu/card_channel.hpp"
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 

@@ -28,7 +28,7 @@
 #include <boost/process/io.hpp>
 #include <boost/process/pipe.hpp>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "transport/log.hpp"
 #include "ui/assuan.hpp"
 #include "ui/dialog_text.hpp"

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <string>
 
-#include "ui/language.hpp"
+#include "wire/language.hpp"
 #include "ui/pin_dialog.hpp"
 
 namespace saferchat {

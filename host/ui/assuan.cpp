@@ -4,7 +4,7 @@
 #include <array>
 #include <charconv>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {

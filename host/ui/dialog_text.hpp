@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "ui/language.hpp"
+#include "wire/language.hpp"
 
 namespace saferchat {
 

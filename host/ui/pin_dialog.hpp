@@ -11,7 +11,7 @@
 
 #include "apdu/secure_bytes.hpp"
 #include "ui/dialog_text.hpp"
-#include "ui/language.hpp"
+#include "wire/language.hpp"
 
 namespace saferchat {
 

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "cli/options.hpp"
-#include "protocol/version.hpp"
+#include "wire/version.hpp"
 #include "revocation/crl_checker.hpp"
 #include "revocation/ocsp_checker.hpp"
 #include "store/memory_nonce_store.hpp"

@@ -12,9 +12,9 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "protocol/error.hpp"
-#include "protocol/origin.hpp"
-#include "protocol/token.hpp"
+#include "wire/error.hpp"
+#include "wire/origin.hpp"
+#include "wire/token.hpp"
 #include "verify/certificates.hpp"
 #include "verify/chain.hpp"
 #include "verify/national_number.hpp"

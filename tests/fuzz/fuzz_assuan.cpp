@@ -8,7 +8,7 @@
 #include <span>
 #include <string_view>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "ui/assuan.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {

@@ -6,7 +6,7 @@
 #include <variant>
 #include <vector>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/request.hpp"

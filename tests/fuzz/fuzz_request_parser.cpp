@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/request.hpp"
 

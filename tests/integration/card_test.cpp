@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "card/belpic_card.hpp"
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "support/openssl_verify.hpp"
 #include "support/pcsc_environment.hpp"
 #include "transport/pcsc.hpp"

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "protocol/version.hpp"
+#include "wire/version.hpp"
 #include "support/memory_source.hpp"
 
 namespace saferchat {

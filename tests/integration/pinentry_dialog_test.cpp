@@ -22,7 +22,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "support/expected_dialog_text.hpp"
 #include "transport/log.hpp"
 #include "ui/dialog_text.hpp"

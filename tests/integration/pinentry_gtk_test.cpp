@@ -26,7 +26,7 @@
 #include <boost/process/pipe.hpp>
 #include <gtest/gtest.h>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "transport/pinentry_dialog.hpp"
 
 namespace saferchat {

@@ -3,7 +3,7 @@
 // the verifier accepts the token, learns the holder, and refuses it a second time.
 #include <gtest/gtest.h>
 
-#include "protocol/version.hpp"
+#include "wire/version.hpp"
 #include "server/support/server_test_support.hpp"
 #include "store/memory_nonce_store.hpp"
 #include "support/host_process.hpp"

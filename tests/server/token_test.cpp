@@ -1,6 +1,6 @@
 // Token decoding (verify/token.hpp): sizes, JSON shape, format, algorithm, base64; the signed
 // data and the ECDSA signature conversion.
-#include "protocol/token.hpp"
+#include "wire/token.hpp"
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -189,7 +189,7 @@ TEST(SignedData, IsHashOfOriginThenHashOfNonce) {
     expected.insert(expected.end(), nonce_hash.begin(), nonce_hash.end());
     EXPECT_EQ(data, expected);
   }
-  // The host hashes the same data once more before the card signs (protocol/token.hpp).
+  // The host hashes the same data once more before the card signs (wire/token.hpp).
   for (const auto& [ours, hosts] : {std::pair{TokenAlgorithm::es384, SignatureAlgorithm::es384},
                                     std::pair{TokenAlgorithm::rs256, SignatureAlgorithm::rs256}}) {
     const auto data = signed_data(ours, origin, nonce);

@@ -5,7 +5,7 @@
 #include <array>
 #include <string_view>
 
-#include "ui/language.hpp"
+#include "wire/language.hpp"
 
 namespace saferchat::testing {
 

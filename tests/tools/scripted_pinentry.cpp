@@ -33,7 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "ui/assuan.hpp"
 
 namespace {

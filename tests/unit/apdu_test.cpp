@@ -3,7 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "apdu/belpic.hpp"
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "support/fake_card_channel.hpp"
 
 namespace saferchat {

@@ -5,7 +5,7 @@
 
 #include <gtest/gtest.h>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {

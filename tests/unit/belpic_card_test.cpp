@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "support/fake_card_channel.hpp"
 
 namespace saferchat {

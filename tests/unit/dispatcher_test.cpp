@@ -7,9 +7,9 @@
 #include <gtest/gtest.h>
 
 #include "commands/basic_commands.hpp"
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 #include "protocol/reply.hpp"
-#include "protocol/version.hpp"
+#include "wire/version.hpp"
 
 namespace saferchat {
 namespace {

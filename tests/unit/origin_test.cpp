@@ -1,8 +1,8 @@
-#include "protocol/origin.hpp"
+#include "wire/origin.hpp"
 
 #include <gtest/gtest.h>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {

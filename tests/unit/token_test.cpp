@@ -1,4 +1,4 @@
-#include "protocol/token.hpp"
+#include "wire/token.hpp"
 
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>

@@ -33,7 +33,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "protocol/token.hpp"
+#include "wire/token.hpp"
 #include "verify/certificates.hpp"
 #include "verify/reason.hpp"
 #include "verify/token.hpp"

@@ -1,9 +1,9 @@
-#include "protocol/origin.hpp"
+#include "wire/origin.hpp"
 
 #include <algorithm>
 #include <string>
 
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {

@@ -1,4 +1,4 @@
-#include "ui/language.hpp"
+#include "wire/language.hpp"
 
 #include <array>
 #include <utility>

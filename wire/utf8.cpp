@@ -1,4 +1,4 @@
-#include "protocol/utf8.hpp"
+#include "wire/utf8.hpp"
 
 #include <cstddef>
 #include <cstdint>

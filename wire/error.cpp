@@ -1,4 +1,4 @@
-#include "protocol/error.hpp"
+#include "wire/error.hpp"
 
 #include <array>
 
