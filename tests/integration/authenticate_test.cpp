@@ -131,6 +131,31 @@ TEST_F(Authenticate, DialogCrashIsAClearError) {
   finish_host();
 }
 
+// A browser-started host has no terminal: a `pinentry` that resolves to pinentry-curses is never
+// started, and the reply names the package to install (docs/protocol.md §3.4).
+TEST_F(Authenticate, TerminalOnlyPinentryIsNeverStarted) {
+  start_card("kid-9");
+  const std::filesystem::path bin = dir_ / "bin";
+  std::filesystem::create_directories(bin);
+  std::filesystem::copy_file(SAFERCHAT_SCRIPTED_PINENTRY_PATH, bin / "pinentry-curses");
+  std::filesystem::create_symlink(bin / "pinentry-curses", bin / "pinentry");
+  start_host("pin 1234\n", {{"SAFERCHAT_PINENTRY", ""}, {"PATH", bin.string()}});
+  const json reply = authenticate();
+  EXPECT_EQ(error_code(reply), "ERR_SAFERCHAT_PIN_DIALOG_FAILED");
+  EXPECT_EQ(reply["error"]["message"],
+            "The PIN dialog could not be shown or stopped working. On Linux it needs a graphical "
+            "pinentry: install the package pinentry-gnome3 (or pinentry-qt, pinentry-gtk2).");
+  EXPECT_TRUE(dialog_pids().empty()) << "a pinentry was started";
+  finish_host();  // the request's log line is complete once the host has exited
+  std::stringstream log;
+  log << std::ifstream(dir_ / "host.log").rdbuf();
+  EXPECT_NE(
+      log.str().find("pinentry: pinentry points to pinentry-curses, which is not a graphical PIN "
+                     "dialog (a browser gives the host no terminal); no graphical PIN dialog "
+                     "found: install pinentry-gnome3 (or pinentry-qt, pinentry-gtk2)"),
+      std::string::npos);
+}
+
 TEST_F(Authenticate, CardInsertedLate) {
   start_card("kid-9", {"--removed"});
   start_host("hang\npin 1234\n");  // "insert your card" stays until the card comes

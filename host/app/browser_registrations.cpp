@@ -1,0 +1,97 @@
+#include "app/browser_registrations.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <system_error>
+
+#include <nlohmann/json.hpp>
+
+namespace saferchat {
+namespace {
+
+std::filesystem::path under(const std::filesystem::path& root, const std::filesystem::path& path) {
+  return root / path.relative_path();
+}
+
+bool lists(const nlohmann::json& array, const std::string& entry) {
+  return array.is_array() && std::find(array.begin(), array.end(), entry) != array.end();
+}
+
+std::filesystem::path canonical_or_self(const std::filesystem::path& path) {
+  std::error_code error;
+  std::filesystem::path result = std::filesystem::canonical(path, error);
+  return error ? path : result;
+}
+
+}  // namespace
+
+std::vector<ManifestPlace> manifest_places(const std::filesystem::path& root,
+                                           const std::filesystem::path& home,
+                                           const std::filesystem::path& config_home) {
+  const std::string file = std::string(native_host_name) + ".json";
+  const auto chromium = BrowserFamily::chromium;
+  const auto firefox = BrowserFamily::firefox;
+  std::vector<ManifestPlace> places{
+      {"Chrome", chromium, true, under(root, "/etc/opt/chrome/native-messaging-hosts") / file},
+      {"Chromium", chromium, true, under(root, "/etc/chromium/native-messaging-hosts") / file},
+      {"Edge", chromium, true, under(root, "/etc/opt/edge/native-messaging-hosts") / file},
+      {"Firefox", firefox, true, under(root, "/usr/lib/mozilla/native-messaging-hosts") / file},
+      {"Firefox", firefox, true, under(root, "/usr/lib64/mozilla/native-messaging-hosts") / file},
+  };
+  if (!home.empty()) {
+    places.push_back(
+        {"Chrome", chromium, false, config_home / "google-chrome/NativeMessagingHosts" / file});
+    places.push_back(
+        {"Chromium", chromium, false, config_home / "chromium/NativeMessagingHosts" / file});
+    places.push_back(
+        {"Edge", chromium, false, config_home / "microsoft-edge/NativeMessagingHosts" / file});
+    places.push_back({"Firefox", firefox, false, home / ".mozilla/native-messaging-hosts" / file});
+  }
+  return places;
+}
+
+ManifestCheck check_manifest(std::string_view text, const ManifestPlace& place,
+                             const std::filesystem::path& root, const std::filesystem::path& self,
+                             const CallerAllowList& allow_list) {
+  const nlohmann::json manifest = nlohmann::json::parse(text, nullptr, false);
+  if (!manifest.is_object()) {
+    return {false, "not valid JSON"};
+  }
+  if (manifest.value("name", "") != native_host_name) {
+    return {false, "\"name\" is not " + std::string(native_host_name)};
+  }
+  if (manifest.value("type", "") != "stdio") {
+    return {false, "\"type\" is not \"stdio\""};
+  }
+  const std::filesystem::path path = manifest.value("path", "");
+  if (!path.is_absolute()) {
+    return {false, "\"path\" is not an absolute path"};
+  }
+  const std::filesystem::path program = place.system ? under(root, path) : path;
+  if (::access(program.c_str(), X_OK) != 0 || !std::filesystem::is_regular_file(program)) {
+    return {false, "\"path\" names " + path.string() + ", which is not a program"};
+  }
+  bool ours = false;
+  if (place.family == BrowserFamily::chromium) {
+    for (const std::string& id : allow_list.chromium_ids()) {
+      ours = ours || lists(manifest["allowed_origins"], "chrome-extension://" + id + "/");
+    }
+    if (!ours) {
+      return {false, "\"allowed_origins\" does not list the Safer Chat extension"};
+    }
+  } else {
+    for (const std::string& id : allow_list.firefox_ids()) {
+      ours = ours || lists(manifest["allowed_extensions"], id);
+    }
+    if (!ours) {
+      return {false, "\"allowed_extensions\" does not list the Safer Chat add-on"};
+    }
+  }
+  if (canonical_or_self(program) != canonical_or_self(self)) {
+    return {true, "ok, starts " + path.string() + " (another copy of the host)"};
+  }
+  return {true, "ok, starts this program"};
+}
+
+}  // namespace saferchat
