@@ -62,7 +62,7 @@ ManifestCheck check_manifest(std::string_view text, const ManifestPlace& place,
     return {false, "\"name\" is not " + std::string(native_host_name)};
   }
   if (manifest.value("type", "") != "stdio") {
-    return {false, "\"type\" is not \"stdio\""};
+    return {false, R"("type" is not "stdio")"};
   }
   const std::filesystem::path path = manifest.value("path", "");
   if (!path.is_absolute()) {
