@@ -25,8 +25,13 @@ std::optional<std::uint32_t> find_feature(std::span<const std::uint8_t> features
 }
 
 Bytes verify_structure(std::uint8_t timeout_s) {
-  // The VERIFY APDU with an empty PIN block (manual §6.9): 2F = control nibble 2, length 0xF.
-  const Bytes apdu{0x00, 0x20, 0x00, 0x01, 0x08, 0x2F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+  // The VERIFY APDU with an empty PIN block (manual §6.9): 20 = control nibble 2 and a length
+  // nibble of 0, which the reader fills in by OR-ing the digit count into it
+  // (bmPINLengthFormat below), then FFs as padding. Every field reference builds the template
+  // this way — eid-mw's PKCS#11 module and minidriver, OpenSC's belpic driver,
+  // libelectronic-id: with 2F a reader that ORs the length leaves F there and the card sees a
+  // malformed block (a wrong PIN that costs a try).
+  const Bytes apdu{0x00, 0x20, 0x00, 0x01, 0x08, 0x20, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
   Bytes structure{
       timeout_s,  // bTimerOut
       timeout_s,  // bTimerOut2
