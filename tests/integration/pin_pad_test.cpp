@@ -9,9 +9,13 @@
 #include <PCSC/reader.h>
 #include <PCSC/winscard.h>
 #include <PCSC/wintypes.h>
+#include <sys/wait.h>
 
+#include <array>
 #include <chrono>
 #include <cstdint>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 #include <thread>
 #include <vector>
@@ -233,6 +237,23 @@ TEST_F(PinPadReader, BadStructuresGetTheCcidDriversErrors) {
             SCARD_E_UNSUPPORTED_FEATURE);
   // Nothing reached the card; no key was used.
   EXPECT_NE(env_->card_control("status").find("pin_tries_left=3"), std::string::npos);
+}
+
+// saferchat-pcsc-env's help names the option and the keypad's line; the reader has one slot.
+TEST(PinPadEnvironment, HelpListsPinpadAndTheKeypadControl) {
+  std::string help;
+  FILE* pipe = ::popen(SAFERCHAT_PCSC_ENV_PATH " --help", "r");
+  ASSERT_NE(pipe, nullptr);
+  std::array<char, 256> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) {
+    help += buffer.data();
+  }
+  EXPECT_EQ(::pclose(pipe), 0);
+  EXPECT_NE(help.find("\n  --pinpad  "), std::string::npos) << help;
+  EXPECT_NE(help.find("SAFERCHAT_KEYPAD_CONTROL=<socket>"), std::string::npos) << help;
+  const int status =
+      std::system(SAFERCHAT_PCSC_ENV_PATH " --pinpad --profile . --second-profile . 2>/dev/null");
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
 }
 
 }  // namespace
