@@ -38,7 +38,9 @@ Bytes verify_structure(std::uint8_t timeout_s) {
       // bmFormatString: byte units (b7), PIN at byte 1 of the block (b6-3 = 0001), left
       // justified (b2 = 0), BCD (b1-0 = 01).
       0x89,
-      // bmPINBlockString: PIN length field of 4 bits (b7-4), PIN block of 8 bytes (b3-0).
+      // bmPINBlockString: PIN length field of 4 bits (b7-4), PIN block of 7 bytes (b3-0):
+      // eid-mw's minidriver counts the 7 FF bytes after the control byte (OpenSC's belpic
+      // driver sends 8, the whole block); either holds 12 BCD digits after byte 0.
       0x47,
       // bmPINLengthFormat: length in bits (b4 = 0), at bit 4 of the block (the low nibble of
       // the first byte: 0x2L).

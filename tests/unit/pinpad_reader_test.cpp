@@ -93,6 +93,10 @@ TEST(PinPadReaderCore, BuildsTheBelpicPinBlockTheCardExpects) {
             (Bytes{0x00, 0x20, 0x00, 0x01, 0x08, 0x25, 0x12, 0x34, 0x5F, 0xFF, 0xFF, 0xFF, 0xFF}));
   EXPECT_EQ(built(s, "123456789012"),
             (Bytes{0x00, 0x20, 0x00, 0x01, 0x08, 0x2C, 0x12, 0x34, 0x56, 0x78, 0x90, 0x12, 0xFF}));
+  // OpenSC's block size 8 (the host sends eid-mw's 7) gives the same APDU.
+  Bytes opensc = pin_pad::verify_structure(30);
+  opensc[3] = 0x48;
+  EXPECT_EQ(built(parsed(opensc), "1234"), built(s, "1234"));
   // The same block as the virtual card's own encoding of the PIN (manual §3.2).
   const Bytes apdu = built(s, "1234");
   const auto block = vcard::encode_pin_block("1234");

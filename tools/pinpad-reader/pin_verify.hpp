@@ -76,7 +76,10 @@ struct Refusal {
 // bmFormatString's coding at its position (left or right justified inside the PIN block of
 // bmPINBlockString's size), and the digit count OR-ed into the template's bits at
 // bmPINLengthFormat's position, as a CCID reader does. A template whose length field is not
-// zero therefore keeps its bits (2F stays 2F). Refuses digits that do not fit.
+// zero therefore keeps its bits (2F stays 2F). Refuses digits that do not fit. Positions and
+// the block are counted from the first data byte after Lc, most significant bit first (so
+// BELPIC's block of 7 bytes in eid-mw and of 8 in OpenSC both hold 12 digits after the
+// control byte).
 [[nodiscard]] std::variant<Bytes, Refusal> build_verify_apdu(const PinVerifyStructure& structure,
                                                              std::string_view digits);
 
