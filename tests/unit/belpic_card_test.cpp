@@ -4,8 +4,8 @@
 
 #include <gtest/gtest.h>
 
-#include "wire/error.hpp"
 #include "support/fake_card_channel.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {
@@ -226,7 +226,7 @@ class FakePinPadReader final : public ReaderControl {
 // PIN_VERIFY_STRUCTURE for BELPIC (PC/SC Part 10 §2.5.2), with a 30 s timeout.
 const std::string verify_structure =
     "1E 1E 89 47 04 0C 04 02 01 09 04 00 00 00 00 0D 00 00 00 "  // header, ulDataLength 13
-    "00 20 00 01 08 2F FF FF FF FF FF FF FF";                    // VERIFY, empty PIN block
+    "00 20 00 01 08 20 FF FF FF FF FF FF FF";  // VERIFY, empty PIN block: length nibble 0
 
 TEST(BelpicPinPad, FeatureListAndVerifyDirect) {
   const BelpicCard card = identify("18", atr_v18);
