@@ -96,11 +96,80 @@ async function status(mode, signal) {
   return { result: { extension, host: { present, version: null, error: reply.error.code } } };
 }
 
-// Serves one checked request for the page at `origin`.
-async function serve(request, origin, signal) {
+// -- Only when the child acts (docs/protocol.md §8.5) --
+
+// Stops per origin (the child pressed Stop), the authenticate requests running now (their
+// origins), and the last login dialog that ended ({ origin, endedAt }).
+const backOff = new C.BackOff();
+const dialogsRunning = new Map(); // request → origin
+let lastDialog = null;
+
+// The browser's own record of the tab: its window's active tab, in the focused window.
+async function tabRefusal(tabId) {
+  try {
+    const tab = await api.tabs.get(tabId);
+    const window = await api.windows.get(tab.windowId);
+    return C.checkTabState(tab, window);
+  } catch {
+    return C.errorReply(C.Codes.PAGE_NOT_ACTIVE); // the tab is gone
+  }
+}
+
+// null when the page may go on with `request`, else the error reply: the tab's state, the
+// content script's report (visible, focused, a recent gesture; a fresh one for authenticate),
+// and for authenticate: no Stop too recently, no other site's dialog open, and a gesture after
+// the last other site's dialog.
+async function attentionRefusal(page, request, attention) {
+  const tab = await tabRefusal(page.tabId);
+  const refusal = tab ?? C.checkAttention(request.command, attention);
+  if (refusal !== null || request.command !== 'authenticate') {
+    return refusal;
+  }
+  if (backOff.remainingMs(page.origin, Date.now()) > 0) {
+    return C.errorReply(C.Codes.RETRY_LATER);
+  }
+  if ([...dialogsRunning.values()].some((origin) => origin !== page.origin)) {
+    return C.errorReply(C.Codes.ANOTHER_SITE_ASKING);
+  }
+  const checked = C.checkActivationReport(attention);
+  const gestureAt = Math.min(Date.now(), checked.sentAt) - checked.gestureAgeMs;
+  if (!C.gestureAfterOtherDialog(lastDialog, page.origin, gestureAt)) {
+    return C.errorReply(C.Codes.USER_ACTIVATION_REQUIRED);
+  }
+  return null;
+}
+
+// Runs one login at the host and keeps what the rules above need: the dialog while it runs and
+// when it ended, a Stop, a success. Card errors from before the dialog become one code.
+async function login(page, args, timeoutMs, mode, signal) {
+  const running = {};
+  dialogsRunning.set(running, page.origin);
+  let reply;
+  try {
+    reply = await callHost(mode, 'authenticate', args, timeoutMs, signal);
+  } finally {
+    dialogsRunning.delete(running);
+    lastDialog = { origin: page.origin, endedAt: Date.now() };
+  }
+  if ('result' in reply) {
+    backOff.succeeded(page.origin);
+  } else if (reply.error.code === 'ERR_SAFERCHAT_USER_CANCELLED') {
+    backOff.stopped(page.origin, Date.now());
+  }
+  return C.collapseCardErrors(reply);
+}
+
+// Serves one checked request for the page (its origin is the sender's).
+async function serve(request, page, attention, signal) {
+  const origin = page.origin;
   const current = await settings;
   if (C.checkOrigin(origin, current.allowHttpLocalhost) !== null) {
     return C.errorReply(C.Codes.INSECURE_CONTEXT);
+  }
+  const version = api.runtime.getManifest().version;
+  const refusal = await attentionRefusal(page, request, attention);
+  if (refusal !== null) {
+    return request.command === 'status' ? C.statusWithoutHost(version, refusal.error.code) : refusal;
   }
   const mode = current.connectionMode;
   if (mode === 'per-request' && warmHost.open && !warmHost.busy) {
@@ -111,7 +180,7 @@ async function serve(request, origin, signal) {
   }
   // The origin is the sender's: whatever the page wrote was dropped by checkRequest.
   const args = { ...request.arguments, origin };
-  return callHost(mode, 'authenticate', args, C.backgroundTimeoutMs(request), signal);
+  return login(page, args, C.backgroundTimeoutMs(request), mode, signal);
 }
 
 async function onPageMessage(page, message) {
@@ -152,7 +221,7 @@ async function onPageMessage(page, message) {
   page.request = running;
   let reply;
   try {
-    reply = await serve(request, page.origin, running.abort.signal);
+    reply = await serve(request, page, message.attention, running.abort.signal);
   } catch (error) {
     console.error('Safer Chat: request failed', error);
     reply = C.errorReply(C.Codes.EXTENSION_FAILED);

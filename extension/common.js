@@ -70,6 +70,14 @@
     // The host's (docs/protocol.md §3.7), also given by the content script to a page that
     // gave up on its request.
     REQUEST_CANCELLED: 'ERR_SAFERCHAT_REQUEST_CANCELLED',
+    // Only when the child acts (issue 14, docs/protocol.md §8.4): no dialog, no host request.
+    USER_ACTIVATION_REQUIRED: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED',
+    PAGE_NOT_ACTIVE: 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE',
+    RETRY_LATER: 'ERR_SAFERCHAT_RETRY_LATER',
+    ANOTHER_SITE_ASKING: 'ERR_SAFERCHAT_ANOTHER_SITE_ASKING',
+    CARD_NOT_USABLE: 'ERR_SAFERCHAT_CARD_NOT_USABLE',
+    // The parents' list of sites that may ask (extension/README.md, docs/parents.md).
+    ORIGIN_NOT_ALLOWED: 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED',
   });
 
   // One fixed English sentence per extension code; programs branch on the code.
@@ -85,6 +93,13 @@
     [Codes.INVALID_ARGUMENT]: 'A request field is missing, of the wrong type or out of range.',
     [Codes.INVALID_CHALLENGE]: 'The challenge nonce is not 44 to 128 characters of base64.',
     [Codes.REQUEST_CANCELLED]: 'The request was cancelled by the browser.',
+    [Codes.USER_ACTIVATION_REQUIRED]:
+      'Safer Chat asks only right after the child clicked or typed on this page.',
+    [Codes.PAGE_NOT_ACTIVE]: 'Safer Chat asks only for the visible, focused tab.',
+    [Codes.RETRY_LATER]: 'The child stopped the last request of this site; ask again later.',
+    [Codes.ANOTHER_SITE_ASKING]: 'Safer Chat is asking the child for another site right now.',
+    [Codes.CARD_NOT_USABLE]: 'The card cannot be used to log in; the child was told why.',
+    [Codes.ORIGIN_NOT_ALLOWED]: 'This site is not on the list of sites allowed to ask.',
   });
 
   const ERROR_CODE_PATTERN = /^ERR_SAFERCHAT_[A-Z0-9_]{1,64}$/;
@@ -417,6 +432,153 @@
     return errorReply(Codes.EXTENSION_FAILED);
   }
 
+  // -- Only when the child acts (issue 14; docs/protocol.md §8.5) --
+  //
+  // The content script reports, with each request, what it sees in the page's top frame from
+  // its isolated world (page scripts cannot reach it):
+  //   { visible, focused, active, gestureAgeMs, fresh, sentAt }
+  // visible: document.visibilityState === 'visible'; focused: document.hasFocus(); active:
+  // navigator.userActivation.isActive; gestureAgeMs: milliseconds since the last trusted
+  // activation-triggering event it saw (keydown, mousedown, pointerdown, pointerup, touchend;
+  // HTML "activation-triggering input event"), or null; fresh: that gesture has not yet been
+  // used by an authenticate request (one gesture, one dialog); sentAt: Date.now() when sent.
+
+  // How long a gesture counts, as the browsers' transient activation (about 5 s).
+  const GESTURE_WINDOW_MS = 5000;
+  // After the child pressed Stop: the same origin waits 5 s, then 10, 20, … up to 5 minutes;
+  // a login that succeeds, or an hour without a Stop, starts over.
+  const BACKOFF_FIRST_MS = 5000;
+  const BACKOFF_MAX_MS = 300000;
+  const BACKOFF_FORGET_MS = 3600000;
+
+  // The report, checked and copied (the background gets it from the content script), or null.
+  function checkActivationReport(report) {
+    if (!isPlainObject(report)) {
+      return null;
+    }
+    const age = report.gestureAgeMs;
+    if (
+      typeof report.visible !== 'boolean' ||
+      typeof report.focused !== 'boolean' ||
+      typeof report.active !== 'boolean' ||
+      typeof report.fresh !== 'boolean' ||
+      !Number.isFinite(report.sentAt) ||
+      !(age === null || (Number.isFinite(age) && age >= 0))
+    ) {
+      return null;
+    }
+    return {
+      visible: report.visible,
+      focused: report.focused,
+      active: report.active,
+      fresh: report.fresh,
+      gestureAgeMs: age,
+      sentAt: report.sentAt,
+    };
+  }
+
+  // Whether the page is the one the child looks at (visible and focused) and the child acted on
+  // it just now. null when `command` may go on, else the error reply. `status` needs the same
+  // as `authenticate` except a fresh gesture (it opens no dialog); the background answers a
+  // status without one itself (statusWithoutHost).
+  function checkAttention(command, report) {
+    const checked = checkActivationReport(report);
+    if (checked === null) {
+      return errorReply(Codes.USER_ACTIVATION_REQUIRED);
+    }
+    if (!checked.visible || !checked.focused) {
+      return errorReply(Codes.PAGE_NOT_ACTIVE);
+    }
+    const recent = checked.active && checked.gestureAgeMs !== null &&
+      checked.gestureAgeMs <= GESTURE_WINDOW_MS;
+    if (!recent || (command === 'authenticate' && !checked.fresh)) {
+      return errorReply(Codes.USER_ACTIVATION_REQUIRED);
+    }
+    return null;
+  }
+
+  // The browser's record of the tab, as the background reads it (tabs.get, windows.get): the
+  // tab must be its window's active tab and the window focused.
+  function checkTabState(tab, window) {
+    if (!isPlainObject(tab) || tab.active !== true || !isPlainObject(window) || window.focused !== true) {
+      return errorReply(Codes.PAGE_NOT_ACTIVE);
+    }
+    return null;
+  }
+
+  // status() before the child acted, or for a site that may not ask: the extension is there,
+  // nothing more; the host is neither started nor asked (§8.2).
+  function statusWithoutHost(version, code) {
+    return {
+      result: {
+        extension: { present: true, version },
+        host: { present: null, version: null, error: code },
+      },
+    };
+  }
+
+  // Errors that arise before the PIN dialog and would tell a page which card is in the reader:
+  // the host tells the child why in its dialog; the page gets one code for all of them.
+  const CARD_ERRORS_BEFORE_DIALOG = [
+    'ERR_SAFERCHAT_NO_AUTH_CERTIFICATE',
+    'ERR_SAFERCHAT_UNKNOWN_CARD',
+    'ERR_SAFERCHAT_CARD_BUSY',
+  ];
+  function collapseCardErrors(reply) {
+    if (isPlainObject(reply) && isPlainObject(reply.error) &&
+      CARD_ERRORS_BEFORE_DIALOG.includes(reply.error.code)) {
+      return errorReply(Codes.CARD_NOT_USABLE);
+    }
+    return reply;
+  }
+
+  // Per origin: how long after the child pressed Stop before it may ask again. `now` in ms.
+  class BackOff {
+    constructor() {
+      this.origins = new Map(); // origin → { until, nextMs, last }
+    }
+
+    // Milliseconds the origin still has to wait (0: it may ask).
+    remainingMs(origin, now) {
+      const entry = this.entry(origin, now);
+      return entry === undefined ? 0 : Math.max(0, entry.until - now);
+    }
+
+    // The child pressed Stop in a dialog for `origin`.
+    stopped(origin, now) {
+      const entry = this.entry(origin, now) ?? { nextMs: BACKOFF_FIRST_MS };
+      const waitMs = entry.nextMs;
+      this.origins.set(origin, {
+        until: now + waitMs,
+        nextMs: Math.min(waitMs * 2, BACKOFF_MAX_MS),
+        last: now,
+      });
+    }
+
+    // A login for `origin` succeeded: the next Stop starts with the shortest wait again.
+    succeeded(origin) {
+      this.origins.delete(origin);
+    }
+
+    entry(origin, now) {
+      const entry = this.origins.get(origin);
+      if (entry !== undefined && now - entry.last > BACKOFF_FORGET_MS) {
+        this.origins.delete(origin);
+        return undefined;
+      }
+      return entry;
+    }
+  }
+
+  // A dialog never follows another origin's dialog without a gesture in between: the last
+  // dialog that ended ({ origin, endedAt }) and the time of this request's gesture.
+  function gestureAfterOtherDialog(lastDialog, origin, gestureAt) {
+    if (lastDialog === null || lastDialog.origin === origin) {
+      return true;
+    }
+    return gestureAt > lastDialog.endedAt;
+  }
+
   global.SaferChatCommon = Object.freeze({
     HOST_NAME,
     PORT_NAME,
@@ -449,5 +611,15 @@
     hostReplyId,
     checkHostReply,
     checkBackgroundReply,
+    GESTURE_WINDOW_MS,
+    BACKOFF_FIRST_MS,
+    BACKOFF_MAX_MS,
+    checkActivationReport,
+    checkAttention,
+    checkTabState,
+    statusWithoutHost,
+    collapseCardErrors,
+    BackOff,
+    gestureAfterOtherDialog,
   });
 })(globalThis);

@@ -24,8 +24,38 @@ const PROFILE = 'kid-9';
 const SWAPPED_PROFILE = 'teen-14';
 const VERSION1_HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'version1_host.cjs');
 
-// Runs in the page: calls the page API and returns the token, or the error's code and class.
+// Runs `fn(arg)` in the page as a child's click on its button would (the page's tab brought to
+// the front first): the page API then sees a user gesture (docs/protocol.md §8.5). Resolves
+// with what fn resolved with.
 async function callInPage(page, fn, arg) {
+  await clickToStart(page, fn, arg);
+  return outcomeOf(page);
+}
+// callInPage's click, without waiting for fn's outcome; outcomeOf(page) waits for it.
+let lastClickAt = 0;
+async function clickToStart(page, fn, arg) {
+  await page.bringToFront();
+  await page.evaluate(({ source, arg }) => {
+    const run = (0, eval)(`(${source})`);
+    window.clickOutcome = new Promise((resolve) => {
+      window.onAct = () => {
+        window.onAct = null;
+        resolve(Promise.resolve().then(() => run(arg)));
+      };
+    });
+  }, { source: fn.toString(), arg });
+  await page.click('#act');
+  lastClickAt = Date.now();
+}
+// Waits until the last click is no gesture any more (the browsers' transient activation, 5 s).
+async function gestureOver() {
+  await sleep(Math.max(0, lastClickAt + 5500 - Date.now()));
+}
+function outcomeOf(page) {
+  return page.evaluate(() => window.clickOutcome);
+}
+// The same without any gesture: a script of the page calling on its own.
+function callWithoutGesture(page, fn, arg) {
   return page.evaluate(fn, arg);
 }
 function authenticateInPage(page, nonce, options = {}) {
@@ -86,6 +116,12 @@ function cardOf(testCards, profile) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// What status() says to a page before the child acts (docs/protocol.md §8.5).
+const QUIET_STATUS = Object.freeze({
+  extension: { present: true, version: '0.1.0' },
+  host: { present: null, version: null, error: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED' },
+});
+
 export function browserSuite(browserName) {
   describe(`${browserName}: page API → extension → host → card`, () => {
     let paths;
@@ -114,11 +150,14 @@ export function browserSuite(browserName) {
     // The PIN dialogs (scripted-pinentry processes) started since the last setChild.
     const dialogPids = () => fs.readFileSync(pinentryLog, 'utf8').split('\n').filter(Boolean)
       .map((line) => JSON.parse(line)).filter((entry) => entry.event === 'start').map((entry) => entry.pid);
-    const waitForDialog = async () => {
-      for (let i = 0; i < 300 && !fs.readFileSync(pinentryLog, 'utf8').includes('GETPIN'); i++) {
+    // Waits until `count` PIN dialogs (since the last setChild) have asked for the PIN.
+    const pinRequests = () => fs.readFileSync(pinentryLog, 'utf8').split('\n').filter(Boolean)
+      .map((line) => JSON.parse(line)).filter((entry) => entry.command === 'GETPIN' && !('action' in entry)).length;
+    const waitForDialog = async (count = 1) => {
+      for (let i = 0; i < 300 && pinRequests() < count; i++) {
         await sleep(100);
       }
-      assert.match(fs.readFileSync(pinentryLog, 'utf8'), /GETPIN/, 'the PIN dialog asks');
+      assert.ok(pinRequests() >= count, 'the PIN dialog asks');
     };
     const openChatPage = (origin = web.https) => browser.openPage(`${origin}/page.html`);
     const reopenMainPage = async () => {
@@ -194,6 +233,26 @@ export function browserSuite(browserName) {
       }
     });
 
+    it('without a gesture: status() tells only that the extension is there, authenticate() is refused, no host starts', async () => {
+      setChild([`pin ${kid.pin}`]);
+      assert.deepEqual(await callWithoutGesture(page, () => SaferChat.status()), QUIET_STATUS);
+      assert.deepEqual(await callWithoutGesture(page, () => SaferChatModule.status()), QUIET_STATUS);
+      // A script of the page forging a click and a key press: untrusted events are no gesture
+      // (and in Chromium the test's own evaluate even gives the page a transient activation).
+      const outcome = await callWithoutGesture(page, (nonce) => {
+        const button = document.getElementById('act');
+        for (const type of ['pointerdown', 'mousedown', 'pointerup', 'mouseup']) {
+          button.dispatchEvent(new MouseEvent(type, { bubbles: true }));
+        }
+        document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+        button.click();
+        return SaferChat.authenticate(nonce, { timeout: 60 }).then(() => 'resolved', (e) => e.code);
+      }, newNonce());
+      assert.equal(outcome, 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+      assert.deepEqual(hostLog.starts(), [], 'no host started');
+      assert.deepEqual(dialogPids(), []);
+    });
+
     it('status() reports the extension and the installed host, and opens the warm port', async () => {
       const status = await statusInPage(page);
       assert.deepEqual(status.extension, { present: true, version: '0.1.0' });
@@ -235,6 +294,21 @@ export function browserSuite(browserName) {
       assert.deepEqual(await hostLog.loginsOnceThere(before, 1), [
         { pid: warm, apdus: 5, readAhead: true },
       ]);
+    });
+
+    it('one click opens one dialog: a second authenticate() on the same gesture is refused', async () => {
+      setChild([`pin ${kid.pin}`]);
+      const before = hostLog.size();
+      const outcome = await callInPage(page, async (nonces) => {
+        const codes = [];
+        for (const nonce of nonces) {
+          codes.push(await SaferChat.authenticate(nonce, { timeout: 60 }).then(() => 'token', (e) => e.code));
+        }
+        return codes;
+      }, [newNonce(), newNonce()]);
+      assert.deepEqual(outcome, ['token', 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED']);
+      assert.equal(dialogPids().length, 1);
+      assert.deepEqual(hostLog.requests(before).map((r) => r.command), ['authenticate']);
     });
 
     it('an origin written by the page is ignored: the token is bound to the real origin', async () => {
@@ -293,10 +367,57 @@ export function browserSuite(browserName) {
       assert.equal(signatureValid(outcome.token, web.https, nonce), true);
     });
 
-    it('the child cancelling the PIN dialog gives ERR_SAFERCHAT_USER_CANCELLED', async () => {
+    it('the child cancelling the PIN dialog gives ERR_SAFERCHAT_USER_CANCELLED; the site waits before it may ask again', async () => {
       setChild(['cancel']);
       const outcome = await authenticateInPage(page, newNonce(), { timeout: 60 });
       assert.deepEqual(outcome, { code: 'ERR_SAFERCHAT_USER_CANCELLED', isSaferChatError: true });
+      // Asked again at once, even with a new click: refused without a dialog (5 s back-off).
+      const before = hostLog.size();
+      setChild([`pin ${kid.pin}`]);
+      const again = await authenticateInPage(page, newNonce(), { timeout: 60 });
+      assert.deepEqual(again, { code: 'ERR_SAFERCHAT_RETRY_LATER', isSaferChatError: true });
+      assert.deepEqual(dialogPids(), []);
+      assert.deepEqual(hostLog.requests(before), []);
+      // After the wait, a click opens the dialog again.
+      await sleep(5200);
+      const nonce = newNonce();
+      const later = await authenticateInPage(page, nonce, { timeout: 60 });
+      assert.equal(signatureValid(later.token, web.https, nonce), true);
+      assert.equal(dialogPids().length, 1);
+    });
+
+    it('a page in a background tab, or sent to the background after the click, gets ERR_SAFERCHAT_PAGE_NOT_ACTIVE without a dialog', async () => {
+      setChild([`pin ${kid.pin}`]);
+      const before = hostLog.size();
+      const hidden = await browser.openBackgroundPage(`${web.httpsOther}/page.html`);
+      try {
+        // (Playwright keeps every Chromium page 'visible' and focused; there the background's
+        // look at the tab, tabs.get, is what refuses.)
+        const outcome = await callWithoutGesture(hidden, (nonce) => SaferChat.authenticate(nonce, { timeout: 60 })
+          .then(() => 'resolved', (e) => e.code), newNonce());
+        assert.equal(outcome, 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+        assert.deepEqual(await callWithoutGesture(hidden, () => SaferChat.status()), {
+          extension: QUIET_STATUS.extension,
+          host: { ...QUIET_STATUS.host, error: 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE' },
+        });
+      } finally {
+        await hidden.close();
+      }
+      // Clicked, then another tab comes to the front before the page asks.
+      await clickToStart(page, async (nonce) => {
+        await new Promise((resolve) => { window.release = resolve; });
+        return SaferChat.authenticate(nonce, { timeout: 60 }).then(() => 'resolved', (e) => e.code);
+      }, newNonce());
+      const front = await openChatPage(web.httpsOther);
+      try {
+        await front.bringToFront();
+        await callWithoutGesture(page, () => window.release());
+        assert.equal(await outcomeOf(page), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+      } finally {
+        await front.close();
+      }
+      assert.deepEqual(dialogPids(), []);
+      assert.deepEqual(hostLog.requests(before), []);
     });
 
     it('a second request while one is pending gives ERR_SAFERCHAT_REQUEST_PENDING', async () => {
@@ -347,34 +468,50 @@ export function browserSuite(browserName) {
       assert.deepEqual(hostLog.requests(before), []);
     });
 
-    it('two tabs of two origins, one after the other and at the same time: each gets its own token from one host', async () => {
-      setChild([`wait 300 pin ${kid.pin}`]);
+    it('two tabs of two origins: each gets its own token from one host; no dialog follows another site\'s without a new click', async () => {
+      setChild([`wait 1500 pin ${kid.pin}`]);
       const warm = warmHostPid();
       const before = hostLog.size();
       const other = await openChatPage(web.httpsOther);
       try {
         const tabs = [[page, web.https], [other, web.httpsOther]];
-        // One after the other.
+        // One after the other, each on its own click.
         for (const [tab, origin] of tabs) {
           const nonce = newNonce();
           const { token } = await authenticateInPage(tab, nonce, { timeout: 60 });
           assert.equal(signatureValid(token, origin, nonce), true, origin);
+          assert.equal(signatureValid(token, tabs.find(([t]) => t !== tab)[1], nonce), false, origin);
         }
-        // At the same time: the host serves them one after the other (§3.6); each reply goes
-        // to its own tab. A token mixed up between the tabs would not verify for the origin.
-        const nonces = tabs.map(() => newNonce());
-        const outcomes = await Promise.all(tabs.map(([tab], i) =>
-          authenticateInPage(tab, nonces[i], { timeout: 60 })));
-        tabs.forEach(([, origin], i) => {
-          const { token } = outcomes[i];
-          assert.ok(token, `${origin}: ${outcomes[i].code}`);
-          assert.equal(signatureValid(token, origin, nonces[i]), true, origin);
-          assert.equal(signatureValid(token, tabs[1 - i][1], nonces[i]), false, origin);
-        });
-        assert.equal(dialogPids().length, 4);
+        const login = (n) => SaferChat.authenticate(n, { timeout: 60 })
+          .then((token) => ({ token }), (e) => ({ code: e.code }));
+        // At the same time: while the first site's dialog is open, the second site is refused
+        // at once, without a dialog (no queue behind another site's dialog).
+        let nonce = newNonce();
+        await clickToStart(page, login, nonce);
+        await waitForDialog(3);
+        assert.deepEqual(await callInPage(other, login, newNonce()), { code: 'ERR_SAFERCHAT_ANOTHER_SITE_ASKING' });
+        assert.equal(signatureValid((await outcomeOf(page)).token, web.https, nonce), true);
+        // Right after: the second site's click came during the first login; it asks once that
+        // login is over, on that click (still a transient activation): refused without a dialog.
+        nonce = newNonce();
+        await clickToStart(page, login, nonce);
+        await waitForDialog(4);
+        await clickToStart(other, async (n) => {
+          await new Promise((resolve) => { window.release = resolve; });
+          const stillActive = navigator.userActivation.isActive;
+          return { stillActive, ...(await SaferChat.authenticate(n, { timeout: 60 })
+            .then((token) => ({ token }), (e) => ({ code: e.code }))) };
+        }, newNonce());
+        assert.equal(signatureValid((await outcomeOf(page)).token, web.https, nonce), true);
+        await callWithoutGesture(other, () => window.release());
+        assert.deepEqual(await outcomeOf(other), { stillActive: true, code: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED' });
+        // A new click on the second site: its own dialog, its own token.
+        nonce = newNonce();
+        assert.equal(signatureValid((await authenticateInPage(other, nonce, { timeout: 60 })).token, web.httpsOther, nonce), true);
+        assert.equal(dialogPids().length, 5);
         assert.deepEqual(hostLog.starts(before), [], 'no other host started');
-        const logins = await hostLog.loginsOnceThere(before, 4);
-        assert.deepEqual(logins, Array(4).fill({ pid: warm, apdus: 5, readAhead: true }));
+        const logins = await hostLog.loginsOnceThere(before, 5);
+        assert.deepEqual(logins, Array(5).fill({ pid: warm, apdus: 5, readAhead: true }));
       } finally {
         await other.close();
       }
@@ -415,7 +552,7 @@ export function browserSuite(browserName) {
       await waitForDialog();
       const [dialog] = dialogPids();
       process.kill(first, 'SIGKILL');
-      assert.deepEqual(await callInPage(page, () => window.pendingOutcome), { code: 'ERR_SAFERCHAT_HOST_FAILED' });
+      assert.deepEqual(await callWithoutGesture(page, () => window.pendingOutcome), { code: 'ERR_SAFERCHAT_HOST_FAILED' });
       try {
         process.kill(dialog, 'SIGKILL'); // the dead host's dialog (scripted: it would wait forever)
       } catch {
@@ -494,6 +631,37 @@ export function browserSuite(browserName) {
       const { token } = await authenticateInPage(page, nonce, { timeout: 60 });
       assert.deepEqual(Buffer.from(token.unverifiedCertificate, 'base64'), kid.certificate);
       assert.equal(signatureValid(token, web.https, nonce), true);
+    });
+
+    it('a card that cannot log in: a page learns nothing without a gesture, and with one a code that does not say which card', async () => {
+      const noAuth = path.join(paths.testCards, 'cards', 'kid-5-no-auth');
+      const seen = (log, offset) => log.records(offset).some((r) =>
+        r.message.startsWith('card read ahead ') || r.message.startsWith('card not read ahead'));
+      const before = hostLog.size();
+      try {
+        // Taken out long enough for pcscd's poll to see it (a swap between two Kids-IDs of the
+        // same ATR may go unseen), then the card of a 5-year-old put in.
+        assert.equal(await cardControl(pcsc.control, 'remove'), 'ok removed');
+        await sleep(1500);
+        assert.equal(await cardControl(pcsc.control, `swap ${noAuth}`), 'ok swapped');
+        await hostLog.waitFor('the new card looked at', (log) => seen(log, before));
+        setChild([`pin ${kid.pin}`]);
+        await gestureOver();
+        assert.deepEqual(await callWithoutGesture(page, () => SaferChat.status()), QUIET_STATUS);
+        const quiet = await callWithoutGesture(page, (n) => SaferChat.authenticate(n, { timeout: 60 })
+          .then(() => 'resolved', (e) => e.code), newNonce());
+        assert.equal(quiet, 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+        assert.deepEqual(hostLog.requests(before), [], 'the host was not asked');
+        const outcome = await authenticateInPage(page, newNonce(), { timeout: 60 });
+        assert.deepEqual(outcome, { code: 'ERR_SAFERCHAT_CARD_NOT_USABLE', isSaferChatError: true });
+        // The host's own reason, which the extension keeps from the page.
+        assert.deepEqual(hostLog.requests(before).map((r) => [r.command, r.result]),
+          [['authenticate', 'ERR_SAFERCHAT_NO_AUTH_CERTIFICATE']]);
+      } finally {
+        const back = hostLog.size();
+        assert.equal(await cardControl(pcsc.control, `swap ${kid.dir}`), 'ok swapped');
+        await hostLog.waitFor('the first card read again', (log) => log.readAheads(back).length > 0);
+      }
     });
 
     it('insecure pages are refused with ERR_SAFERCHAT_INSECURE_CONTEXT', async () => {

@@ -1,6 +1,8 @@
 // The two real browsers, headless, with the built extension loaded, behind one small interface
 // so that tests/browser/scenarios.mjs runs the same cases in both:
-//   openPage(url) -> page with evaluate(fn, arg), waitForFunction(fn), close()
+//   openPage(url) -> page with evaluate(fn, arg), waitForFunction(fn), click(selector),
+//                       bringToFront(), close()
+//   openBackgroundPage(url) -> the same, in a tab opened behind the others (not visible)
 //   setSettings(values) sets extension settings such as allowHttpLocalhost, connectionMode,
 //                       idleTimeoutSeconds (Chromium: the options page; Firefox: managed storage,
 //                       then the add-on is installed again: pages opened before lose it)
@@ -86,9 +88,25 @@ export async function launchChromium({ extensionDir, userDataDir, env, executabl
     }
     return page;
   }
+  // A tab opened in the background (Chrome DevTools Protocol Target.createTarget, background).
+  async function openBackgroundPage(url) {
+    const opener = context.pages()[0] ?? await context.newPage();
+    const cdp = await context.newCDPSession(opener);
+    try {
+      const opened = context.waitForEvent('page', (page) => page.url() === url);
+      await cdp.send('Target.createTarget', { url, background: true });
+      const page = await opened;
+      await page.waitForLoadState();
+      await waitReady(page);
+      return page;
+    } finally {
+      await cdp.detach();
+    }
+  }
   return {
     name: 'chromium',
     openPage,
+    openBackgroundPage,
     reloadsOnSettings: false,
     // Stops the extension's service worker, as Chromium does when it has been idle (Chrome
     // DevTools Protocol, ServiceWorker.stopAllWorkers, through a page of the same profile).
@@ -163,9 +181,16 @@ export async function launchFirefox({ extensionDir, profileDir, env, executableP
     }
     return page;
   }
+  async function openBackgroundPage(url) {
+    const page = await browser.newPage({ background: true });
+    await page.goto(url);
+    await waitReady(page);
+    return page;
+  }
   return {
     name: 'firefox',
     openPage,
+    openBackgroundPage,
     reloadsOnSettings: true,
     stopBackground: null, // no way to suspend the event page from WebDriver BiDi
     // WebDriver BiDi may not open moz-extension:// pages, so here settings are set the way an

@@ -8,7 +8,8 @@ import https from 'node:https';
 import path from 'node:path';
 
 // A test page: loads the plain-script page API (global SaferChat) and the ES module
-// (window.SaferChatModule), then marks itself ready.
+// (window.SaferChatModule), then marks itself ready. Its button runs window.onAct, which a test
+// sets before it clicks the button as a child would (the click is the user gesture).
 const PAGE = `<!doctype html>
 <html><head><meta charset="utf-8"><title>Safer Chat test page</title>
 <script src="/saferchat.js"></script>
@@ -17,7 +18,9 @@ const PAGE = `<!doctype html>
   window.SaferChatModule = api;
   document.documentElement.dataset.ready = 'yes';
 </script></head>
-<body><h1>Chat room for children</h1></body></html>
+<body><h1>Chat room for children</h1>
+<button id="act" style="font-size: 24px" onclick="window.onAct && window.onAct()">Join</button>
+</body></html>
 `;
 
 // A frame of another origin that tries to talk to the page's content script and to answer

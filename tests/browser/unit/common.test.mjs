@@ -303,3 +303,101 @@ describe('error codes', () => {
     }
   });
 });
+
+describe('only when the child acts (docs/protocol.md §8.5)', () => {
+  const report = (fields = {}) => ({
+    visible: true, focused: true, active: true, gestureAgeMs: 120, fresh: true, sentAt: 1e12, ...fields,
+  });
+
+  it('lets a visible, focused page with a fresh recent gesture ask', () => {
+    assert.equal(C.checkAttention('authenticate', report()), null);
+    assert.equal(C.checkAttention('status', report()), null);
+    assert.equal(C.checkAttention('authenticate', report({ gestureAgeMs: C.GESTURE_WINDOW_MS })), null);
+  });
+
+  it('refuses a hidden or unfocused page with PAGE_NOT_ACTIVE, before looking at the gesture', () => {
+    assert.equal(code(C.checkAttention('authenticate', report({ visible: false }))), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+    assert.equal(code(C.checkAttention('status', report({ focused: false, active: false }))), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+  });
+
+  it('refuses without a gesture, an old one, or (authenticate only) a used one', () => {
+    const refused = (command, fields) => code(C.checkAttention(command, report(fields)));
+    assert.equal(refused('authenticate', { active: false }), 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+    assert.equal(refused('authenticate', { gestureAgeMs: null }), 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+    assert.equal(refused('status', { gestureAgeMs: C.GESTURE_WINDOW_MS + 1 }), 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+    assert.equal(refused('authenticate', { fresh: false }), 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+    assert.equal(C.checkAttention('status', report({ fresh: false })), null);
+  });
+
+  it('counts a missing or malformed report as no gesture', () => {
+    for (const bad of [undefined, null, [], 'yes', report({ visible: 'true' }), report({ gestureAgeMs: -1 }),
+      report({ gestureAgeMs: Infinity }), report({ sentAt: undefined }), report({ fresh: 1 })]) {
+      assert.equal(code(C.checkAttention('authenticate', bad)), 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED', JSON.stringify(bad));
+    }
+    assert.deepEqual(C.checkActivationReport({ ...report(), extra: 1 }), report());
+  });
+
+  it('wants the tab to be its window\'s active tab in the focused window', () => {
+    assert.equal(C.checkTabState({ active: true }, { focused: true }), null);
+    assert.equal(code(C.checkTabState({ active: false }, { focused: true })), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+    assert.equal(code(C.checkTabState({ active: true }, { focused: false })), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+    assert.equal(code(C.checkTabState(undefined, undefined)), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+  });
+
+  it('answers status() without the host: the extension only', () => {
+    assert.deepEqual(C.statusWithoutHost('0.1.0', 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED'), {
+      result: {
+        extension: { present: true, version: '0.1.0' },
+        host: { present: null, version: null, error: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED' },
+      },
+    });
+  });
+
+  it('gives one code for the card errors that come before the dialog, and passes the others', () => {
+    for (const hidden of ['ERR_SAFERCHAT_NO_AUTH_CERTIFICATE', 'ERR_SAFERCHAT_UNKNOWN_CARD', 'ERR_SAFERCHAT_CARD_BUSY']) {
+      assert.deepEqual(C.collapseCardErrors({ error: { code: hidden, message: 'detail' } }), {
+        error: { code: 'ERR_SAFERCHAT_CARD_NOT_USABLE', message: C.MESSAGES.ERR_SAFERCHAT_CARD_NOT_USABLE },
+      });
+    }
+    const wrong = { error: { code: 'ERR_SAFERCHAT_PIN_WRONG', message: 'm' } };
+    assert.equal(C.collapseCardErrors(wrong), wrong);
+    const token = { result: { format: 'web-eid:1.0' } };
+    assert.equal(C.collapseCardErrors(token), token);
+  });
+
+  it('makes a site wait after a Stop: 5 s, doubling up to 5 minutes; a login or an hour resets it', () => {
+    const backOff = new C.BackOff();
+    const site = 'https://chat.example';
+    assert.equal(backOff.remainingMs(site, 0), 0);
+    backOff.stopped(site, 1000);
+    assert.equal(backOff.remainingMs(site, 1000), 5000);
+    assert.equal(backOff.remainingMs(site, 5999), 1);
+    assert.equal(backOff.remainingMs(site, 6000), 0);
+    assert.equal(backOff.remainingMs('https://other.example', 1000), 0, 'per origin');
+    const waits = [];
+    let now = 6000;
+    for (let i = 0; i < 8; i++) {
+      backOff.stopped(site, now);
+      waits.push(backOff.remainingMs(site, now));
+      now += waits.at(-1);
+    }
+    assert.deepEqual(waits, [10000, 20000, 40000, 80000, 160000, 300000, 300000, 300000]);
+    backOff.succeeded(site);
+    backOff.stopped(site, now);
+    assert.equal(backOff.remainingMs(site, now), 5000);
+    // An hour after the last Stop: forgotten, so the next Stop waits 5 s again.
+    now += 3600001;
+    assert.equal(backOff.remainingMs(site, now), 0);
+    backOff.stopped(site, now);
+    assert.equal(backOff.remainingMs(site, now), 5000);
+  });
+
+  it('lets a dialog follow another site\'s only after a gesture that came after it', () => {
+    const last = { origin: 'https://a.example', endedAt: 5000 };
+    assert.equal(C.gestureAfterOtherDialog(null, 'https://b.example', 0), true);
+    assert.equal(C.gestureAfterOtherDialog(last, 'https://a.example', 100), true, 'same site');
+    assert.equal(C.gestureAfterOtherDialog(last, 'https://b.example', 4990), false);
+    assert.equal(C.gestureAfterOtherDialog(last, 'https://b.example', 5000), false);
+    assert.equal(C.gestureAfterOtherDialog(last, 'https://b.example', 5001), true);
+  });
+});
