@@ -76,6 +76,31 @@ api.storage.onChanged.addListener((changes, area) => {
   }
 });
 
+// -- Sites that may ask (docs/parents.md) --
+
+// The list in force (C.effectiveSiteList), read like the settings: at start and on changes.
+async function readSiteList() {
+  let managed = {};
+  let local = {};
+  try {
+    managed = await api.storage.managed.get(C.SITE_LIST_KEY);
+  } catch {
+    // No policy.
+  }
+  try {
+    local = await api.storage.local.get(C.SITE_LIST_KEY);
+  } catch {
+    // No list.
+  }
+  return C.effectiveSiteList(managed, local);
+}
+let siteList = readSiteList();
+api.storage.onChanged.addListener((changes, area) => {
+  if ((area === 'local' || area === 'managed') && C.SITE_LIST_KEY in changes) {
+    siteList = readSiteList();
+  }
+});
+
 // -- Requests --
 
 function callHost(mode, command, args, replyTimeoutMs, signal) {
@@ -167,6 +192,10 @@ async function serve(request, page, attention, signal) {
     return C.errorReply(C.Codes.INSECURE_CONTEXT);
   }
   const version = api.runtime.getManifest().version;
+  const notListed = C.checkSiteList(await siteList, origin);
+  if (notListed !== null) {
+    return request.command === 'status' ? C.statusWithoutHost(version, notListed.error.code) : notListed;
+  }
   const refusal = await attentionRefusal(page, request, attention);
   if (refusal !== null) {
     return request.command === 'status' ? C.statusWithoutHost(version, refusal.error.code) : refusal;

@@ -28,6 +28,7 @@ const EXTENSION_FILES = [
   'managed_schema.json',
   'options.html',
   'options.js',
+  'options_sites.js',
 ];
 const PAGE_API_FILES = ['saferchat.mjs', 'saferchat.d.mts', 'saferchat.d.ts'];
 // 2000-01-01T00:00:00Z: the time stamp of every file in the archives.

@@ -579,6 +579,132 @@
     return gestureAt > lastDialog.endedAt;
   }
 
+  // -- Sites that may ask (issue 14; docs/parents.md) --
+  //
+  // `allowedSites`, a list of sites, from storage.managed (a school's or parent's browser
+  // policy) or storage.local (the options page, behind the parent PIN). When a list is in force,
+  // only its origins may ask; with none, every https site may ask.
+  const SITE_LIST_KEY = 'allowedSites';
+  const PARENT_PIN_KEY = 'parentPin';
+  const MAX_SITES = 200;
+  // PBKDF2-HMAC-SHA-256 (RFC 8018 §5.2), 600 000 iterations (OWASP's figure for SHA-256), a
+  // 16-byte random salt, 32 bytes out.
+  const PARENT_PIN_ITERATIONS = 600000;
+  const MIN_PARENT_PIN_LENGTH = 6;
+  const MAX_PARENT_PIN_LENGTH = 64;
+
+  // A site as a parent or a policy writes it ("kinderchat.be", "https://kinderchat.be/room")
+  // → its origin ("https://kinderchat.be"), or null. https; http only for localhost names (which
+  // still need the development switch to ask).
+  function siteOrigin(text) {
+    if (typeof text !== 'string') {
+      return null;
+    }
+    const trimmed = text.trim();
+    if (trimmed.length === 0 || trimmed.length > MAX_ORIGIN_LENGTH) {
+      return null;
+    }
+    const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(trimmed) && trimmed.includes('//')
+      ? trimmed
+      : `https://${trimmed}`;
+    let url;
+    try {
+      url = new URL(withScheme);
+    } catch {
+      return null;
+    }
+    if (url.username !== '' || url.password !== '' || url.hostname === '') {
+      return null;
+    }
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && isLocalhostName(url.hostname))) {
+      return url.origin;
+    }
+    return null;
+  }
+
+  // The list in force, { from: 'policy' | 'parent', origins }, or null (no list: every https
+  // site may ask). The policy's list wins when it holds at least one entry; an empty list is no
+  // list. Entries that are no site are left out, but the list still counts: a list of typos
+  // lets no site ask rather than every site.
+  function effectiveSiteList(managed, local) {
+    const sources = [['policy', managed], ['parent', local]];
+    for (const [from, source] of sources) {
+      const list = isPlainObject(source) ? source[SITE_LIST_KEY] : undefined;
+      if (Array.isArray(list) && list.length > 0) {
+        const origins = list.slice(0, MAX_SITES).map(siteOrigin).filter((origin) => origin !== null);
+        return { from, origins: [...new Set(origins)] };
+      }
+    }
+    return null;
+  }
+
+  // null when `origin` may ask under `siteList` (effectiveSiteList), else the error reply.
+  function checkSiteList(siteList, origin) {
+    if (siteList === null || siteList.origins.includes(origin)) {
+      return null;
+    }
+    return errorReply(Codes.ORIGIN_NOT_ALLOWED);
+  }
+
+  function validParentPin(pin) {
+    return typeof pin === 'string' && pin.length >= MIN_PARENT_PIN_LENGTH &&
+      pin.length <= MAX_PARENT_PIN_LENGTH;
+  }
+
+  function toBase64(bytes) {
+    return btoa(String.fromCharCode(...bytes));
+  }
+  function fromBase64(text) {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  }
+
+  async function pbkdf2(pin, salt, iterations) {
+    const subtle = globalThis.crypto.subtle;
+    const key = await subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false,
+      ['deriveBits']);
+    const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
+      key, 256);
+    return new Uint8Array(bits);
+  }
+
+  // What storage.local keeps of the parent PIN: never the PIN, only its PBKDF2 hash and salt.
+  async function newParentPinRecord(pin) {
+    if (!validParentPin(pin)) {
+      throw new Error('The parent PIN must be 6 to 64 characters.');
+    }
+    const salt = globalThis.crypto.getRandomValues(new Uint8Array(16));
+    const hash = await pbkdf2(pin, salt, PARENT_PIN_ITERATIONS);
+    return { kdf: 'PBKDF2-SHA-256', iterations: PARENT_PIN_ITERATIONS, salt: toBase64(salt),
+      hash: toBase64(hash) };
+  }
+
+  function isParentPinRecord(record) {
+    return isPlainObject(record) && record.kdf === 'PBKDF2-SHA-256' &&
+      Number.isInteger(record.iterations) && record.iterations >= 100000 &&
+      record.iterations <= 10000000 && typeof record.salt === 'string' &&
+      typeof record.hash === 'string';
+  }
+
+  // Whether `pin` is the parent PIN of `record` (compared in full, not stopping at the first
+  // differing byte).
+  async function parentPinMatches(record, pin) {
+    if (!isParentPinRecord(record) || !validParentPin(pin)) {
+      return false;
+    }
+    let expected;
+    try {
+      expected = fromBase64(record.hash);
+    } catch {
+      return false;
+    }
+    const actual = await pbkdf2(pin, fromBase64(record.salt), record.iterations);
+    let difference = expected.length ^ actual.length;
+    for (let i = 0; i < actual.length; i++) {
+      difference |= actual[i] ^ (expected[i] ?? 0);
+    }
+    return difference === 0;
+  }
+
   global.SaferChatCommon = Object.freeze({
     HOST_NAME,
     PORT_NAME,
@@ -621,5 +747,15 @@
     collapseCardErrors,
     BackOff,
     gestureAfterOtherDialog,
+    SITE_LIST_KEY,
+    PARENT_PIN_KEY,
+    PARENT_PIN_ITERATIONS,
+    siteOrigin,
+    effectiveSiteList,
+    checkSiteList,
+    validParentPin,
+    newParentPinRecord,
+    isParentPinRecord,
+    parentPinMatches,
   });
 })(globalThis);

@@ -5,6 +5,7 @@
 // order and share the browser, its warm host and the card.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -117,6 +118,7 @@ function cardOf(testCards, profile) {
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // What status() says to a page before the child acts (docs/protocol.md §8.5).
+const PARENT_PIN = 'parent-2468';
 const QUIET_STATUS = Object.freeze({
   extension: { present: true, version: '0.1.0' },
   host: { present: null, version: null, error: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED' },
@@ -662,6 +664,63 @@ export function browserSuite(browserName) {
         assert.equal(await cardControl(pcsc.control, `swap ${kid.dir}`), 'ok swapped');
         await hostLog.waitFor('the first card read again', (log) => log.readAheads(back).length > 0);
       }
+    });
+
+    it('a site outside the parents\' list never opens the dialog nor starts the host; a listed site logs in', async () => {
+      const setAllowedSites = async (origins) => {
+        await browser.setAllowedSites(origins, PARENT_PIN);
+        if (browser.reloadsOnSettings) {
+          await reopenMainPage();
+        }
+      };
+      setChild([`pin ${kid.pin}`]);
+      await setAllowedSites([web.httpsOther]);
+      const before = hostLog.size();
+      const refused = await authenticateInPage(page, newNonce(), { timeout: 60 });
+      assert.deepEqual(refused, { code: 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED', isSaferChatError: true });
+      assert.deepEqual(await statusInPage(page), {
+        extension: QUIET_STATUS.extension,
+        host: { ...QUIET_STATUS.host, error: 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED' },
+      });
+      assert.deepEqual(hostLog.starts(before), [], 'no host started');
+      assert.deepEqual(hostLog.requests(before), [], 'no host asked');
+      assert.deepEqual(dialogPids(), []);
+      // The listed site logs in as before.
+      const listed = await openChatPage(web.httpsOther);
+      try {
+        const nonce = newNonce();
+        const { token, code } = await authenticateInPage(listed, nonce, { timeout: 60 });
+        assert.equal(code, undefined);
+        assert.equal(signatureValid(token, web.httpsOther, nonce), true);
+      } finally {
+        await listed.close();
+      }
+      if (browser.openOptionsPage) {
+        // The options page: a wrong parent PIN changes nothing; the PIN itself is not stored,
+        // only its PBKDF2-SHA-256 hash with a random salt.
+        const options = await browser.openOptionsPage();
+        try {
+          await options.fill('#parentPin', 'not-the-pin');
+          await options.fill('#newSite', web.https);
+          await options.click('#addSite');
+          await options.waitForFunction(() => document.getElementById('sitesMessage').textContent.includes('not the parent PIN'), null, { timeout: 60000 });
+          const stored = await options.evaluate(() => chrome.storage.local.get(null));
+          assert.deepEqual(stored.allowedSites, [web.httpsOther]);
+          assert.deepEqual(Object.keys(stored.parentPin).sort(), ['hash', 'iterations', 'kdf', 'salt']);
+          assert.equal(JSON.stringify(stored).includes(PARENT_PIN), false);
+          const expected = crypto.pbkdf2Sync(PARENT_PIN, Buffer.from(stored.parentPin.salt, 'base64'),
+            stored.parentPin.iterations, 32, 'sha256').toString('base64');
+          assert.equal(stored.parentPin.hash, expected);
+          assert.equal(stored.parentPin.iterations, 600000);
+        } finally {
+          await options.close();
+        }
+      }
+      // No list any more: every https site may ask again.
+      await setAllowedSites([]);
+      const nonce = newNonce();
+      const { token } = await authenticateInPage(page, nonce, { timeout: 60 });
+      assert.equal(signatureValid(token, web.https, nonce), true);
     });
 
     it('insecure pages are refused with ERR_SAFERCHAT_INSECURE_CONTEXT', async () => {

@@ -6,6 +6,11 @@
 //   setSettings(values) sets extension settings such as allowHttpLocalhost, connectionMode,
 //                       idleTimeoutSeconds (Chromium: the options page; Firefox: managed storage,
 //                       then the add-on is installed again: pages opened before lose it)
+//   setAllowedSites(origins, parentPin) sets the list of sites that may ask (docs/parents.md)
+//                       (Chromium: the options page, behind the parent PIN, set first if
+//                       needed; Firefox: managed storage, then the add-on is installed again);
+//                       an empty list removes it
+//   openOptionsPage()   the extension's options page (Chromium; null in Firefox)
 //   reloadsOnSettings   true when setSettings reinstalls the extension (Firefox)
 //   stopBackground(page) stops the extension's background as the browser does when it is idle
 //                       (Chromium; null in Firefox)
@@ -88,6 +93,12 @@ export async function launchChromium({ extensionDir, userDataDir, env, executabl
     }
     return page;
   }
+  async function openOptionsPage() {
+    const page = await context.newPage();
+    await page.goto(`chrome-extension://${CHROMIUM_ID}/options.html`);
+    await page.waitForFunction(() => document.getElementById('sites').dataset.ready === 'yes');
+    return page;
+  }
   // A tab opened in the background (Chrome DevTools Protocol Target.createTarget, background).
   async function openBackgroundPage(url) {
     const opener = context.pages()[0] ?? await context.newPage();
@@ -137,6 +148,49 @@ export async function launchChromium({ extensionDir, userDataDir, env, executabl
         }
         throw new Error('the background did not take the new settings');
       }, values);
+    },
+    openOptionsPage,
+    // The parent's way: the options page, the parent PIN, one site at a time.
+    async setAllowedSites(origins, parentPin) {
+      const page = await openOptionsPage();
+      try {
+        if (await page.isVisible('#pinNew')) {
+          await page.fill('#newParentPin', parentPin);
+          await page.fill('#newParentPinAgain', parentPin);
+          await page.click('#setParentPin');
+          await page.waitForSelector('#pinAsk', { state: 'visible' });
+        }
+        await page.fill('#parentPin', parentPin);
+        const listed = () => page.$$eval('#sitesList li', (items) => items.map((item) => item.dataset.origin));
+        for (const origin of await listed()) {
+          if (!origins.includes(origin)) {
+            await page.click(`#sitesList li[data-origin="${origin}"] button`);
+            await page.waitForSelector(`#sitesList li[data-origin="${origin}"]`, { state: 'detached', timeout: 60000 });
+          }
+        }
+        for (const origin of origins) {
+          if (!(await listed()).includes(origin)) {
+            await page.fill('#newSite', origin);
+            await page.click('#addSite');
+            await page.waitForSelector(`#sitesList li[data-origin="${origin}"]`, { timeout: 60000 });
+          }
+        }
+      } finally {
+        await page.close();
+      }
+      // Test-only look inside: `siteList` is background.js's promise of the list in force.
+      const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${CHROMIUM_ID}/`));
+      await worker?.evaluate(async (wanted) => {
+        for (let i = 0; i < 250; i++) {
+          const current = await siteList; // background.js's global
+          const now = current === null ? [] : current.origins;
+          if (JSON.stringify(now) === JSON.stringify(wanted)) {
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        throw new Error('the background did not take the new list');
+      }, origins);
     },
     async withoutExtension(fn) {
       const plain = await chromium.launch({
@@ -209,6 +263,11 @@ export async function launchFirefox({ extensionDir, profileDir, env, executableP
       }));
       await browser.uninstallExtension(id);
       id = await browser.installExtension(path.resolve(extensionDir));
+    },
+    openOptionsPage: null,
+    // The administrator's way (managed storage); [] removes the list.
+    async setAllowedSites(origins) {
+      await this.setSettings({ allowedSites: origins });
     },
     // Firefox removes the add-on from the running browser; it is installed again afterwards.
     async withoutExtension(fn) {

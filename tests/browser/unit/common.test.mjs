@@ -401,3 +401,62 @@ describe('only when the child acts (docs/protocol.md §8.5)', () => {
     assert.equal(C.gestureAfterOtherDialog(last, 'https://b.example', 5001), true);
   });
 });
+
+describe('sites that may ask (docs/parents.md)', () => {
+  it('reads a site as a parent writes it into its origin', () => {
+    const cases = [
+      ['kinderchat.be', 'https://kinderchat.be'],
+      [' https://KinderChat.BE:443/room?x=1 ', 'https://kinderchat.be'],
+      ['kinderchat.be:8443', 'https://kinderchat.be:8443'],
+      ['http://localhost:8080', 'http://localhost:8080'],
+      ['http://kinderchat.be', null],
+      ['https://user:pass@kinderchat.be', null],
+      ['ftp://kinderchat.be', null],
+      ['javascript:alert(1)', null],
+      ['', null],
+      [42, null],
+      ['https://' + 'a'.repeat(300) + '.be', null],
+    ];
+    for (const [text, origin] of cases) {
+      assert.equal(C.siteOrigin(text), origin, String(text));
+    }
+  });
+
+  it('takes the policy\'s list first, then the parent\'s; empty or absent is no list', () => {
+    const policy = { allowedSites: ['https://school-chat.be'] };
+    const parent = { allowedSites: ['kinderchat.be', 'https://kinderchat.be/'] };
+    assert.deepEqual(C.effectiveSiteList(policy, parent), { from: 'policy', origins: ['https://school-chat.be'] });
+    assert.deepEqual(C.effectiveSiteList({}, parent), { from: 'parent', origins: ['https://kinderchat.be'] });
+    assert.deepEqual(C.effectiveSiteList({ allowedSites: [] }, parent).from, 'parent');
+    assert.equal(C.effectiveSiteList({}, {}), null);
+    assert.equal(C.effectiveSiteList(undefined, { allowedSites: 'kinderchat.be' }), null, 'not a list');
+    // A list of typos lets no site ask, rather than every site.
+    assert.deepEqual(C.effectiveSiteList({ allowedSites: ['http://x', 7] }, {}), { from: 'policy', origins: [] });
+  });
+
+  it('refuses an origin not on the list with ORIGIN_NOT_ALLOWED; no list lets every origin on', () => {
+    const list = C.effectiveSiteList({ allowedSites: ['https://kinderchat.be'] }, {});
+    assert.equal(C.checkSiteList(list, 'https://kinderchat.be'), null);
+    assert.equal(code(C.checkSiteList(list, 'https://kinderchat.be.attacker.example')), 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED');
+    assert.equal(code(C.checkSiteList(list, 'https://kinderchat.be:8443')), 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED');
+    assert.equal(C.checkSiteList(null, 'https://any.example'), null);
+  });
+
+  it('keeps only a PBKDF2-SHA-256 hash of the parent PIN, and checks it', async () => {
+    const record = await C.newParentPinRecord('parent-2468');
+    assert.deepEqual(Object.keys(record).sort(), ['hash', 'iterations', 'kdf', 'salt']);
+    assert.equal(record.iterations, C.PARENT_PIN_ITERATIONS);
+    const crypto = await import('node:crypto');
+    const expected = crypto.pbkdf2Sync('parent-2468', Buffer.from(record.salt, 'base64'), record.iterations, 32, 'sha256');
+    assert.equal(record.hash, expected.toString('base64'));
+    assert.equal(Buffer.from(record.salt, 'base64').length, 16);
+    assert.notEqual((await C.newParentPinRecord('parent-2468')).salt, record.salt, 'a new salt each time');
+    assert.equal(await C.parentPinMatches(record, 'parent-2468'), true);
+    assert.equal(await C.parentPinMatches(record, 'parent-2469'), false);
+    assert.equal(await C.parentPinMatches(record, '123'), false, 'too short');
+    assert.equal(await C.parentPinMatches({ ...record, hash: 'AAAA' }, 'parent-2468'), false);
+    assert.equal(await C.parentPinMatches({ ...record, iterations: 1 }, 'parent-2468'), false, 'too few iterations');
+    assert.equal(await C.parentPinMatches(undefined, 'parent-2468'), false);
+    await assert.rejects(C.newParentPinRecord('12345'));
+  });
+});
