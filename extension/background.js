@@ -101,6 +101,70 @@ api.storage.onChanged.addListener((changes, area) => {
   }
 });
 
+// -- Sealed tokens: the site's seal key (docs/protocol.md §8.6) --
+
+// Per origin: { key (the checked JWK, or null: this site does not seal), expiresAt (ms) }, or
+// the fetch in progress (a promise of it).
+const sealKeys = new Map();
+const SEAL_KEY_FETCH_TIMEOUT_MS = 5000;
+const SEAL_KEY_RETRY_MS = 60000; // after a failure other than 404
+
+// Fetches <origin>/.well-known/saferchat-seal-key from the background: no cookies or other
+// credentials, no redirects, not from the HTTP cache (the lifetime is ours), no referrer.
+// Resolves with { key, maxAgeS }; never rejects.
+async function fetchSealKey(origin) {
+  const url = C.sealKeyUrl(origin);
+  try {
+    const response = await fetch(url, {
+      method: 'GET',
+      credentials: 'omit',
+      redirect: 'error',
+      cache: 'no-store',
+      referrerPolicy: 'no-referrer',
+      headers: { Accept: 'application/jwk-set+json, application/json' },
+      signal: AbortSignal.timeout(SEAL_KEY_FETCH_TIMEOUT_MS),
+    });
+    const maxAgeS = C.sealKeyMaxAgeSeconds(response.headers.get('Cache-Control'));
+    if (response.status === 404) {
+      return { key: null, maxAgeS }; // this site does not seal
+    }
+    if (response.status !== 200) {
+      throw new Error(`HTTP ${response.status}`);
+    }
+    const text = await response.text();
+    if (text.length > 65536) {
+      throw new Error('the key set is larger than 64 KiB');
+    }
+    const selected = C.selectSealKey(JSON.parse(text));
+    if ('error' in selected) {
+      throw new Error(selected.error);
+    }
+    return { key: selected.key, maxAgeS };
+  } catch (error) {
+    console.warn(`Safer Chat: ${url} not used, tokens for this site go unsealed:`, String(error));
+    return { key: null, maxAgeS: SEAL_KEY_RETRY_MS / 1000 };
+  }
+}
+
+// The seal key of `origin`, from the cache while it lives, else fetched (one fetch at a time
+// per origin); null when the site does not seal.
+async function sealKeyFor(origin) {
+  const cached = sealKeys.get(origin);
+  if (cached instanceof Promise) {
+    return (await cached).key;
+  }
+  if (cached !== undefined && cached.expiresAt > Date.now()) {
+    return cached.key;
+  }
+  const fetching = fetchSealKey(origin).then(({ key, maxAgeS }) => {
+    const entry = { key, expiresAt: Date.now() + maxAgeS * 1000 };
+    sealKeys.set(origin, entry);
+    return entry;
+  });
+  sealKeys.set(origin, fetching);
+  return (await fetching).key;
+}
+
 // -- Requests --
 
 function callHost(mode, command, args, replyTimeoutMs, signal) {
@@ -207,8 +271,13 @@ async function serve(request, page, attention, signal) {
   if (request.command === 'status') {
     return status(mode, signal);
   }
-  // The origin is the sender's: whatever the page wrote was dropped by checkRequest.
+  // The origin is the sender's: whatever the page wrote was dropped by checkRequest. The seal
+  // key is the one the background fetched from that origin, never anything the page sent.
   const args = { ...request.arguments, origin };
+  const sealKey = await sealKeyFor(origin);
+  if (sealKey !== null) {
+    args.sealKey = sealKey;
+  }
   return login(page, args, C.backgroundTimeoutMs(request), mode, signal);
 }
 

@@ -417,7 +417,9 @@
     if ('error' in message) {
       return hostError(message.error);
     }
-    const result = command === 'version' ? hostStatus(message.result) : checkToken(message.result);
+    const result = command === 'version'
+      ? hostStatus(message.result)
+      : checkToken(message.result) ?? checkSealedToken(message.result);
     return result === null ? errorReply(Codes.HOST_FAILED) : { result };
   }
 
@@ -705,6 +707,93 @@
     return difference === 0;
   }
 
+  // -- Sealed tokens: the site's seal key (docs/protocol.md §8.6; the sealed-token contract) --
+  //
+  // A chat site that wants sealed tokens publishes its verification service's public key(s) at
+  // GET <origin>/.well-known/saferchat-seal-key, a JWK Set (RFC 7517 §5). The background fetches
+  // it itself (never a page script), checks it here, caches it per origin, and passes the
+  // current key to the host as `sealKey`.
+  const SEAL_KEY_PATH = '/.well-known/saferchat-seal-key';
+  const SEAL_KEY_DEFAULT_AGE_S = 3600;
+  const SEAL_KEY_MIN_AGE_S = 60;
+  const SEAL_KEY_MAX_AGE_S = 86400;
+  const MAX_SEAL_KEY_DOCUMENT = 65536; // bytes of JSON we read at most
+  const KID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+  // base64url without padding (RFC 7515 §2) of exactly 32 bytes: 43 characters, the last one
+  // carrying 4 zero bits.
+  const B64URL_32_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+  const SEALED_FORMAT = 'saferchat-sealed:1';
+  const MAX_JWE_LENGTH = 65536;
+
+  function sealKeyUrl(origin) {
+    return origin + SEAL_KEY_PATH;
+  }
+
+  // Cache-Control's max-age (RFC 9111 §5.2.2.1) in seconds, clamped to 60..86400; 3600 when
+  // absent or malformed.
+  function sealKeyMaxAgeSeconds(cacheControl) {
+    const match = typeof cacheControl === 'string'
+      ? /(?:^|,)\s*max-age\s*=\s*"?(\d{1,10})"?\s*(?:,|$)/i.exec(cacheControl)
+      : null;
+    const seconds = match ? Number(match[1]) : SEAL_KEY_DEFAULT_AGE_S;
+    return Math.min(SEAL_KEY_MAX_AGE_S, Math.max(SEAL_KEY_MIN_AGE_S, seconds));
+  }
+
+  // One public JWK, checked strictly, copied with the members the host reads: EC P-256 (x, y)
+  // or OKP X25519 (x), each coordinate 32 bytes; kid 1 to 64 of [A-Za-z0-9._-]. null if not.
+  function checkSealJwk(jwk) {
+    if (!isPlainObject(jwk) || 'd' in jwk || typeof jwk.kid !== 'string' || !KID_PATTERN.test(jwk.kid)) {
+      return null;
+    }
+    const coordinate = (value) => typeof value === 'string' && B64URL_32_PATTERN.test(value);
+    if (jwk.kty === 'EC' && jwk.crv === 'P-256' && coordinate(jwk.x) && coordinate(jwk.y)) {
+      return { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: jwk.kid };
+    }
+    if (jwk.kty === 'OKP' && jwk.crv === 'X25519' && coordinate(jwk.x) && !('y' in jwk)) {
+      return { kty: 'OKP', crv: 'X25519', x: jwk.x, kid: jwk.kid };
+    }
+    return null;
+  }
+
+  // The current key of a JWK Set: the first whose use is "enc" (or absent) and whose alg is
+  // "ECDH-ES" (or absent), checked. Returns { key } or { error } (why the set was not taken: it
+  // is then logged, and the site's tokens go unsealed). A set holding any private key ("d") is
+  // refused as a whole.
+  function selectSealKey(document) {
+    if (!isPlainObject(document) || !Array.isArray(document.keys)) {
+      return { error: 'not a JWK Set' };
+    }
+    if (document.keys.some((key) => isPlainObject(key) && 'd' in key)) {
+      return { error: 'a private key in the set' };
+    }
+    const current = document.keys.find((key) => isPlainObject(key) &&
+      (key.use === undefined || key.use === 'enc') &&
+      (key.alg === undefined || key.alg === 'ECDH-ES'));
+    if (current === undefined) {
+      return { error: 'no ECDH-ES encryption key in the set' };
+    }
+    const key = checkSealJwk(current);
+    return key === null ? { error: 'the current key is not a P-256 or X25519 public key with a kid' } : { key };
+  }
+
+  // A sealed reply's `result`: { format: "saferchat-sealed:1", kid, jwe } with jwe in the JWE
+  // compact serialization (RFC 7516 §7.1) of direct key agreement: five base64url parts, the
+  // encrypted key empty. Copied field by field, or null.
+  function checkSealedToken(result) {
+    if (
+      !isPlainObject(result) ||
+      result.format !== SEALED_FORMAT ||
+      typeof result.kid !== 'string' ||
+      !KID_PATTERN.test(result.kid) ||
+      typeof result.jwe !== 'string' ||
+      result.jwe.length > MAX_JWE_LENGTH ||
+      !/^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(result.jwe)
+    ) {
+      return null;
+    }
+    return { format: result.format, kid: result.kid, jwe: result.jwe };
+  }
+
   global.SaferChatCommon = Object.freeze({
     HOST_NAME,
     PORT_NAME,
@@ -757,5 +846,12 @@
     newParentPinRecord,
     isParentPinRecord,
     parentPinMatches,
+    SEAL_KEY_PATH,
+    SEALED_FORMAT,
+    sealKeyUrl,
+    sealKeyMaxAgeSeconds,
+    checkSealJwk,
+    selectSealKey,
+    checkSealedToken,
   });
 })(globalThis);

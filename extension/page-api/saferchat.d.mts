@@ -93,6 +93,19 @@ export interface AuthenticationToken {
   appVersion: string;
 }
 
+/**
+ * A sealed token (the site publishes its verification service's key at
+ * /.well-known/saferchat-seal-key, docs/protocol.md §8.6): only that service can open it.
+ * Send it to your server unchanged, as you would the unsealed one.
+ */
+export interface SealedToken {
+  format: 'saferchat-sealed:1';
+  /** The seal key's kid. */
+  kid: string;
+  /** JWE compact serialization (ECDH-ES, A256GCM) of the AuthenticationToken. */
+  jwe: string;
+}
+
 export interface AuthenticateOptions {
   /** BCP 47 tag ("nl", "fr-BE", "de", "en"): the PIN dialog's language. */
   lang?: string;
@@ -116,4 +129,4 @@ export declare function status(): Promise<Status>;
 export declare function authenticate(
   challengeNonce: string,
   options?: AuthenticateOptions,
-): Promise<AuthenticationToken>;
+): Promise<AuthenticationToken | SealedToken>;

@@ -24,6 +24,7 @@ import { startWebServer } from './support/web_server.mjs';
 const PROFILE = 'kid-9';
 const SWAPPED_PROFILE = 'teen-14';
 const VERSION1_HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'version1_host.cjs');
+const RECORDING_HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'recording_host.cjs');
 
 // Runs `fn(arg)` in the page as a child's click on its button would (the page's tab brought to
 // the front first): the page API then sees a user gesture (docs/protocol.md §8.5). Resolves
@@ -141,6 +142,7 @@ export function browserSuite(browserName) {
     let hostLog;
     let hostVersion;
     let hostProtocol;
+    let hostRecord; // what support/recording_host.cjs saw, one JSON line per message
 
     const install = (host = paths.host) => installHost(paths.installer, {
       host, home, browser: browserName, chromiumUserDataDir,
@@ -198,6 +200,8 @@ export function browserSuite(browserName) {
       pinentryLog = path.join(tmp, 'pinentry-log');
       fs.writeFileSync(pinentryLog, '');
       hostLog = new HostLog(path.join(tmp, 'host.log'));
+      hostRecord = path.join(tmp, 'host-messages.jsonl');
+      fs.writeFileSync(hostRecord, '');
 
       pcsc = await startPcscEnv(paths.pcscEnv, kid.dir);
       web = await startWebServer(tmp, path.join(paths.extension, 'page-api'));
@@ -213,8 +217,10 @@ export function browserSuite(browserName) {
         SAFERCHAT_LOG_FILE: hostLog.file,
         // The host accepts http://localhost here, so that the extension alone decides (§3.5).
         SAFERCHAT_ALLOW_HTTP_LOCALHOST: '1',
-        // For the protocol version 1 stand-in (support/version1_host.cjs).
+        // For the stand-ins in front of the real host (support/version1_host.cjs,
+        // support/recording_host.cjs).
         SAFERCHAT_TEST_REAL_HOST: paths.host,
+        SAFERCHAT_TEST_RECORD: hostRecord,
       };
       // Only the host the test installs is found, whatever is installed system-wide.
       const executablePath = isolatedBrowser(tmp, browserName === 'firefox' ? FIREFOX_PATH : CHROMIUM_PATH);
@@ -826,6 +832,74 @@ export function browserSuite(browserName) {
       } finally {
         install();
         await reopenMainPage();
+      }
+    });
+
+    it('sealing: the extension fetches the site\'s seal key itself and passes it to the host; a hostile page script cannot hand it one; the result reaches the page as the host gave it', async () => {
+      install(RECORDING_HOST);
+      const recorded = () => fs.readFileSync(hostRecord, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      const sealedPage = `${web.httpsSealed}/page.html?hostile`;
+      let hostile = null;
+      let plain = null;
+      try {
+        // No page that used Safer Chat left: the warm host ends; the next one is the recorder.
+        await page.close();
+        page = null;
+        fs.writeFileSync(hostRecord, '');
+        hostile = await browser.openPage(sealedPage);
+        setChild([`pin ${kid.pin}`]);
+        const nonces = [newNonce(), newNonce()];
+        const outcomes = [];
+        for (const nonce of nonces) {
+          outcomes.push(await authenticateInPage(hostile, nonce, { timeout: 60 }));
+        }
+        const { set, current, attacker } = web.sealKeys;
+        const expectedKey = { kty: 'EC', crv: 'P-256', x: current.x, y: current.y, kid: 'seal-2' };
+        const toHost = recorded().filter((r) => r.to === 'host' && r.message.command === 'authenticate');
+        assert.equal(toHost.length, 2);
+        for (const [i, { message }] of toHost.entries()) {
+          // The current key of the set the site published (the first for encryption), exactly;
+          // nothing of the hostile script's, which the extension dropped with the page's fields.
+          assert.deepEqual(message.arguments.sealKey, expectedKey);
+          assert.deepEqual(Object.keys(message.arguments).sort(),
+            ['challengeNonce', 'origin', 'sealKey', 'timeout']);
+          assert.equal(message.arguments.origin, web.httpsSealed);
+          assert.equal(message.arguments.challengeNonce, nonces[i]);
+          assert.equal(JSON.stringify(message).includes(attacker.x), false);
+          // The page got exactly what the host answered (sealed, with the host that seals).
+          const reply = recorded().find((r) => r.to === 'browser' && r.message.id === message.id);
+          assert.ok(reply, 'the host answered');
+          assert.equal(outcomes[i].code, undefined);
+          assert.deepEqual(outcomes[i].token, reply.message.result);
+        }
+        // The key came from the site, fetched by the extension: once (cached for its max-age),
+        // without the page's cookie or a referrer; the hostile script's hooks never saw it.
+        assert.equal(web.sealKeyRequests.length, 1);
+        const [keyRequest] = web.sealKeyRequests;
+        assert.equal(keyRequest.method, 'GET');
+        assert.equal(keyRequest.headers.cookie, undefined);
+        assert.equal(keyRequest.headers.referer, undefined);
+        const seen = await callWithoutGesture(hostile, () => window.hostile);
+        assert.equal(seen.keyRequests, 0);
+        assert.deepEqual(seen.fetches, []);
+        // All the page's scripts could see of the login is the result the host gave.
+        assert.deepEqual(seen.results, outcomes.map((o) => o.token));
+        const replies = seen.messages.filter((m) => m.type === 'saferchat:reply');
+        assert.deepEqual(replies.map((m) => m.result), outcomes.map((o) => o.token));
+        assert.equal(set.keys.some((key) => 'd' in key), false, 'public keys only (test fixture)');
+        // A site that publishes no key (404): no sealKey for it.
+        plain = await openChatPage(web.https);
+        const nonce = newNonce();
+        const { token } = await authenticateInPage(plain, nonce, { timeout: 60 });
+        assert.equal(signatureValid(token, web.https, nonce), true);
+        const last = recorded().filter((r) => r.to === 'host' && r.message.command === 'authenticate').at(-1);
+        assert.equal(last.message.arguments.origin, web.https);
+        assert.equal('sealKey' in last.message.arguments, false);
+      } finally {
+        await hostile?.close();
+        await plain?.close();
+        install();
+        page = await openChatPage();
       }
     });
 

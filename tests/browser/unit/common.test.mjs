@@ -1,6 +1,7 @@
 // Unit tests of extension/common.js, the pure checks shared by the content script and the
 // background: request fields, origins from the sender, the host's messages, error mapping.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -446,7 +447,6 @@ describe('sites that may ask (docs/parents.md)', () => {
     const record = await C.newParentPinRecord('parent-2468');
     assert.deepEqual(Object.keys(record).sort(), ['hash', 'iterations', 'kdf', 'salt']);
     assert.equal(record.iterations, C.PARENT_PIN_ITERATIONS);
-    const crypto = await import('node:crypto');
     const expected = crypto.pbkdf2Sync('parent-2468', Buffer.from(record.salt, 'base64'), record.iterations, 32, 'sha256');
     assert.equal(record.hash, expected.toString('base64'));
     assert.equal(Buffer.from(record.salt, 'base64').length, 16);
@@ -458,5 +458,67 @@ describe('sites that may ask (docs/parents.md)', () => {
     assert.equal(await C.parentPinMatches({ ...record, iterations: 1 }, 'parent-2468'), false, 'too few iterations');
     assert.equal(await C.parentPinMatches(undefined, 'parent-2468'), false);
     await assert.rejects(C.newParentPinRecord('12345'));
+  });
+});
+
+describe('sealed tokens: the seal key and the sealed result', () => {
+  const ec = (extra) => ({ ...crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }), ...extra });
+  const okp = (extra) => ({ ...crypto.generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }), ...extra });
+
+  it('takes the first encryption key of the set, public only, copied with the members the host reads', () => {
+    const signing = ec({ kid: 'sig', use: 'sig' });
+    const current = ec({ kid: 'seal-2', use: 'enc', alg: 'ECDH-ES', x5c: ['ignored'] });
+    const previous = okp({ kid: 'seal-1' });
+    assert.deepEqual(C.selectSealKey({ keys: [signing, current, previous] }), {
+      key: { kty: 'EC', crv: 'P-256', x: current.x, y: current.y, kid: 'seal-2' },
+    });
+    assert.deepEqual(C.selectSealKey({ keys: [previous, current] }), {
+      key: { kty: 'OKP', crv: 'X25519', x: previous.x, kid: 'seal-1' },
+    });
+    assert.deepEqual(C.selectSealKey({ keys: [ec({ kid: 'a', alg: 'ECDH-ES+A256KW' }), ec({ kid: 'b' })] }).key.kid, 'b');
+  });
+
+  it('refuses sets with a private key, other curves, bad base64url, bad kids', () => {
+    const privateKey = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+    const bad = [
+      null, [], { keys: 'x' }, { keys: [] },
+      { keys: [{ ...privateKey, kid: 'k' }] },
+      { keys: [ec({ kid: 'ok' }), { ...privateKey, kid: 'later', use: 'sig' }] },
+      { keys: [{ ...crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' }), kid: 'k' }] },
+      { keys: [{ ...crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }), kid: 'k' }] },
+      { keys: [ec({ kid: '' })] },
+      { keys: [ec({ kid: 'a'.repeat(65) })] },
+      { keys: [ec({ kid: 'spa ce' })] },
+      { keys: [ec({})] },
+      { keys: [{ ...ec({ kid: 'k' }), x: 'AAAA' }] },
+      { keys: [{ ...ec({ kid: 'k' }), y: ec({}).y + '=' }] },
+      { keys: [{ ...okp({ kid: 'k' }), y: ec({}).y }] },
+      { keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'k' }] },
+    ];
+    for (const document of bad) {
+      assert.ok('error' in C.selectSealKey(document), JSON.stringify(document));
+    }
+  });
+
+  it('honours Cache-Control max-age, clamped to 60..86400 s, default 3600', () => {
+    assert.equal(C.sealKeyMaxAgeSeconds('max-age=120'), 120);
+    assert.equal(C.sealKeyMaxAgeSeconds('public, max-age=600, must-revalidate'), 600);
+    assert.equal(C.sealKeyMaxAgeSeconds('max-age=5'), 60);
+    assert.equal(C.sealKeyMaxAgeSeconds('max-age=999999'), 86400);
+    assert.equal(C.sealKeyMaxAgeSeconds(null), 3600);
+    assert.equal(C.sealKeyMaxAgeSeconds('no-store'), 3600);
+    assert.equal(C.sealKeyMaxAgeSeconds('s-maxage=100'), 3600);
+    assert.equal(C.sealKeyUrl('https://chat.example'), 'https://chat.example/.well-known/saferchat-seal-key');
+  });
+
+  it('passes a sealed reply through, field by field, and refuses a malformed one', () => {
+    const jwe = 'eyJhbGciOiJFQ0RILUVTIn0..aXY.Y2lwaGVy.dGFn';
+    const sealed = { format: 'saferchat-sealed:1', kid: 'seal-2', jwe };
+    assert.deepEqual(C.checkHostReply({ id: 4, result: { ...sealed, extra: 1 } }, 4, 'authenticate'), { result: sealed });
+    for (const bad of [{ ...sealed, format: 'saferchat-sealed:2' }, { ...sealed, kid: 'a b' },
+      { ...sealed, jwe: 'a.b.c.d.e' }, { ...sealed, jwe: 'a..b.c' }, { ...sealed, jwe: 7 },
+      { ...sealed, jwe: `${'a'.repeat(70000)}..b.c.d` }]) {
+      assert.equal(code(C.checkHostReply({ id: 4, result: bad }, 4, 'authenticate')), 'ERR_SAFERCHAT_HOST_FAILED', JSON.stringify(bad).slice(0, 80));
+    }
   });
 });
