@@ -206,8 +206,7 @@ async function tabRefusal(tabId) {
 
 // null when the page may go on with `request`, else the error reply: the tab's state, the
 // content script's report (visible, focused, a recent gesture; a fresh one for authenticate),
-// and for authenticate: no Stop too recently, no other site's dialog open, and a gesture after
-// the last other site's dialog.
+// and for authenticate no Stop too recently (claimDialog does the rest).
 async function attentionRefusal(page, request, attention) {
   const tab = await tabRefusal(page.tabId);
   const refusal = tab ?? C.checkAttention(request.command, attention);
@@ -217,6 +216,13 @@ async function attentionRefusal(page, request, attention) {
   if (backOff.remainingMs(page.origin, Date.now()) > 0) {
     return C.errorReply(C.Codes.RETRY_LATER);
   }
+  return null;
+}
+
+// Takes the dialog for the page's origin, or refuses: another origin's login runs (no queue
+// behind its dialog), or this gesture came before another origin's dialog ended. Synchronous,
+// so that two requests cannot both pass. Returns { claim } (for releaseDialog) or { error }.
+function claimDialog(page, attention) {
   if ([...dialogsRunning.values()].some((origin) => origin !== page.origin)) {
     return C.errorReply(C.Codes.ANOTHER_SITE_ASKING);
   }
@@ -225,21 +231,21 @@ async function attentionRefusal(page, request, attention) {
   if (!C.gestureAfterOtherDialog(lastDialog, page.origin, gestureAt)) {
     return C.errorReply(C.Codes.USER_ACTIVATION_REQUIRED);
   }
-  return null;
+  const claim = {};
+  dialogsRunning.set(claim, page.origin);
+  return { claim };
 }
 
-// Runs one login at the host and keeps what the rules above need: the dialog while it runs and
-// when it ended, a Stop, a success. Card errors from before the dialog become one code.
+// Gives the dialog back: the rules above see when it ended.
+function releaseDialog(page, claim) {
+  dialogsRunning.delete(claim);
+  lastDialog = { origin: page.origin, endedAt: Date.now() };
+}
+
+// Runs one login at the host and keeps what the rules above need: a Stop, a success. Card
+// errors from before the dialog become one code.
 async function login(page, args, timeoutMs, mode, signal) {
-  const running = {};
-  dialogsRunning.set(running, page.origin);
-  let reply;
-  try {
-    reply = await callHost(mode, 'authenticate', args, timeoutMs, signal);
-  } finally {
-    dialogsRunning.delete(running);
-    lastDialog = { origin: page.origin, endedAt: Date.now() };
-  }
+  const reply = await callHost(mode, 'authenticate', args, timeoutMs, signal);
   if ('result' in reply) {
     backOff.succeeded(page.origin);
   } else if (reply.error.code === 'ERR_SAFERCHAT_USER_CANCELLED') {
@@ -271,14 +277,22 @@ async function serve(request, page, attention, signal) {
   if (request.command === 'status') {
     return status(mode, signal);
   }
-  // The origin is the sender's: whatever the page wrote was dropped by checkRequest. The seal
-  // key is the one the background fetched from that origin, never anything the page sent.
-  const args = { ...request.arguments, origin };
-  const sealKey = await sealKeyFor(origin);
-  if (sealKey !== null) {
-    args.sealKey = sealKey;
+  const taken = claimDialog(page, attention);
+  if ('error' in taken) {
+    return taken;
   }
-  return login(page, args, C.backgroundTimeoutMs(request), mode, signal);
+  try {
+    // The origin is the sender's: whatever the page wrote was dropped by checkRequest. The
+    // seal key is the one the background fetched from that origin, never anything the page sent.
+    const args = { ...request.arguments, origin };
+    const sealKey = await sealKeyFor(origin);
+    if (sealKey !== null) {
+      args.sealKey = sealKey;
+    }
+    return await login(page, args, C.backgroundTimeoutMs(request), mode, signal);
+  } finally {
+    releaseDialog(page, taken.claim);
+  }
 }
 
 async function onPageMessage(page, message) {
