@@ -193,6 +193,24 @@ const backOff = new C.BackOff();
 const dialogsRunning = new Map(); // request → origin
 let lastDialog = null;
 
+// The back-off is kept in storage.session too (memory only, gone when the browser closes), so
+// that a background the browser stopped and started again still makes the site wait.
+const BACKOFF_KEY = 'backOff';
+const backOffRestored = (async () => {
+  try {
+    backOff.restore((await api.storage.session.get(BACKOFF_KEY))[BACKOFF_KEY]);
+  } catch {
+    // No session storage: memory only.
+  }
+})();
+function saveBackOff() {
+  try {
+    api.storage.session.set({ [BACKOFF_KEY]: backOff.entries() }).catch(() => {});
+  } catch {
+    // No session storage: memory only.
+  }
+}
+
 // The browser's own record of the tab: its window's active tab, in the focused window.
 async function tabRefusal(tabId) {
   try {
@@ -213,6 +231,7 @@ async function attentionRefusal(page, request, attention) {
   if (refusal !== null || request.command !== 'authenticate') {
     return refusal;
   }
+  await backOffRestored;
   if (backOff.remainingMs(page.origin, Date.now()) > 0) {
     return C.errorReply(C.Codes.RETRY_LATER);
   }
@@ -248,8 +267,10 @@ async function login(page, args, timeoutMs, mode, signal) {
   const reply = await callHost(mode, 'authenticate', args, timeoutMs, signal);
   if ('result' in reply) {
     backOff.succeeded(page.origin);
+    saveBackOff();
   } else if (reply.error.code === 'ERR_SAFERCHAT_USER_CANCELLED') {
     backOff.stopped(page.origin, Date.now());
+    saveBackOff();
   }
   return C.collapseCardErrors(reply);
 }

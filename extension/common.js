@@ -562,6 +562,25 @@
       this.origins.delete(origin);
     }
 
+    // What storage.session keeps, so that a restarted background still makes the site wait.
+    entries() {
+      return [...this.origins.entries()].map(([origin, entry]) => ({ origin, ...entry }));
+    }
+
+    // Takes back what entries() gave (anything malformed is left out).
+    restore(entries) {
+      if (!Array.isArray(entries)) {
+        return;
+      }
+      for (const entry of entries) {
+        if (isPlainObject(entry) && typeof entry.origin === 'string' &&
+          [entry.until, entry.nextMs, entry.last].every(Number.isFinite) &&
+          !this.origins.has(entry.origin)) {
+          this.origins.set(entry.origin, { until: entry.until, nextMs: entry.nextMs, last: entry.last });
+        }
+      }
+    }
+
     entry(origin, now) {
       const entry = this.origins.get(origin);
       if (entry !== undefined && now - entry.last > BACKOFF_FORGET_MS) {

@@ -611,6 +611,27 @@ export function browserSuite(browserName) {
       assert.equal(warmHostPid(), fresh);
     });
 
+    it('the wait after Stop outlives a background the browser stopped', async (t) => {
+      if (!browser.stopBackground) {
+        t.skip('Firefox: the event page cannot be suspended from the test');
+        return;
+      }
+      setChild(['cancel']);
+      assert.equal((await authenticateInPage(page, newNonce(), { timeout: 60 })).code, 'ERR_SAFERCHAT_USER_CANCELLED');
+      const warm = warmHostPid();
+      await browser.stopBackground(page);
+      assert.equal(await waitForExit(warm, 10000), true, 'the host ends with the background');
+      // A new background (started by the page's next request) still makes the site wait.
+      const before = hostLog.size();
+      setChild([`pin ${kid.pin}`]);
+      assert.equal((await authenticateInPage(page, newNonce(), { timeout: 60 })).code, 'ERR_SAFERCHAT_RETRY_LATER');
+      assert.deepEqual(hostLog.starts(before), []);
+      assert.deepEqual(dialogPids(), []);
+      await sleep(5200);
+      const nonce = newNonce();
+      assert.equal(signatureValid((await authenticateInPage(page, nonce, { timeout: 60 })).token, web.https, nonce), true);
+    });
+
     it('a card swapped for another between two logins: the second token carries the new card', async () => {
       const warm = warmHostPid();
       const before = hostLog.size();

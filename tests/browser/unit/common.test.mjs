@@ -393,6 +393,20 @@ describe('only when the child acts (docs/protocol.md §8.5)', () => {
     assert.equal(backOff.remainingMs(site, now), 5000);
   });
 
+  it('gives its state to storage and takes it back, leaving out what is malformed', () => {
+    const backOff = new C.BackOff();
+    backOff.stopped('https://a.example', 1000);
+    backOff.stopped('https://a.example', 7000);
+    const kept = JSON.parse(JSON.stringify(backOff.entries()));
+    assert.deepEqual(kept, [{ origin: 'https://a.example', until: 17000, nextMs: 20000, last: 7000 }]);
+    const restarted = new C.BackOff();
+    restarted.restore([...kept, { origin: 'https://b.example', until: 'soon' }, null, 7]);
+    assert.equal(restarted.remainingMs('https://a.example', 7000), 10000);
+    assert.equal(restarted.remainingMs('https://b.example', 7000), 0);
+    restarted.restore('not a list');
+    assert.deepEqual(restarted.entries(), kept);
+  });
+
   it('lets a dialog follow another site\'s only after a gesture that came after it', () => {
     const last = { origin: 'https://a.example', endedAt: 5000 };
     assert.equal(C.gestureAfterOtherDialog(null, 'https://b.example', 0), true);
