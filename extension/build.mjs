@@ -29,6 +29,7 @@ const EXTENSION_FILES = [
   'managed_schema.json',
   'options.html',
   'options.js',
+  'options_sites.js',
 ];
 // The extension's texts in each language (WebExtension i18n: _locales/<lang>/messages.json).
 const LOCALES = ['de', 'en', 'fr', 'nl'];

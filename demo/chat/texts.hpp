@@ -46,6 +46,12 @@ enum class Refusal : std::uint8_t {
   no_card,
   no_auth_certificate,
   service_unavailable,
+  // Only when the child acts, and which sites may ask (docs/protocol.md §8.4, §8.5).
+  press_again,
+  wait_a_moment,
+  other_window_open,
+  card_not_usable,
+  site_not_allowed,
 };
 
 // Every refusal, in declaration order (for tables and tests).

@@ -42,6 +42,13 @@ const ErrorCode = Object.freeze({
   INVALID_ARGUMENT: 'ERR_SAFERCHAT_INVALID_ARGUMENT',
   INVALID_CHALLENGE: 'ERR_SAFERCHAT_INVALID_CHALLENGE',
   INVALID_ORIGIN: 'ERR_SAFERCHAT_INVALID_ORIGIN',
+  ORIGIN_NOT_ALLOWED: 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED',
+  // Only when the child acts (docs/protocol.md §8.5): ask from a click or key press on the
+  // visible page, never on your own
+  USER_ACTIVATION_REQUIRED: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED',
+  PAGE_NOT_ACTIVE: 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE',
+  RETRY_LATER: 'ERR_SAFERCHAT_RETRY_LATER',
+  ANOTHER_SITE_ASKING: 'ERR_SAFERCHAT_ANOTHER_SITE_ASKING',
   // The child
   USER_CANCELLED: 'ERR_SAFERCHAT_USER_CANCELLED',
   USER_TIMEOUT: 'ERR_SAFERCHAT_USER_TIMEOUT',
@@ -60,6 +67,9 @@ const ErrorCode = Object.freeze({
   UNKNOWN_CARD: 'ERR_SAFERCHAT_UNKNOWN_CARD',
   CARD_ERROR: 'ERR_SAFERCHAT_CARD_ERROR',
   NO_AUTH_CERTIFICATE: 'ERR_SAFERCHAT_NO_AUTH_CERTIFICATE',
+  // What a page gets instead of NO_AUTH_CERTIFICATE, UNKNOWN_CARD and CARD_BUSY (the child is
+  // told which in the dialog).
+  CARD_NOT_USABLE: 'ERR_SAFERCHAT_CARD_NOT_USABLE',
 });
 
 // The one error type of this API: `code` is one of ErrorCode (or a newer code of the same form).
@@ -156,6 +166,9 @@ function send(command, args, replyTimeoutMs) {
 // What is installed: { extension: { present, version }, host: { present, version,
 // protocolVersion, pcsc: { reachable, readerCount } } }. A missing extension or program is
 // data here, not an error; when the program is missing or failed, host.error holds the code.
+// Before the child clicked or typed on the page (or on a site not on the parents' list), the
+// program is not asked: host is { present: null, version: null, error } with error
+// USER_ACTIVATION_REQUIRED, PAGE_NOT_ACTIVE or ORIGIN_NOT_ALLOWED.
 // Rejects with SaferChatError for INSECURE_CONTEXT and REQUEST_PENDING.
 async function status() {
   try {
@@ -172,7 +185,10 @@ async function status() {
 }
 
 // Asks the child's card to sign `challengeNonce` (from your server) for this page's origin.
-// Resolves with the token (docs/protocol.md §4.3) to send to your server with the nonce;
+// Call it from the child's click or key press (a "Join" button): without one it rejects with
+// USER_ACTIVATION_REQUIRED. Resolves with the token (docs/protocol.md §4.3; sealed to your
+// verification service when your site publishes its key, docs/integration.md) to send to
+// your server with the nonce;
 // rejects with SaferChatError. options: lang (BCP 47, e.g. "nl", "fr-BE": the PIN dialog's
 // language), timeout (seconds the child has, 1 to 600, default 120).
 async function authenticate(challengeNonce, options = {}) {

@@ -92,6 +92,7 @@ describe('extension build', () => {
         manifest.options_ui.page,
         ...(manifest.storage ? [manifest.storage.managed_schema] : []),
         'options.js',
+        'options_sites.js',
         // What the Chromium service worker imports, and the options page loads.
         ...importedScripts(),
       ];
