@@ -56,6 +56,8 @@ class SpawnedHost {
     }
   }
 
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+
   void send(const std::string& payload) const {
     const std::string frame = encode_frame(payload);
     if (::write(in_, frame.data(), frame.size()) != static_cast<ssize_t>(frame.size())) {

@@ -8,8 +8,8 @@
 #include <span>
 #include <string_view>
 
-#include "wire/error.hpp"
 #include "ui/assuan.hpp"
+#include "wire/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace saferchat;

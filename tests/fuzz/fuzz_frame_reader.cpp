@@ -6,11 +6,11 @@
 #include <variant>
 #include <vector>
 
-#include "wire/error.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/request.hpp"
 #include "support/memory_source.hpp"
+#include "wire/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace saferchat;

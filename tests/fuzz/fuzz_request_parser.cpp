@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string_view>
 
-#include "wire/error.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/request.hpp"
+#include "wire/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace saferchat;

@@ -55,6 +55,7 @@ class RedisServer {
   }
 
   [[nodiscard]] const std::string& socket() const { return socket_; }
+  [[nodiscard]] pid_t pid() const { return process_->pid(); }
 
   void kill() {
     process_->signal(SIGKILL);
