@@ -131,9 +131,10 @@ TEST_P(CardProfiles, AuthenticationSequenceGivesAVerifiedSignature) {
   card.log_off(channel);
   EXPECT_TRUE(testing::verify_with_certificate(
       certificate, std::string(jwa_name(card.variant().authentication)), hash, signature));
-  // 1 GET CARD DATA, 1 SELECT, the READ BINARYs, VERIFY, MSE SET, PSO + GET RESPONSE, LOG OFF.
+  // SELECT AID, GET CARD DATA, SELECT, the READ BINARYs, VERIFY, MSE SET, PSO + GET RESPONSE,
+  // LOG OFF.
   const std::size_t reads = (certificate.size() + 255) / 256;
-  EXPECT_EQ(connection.apdu_count(), 1 + 1 + reads + 1 + 1 + 2 + 1);
+  EXPECT_EQ(connection.apdu_count(), 1 + 1 + 1 + reads + 1 + 1 + 2 + 1);
 
   // After LOG OFF the key needs the PIN again (security status not satisfied, 6982).
   Error error(ErrorCode::internal, "");
@@ -282,31 +283,6 @@ TEST_F(CardFailures, AConnectionEndsWithItsCardEvenWhenAnotherComesIn) {
   PcscCard fresh(*context_, env_->reader());
   EXPECT_EQ(fresh.atr(), after->atr);
   EXPECT_FALSE(context_->reader_state("no such reader").has_value());
-}
-
-TEST_F(CardFailures, UnknownCardByItsAtr) {
-  // The same card with the ATR of another kind of card (a JavaCard with a generic ATR).
-  const Profile original("kid-9");
-  const fs::path dir =
-      fs::temp_directory_path() / ("saferchat-other-card-" + std::to_string(::getpid()));
-  fs::create_directories(dir);
-  for (const auto& entry : fs::directory_iterator(original.dir)) {
-    fs::copy_file(entry.path(), dir / entry.path().filename(),
-                  fs::copy_options::overwrite_existing);
-  }
-  nlohmann::json json = original.json;
-  json["atr"] = "3B8F8001804F0CA000000306030001000000006A";
-  std::ofstream(dir / "profile.json") << json.dump();
-  start_in(dir);
-  const auto connection = connect();
-  CardTransaction transaction = connection->begin_transaction();
-  Error error(ErrorCode::internal, "");
-  EXPECT_EQ(
-      code_of([&] { static_cast<void>(BelpicCard::identify(transaction, connection->atr())); },
-              &error),
-      ErrorCode::unknown_card);
-  EXPECT_EQ(error.detail(), "ATR of 20 bytes is not a BELPIC card's");
-  fs::remove_all(dir);
 }
 
 TEST_F(CardFailures, ResetByAnotherProgramDropsThePinAndIsRecovered) {
