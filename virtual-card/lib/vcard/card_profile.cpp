@@ -244,7 +244,7 @@ CardProfile load_card_profile(const std::filesystem::path& dir) {
       throw ProfileError(R"(profile.json: "protocol" must be "T=0" or "T=1")");
     }
     if (std::find(offered.begin(), offered.end(), profile.protocol) == offered.end()) {
-      throw ProfileError("profile.json: \"atr\" does not offer \"protocol\"");
+      throw ProfileError(R"(profile.json: "atr" does not offer "protocol")");
     }
   }
   if (const auto applet = root.find("applet"); applet != root.end()) {
