@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <thread>
 
 namespace saferchat {
 namespace {
@@ -417,8 +418,16 @@ CardTransaction::~CardTransaction() {
 }
 
 ResponseApdu CardTransaction::transmit(const CommandApdu& command) {
+  TransmitRules rules;
+  // BELPIC cards speak T=0 only; a T=1 card gets case 1 commands as four bytes.
+  rules.t0 = card_.protocol_ != SCARD_PROTOCOL_T1;
+  // After 6Cxx eid-mw waits 50 ms before the repeat (OpenSC 40 ms): some older cards need it.
+  // No BELPIC exchange of ours provokes 6Cxx (Le always fits the file), so it costs nothing
+  // in the normal flow.
+  rules.pause_before_repeat = [] { std::this_thread::sleep_for(std::chrono::milliseconds(50)); };
   return transmit_with_t0_procedures(
-      [this](std::span<const std::uint8_t> bytes) { return card_.transmit_raw(bytes); }, command);
+      [this](std::span<const std::uint8_t> bytes) { return card_.transmit_raw(bytes); }, command,
+      rules);
 }
 
 SharedPcscContext::Lease SharedPcscContext::get() {

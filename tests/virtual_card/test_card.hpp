@@ -39,6 +39,9 @@ struct TestCardOptions {
   std::string pin = "1234";
   int pin_tries_left = 3;
   bool with_signing_key = true;
+  std::string atr;       // hex; empty: the version's usual ATR
+  std::string protocol;  // "protocol" in profile.json ("T=0", "T=1"); empty: absent
+  std::string applet;    // "applet" in profile.json ("belpic", "none"); empty: absent
 };
 
 // Certificate files, as on a real card: DER followed by zero padding (card content spec §8).
