@@ -176,7 +176,7 @@ std::string open_sealed(const nlohmann::json& envelope, std::span<const jwe::Pri
   const nlohmann::json kid = envelope.value("kid", nlohmann::json());
   const nlohmann::json compact = envelope.value("jwe", nlohmann::json());
   if (!kid.is_string() || !compact.is_string()) {
-    reject(Reason::seal_invalid, "sealed token without string \"kid\" and \"jwe\"");
+    reject(Reason::seal_invalid, R"(sealed token without string "kid" and "jwe")");
   }
   const auto kid_text = kid.get<std::string>();
   const auto key = std::find_if(keys.begin(), keys.end(), [&](const jwe::PrivateKey& candidate) {
