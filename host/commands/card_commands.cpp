@@ -9,10 +9,11 @@
 #include <thread>
 
 #include "card/belpic_card.hpp"
+#include "transport/pcsc.hpp"
 #include "wire/error.hpp"
+#include "wire/jwe.hpp"
 #include "wire/token.hpp"
 #include "wire/version.hpp"
-#include "transport/pcsc.hpp"
 
 namespace saferchat {
 namespace {
@@ -249,6 +250,8 @@ struct Timing {
   Clock::time_point started = Clock::now();
   Clock::duration dialog{};
   Clock::duration crypto{};
+  Clock::duration seal{};  // part of crypto: the JWE of a sealed token
+  bool sealed = false;
   Clock::duration card_io_before_reply{};
   Clock::time_point replied;  // the token is ready
 };
@@ -339,6 +342,15 @@ CommandOutcome sign(Login& login, const AuthenticateArguments& args) {
   }
   CommandOutcome outcome;
   outcome.result = make_token(facts.certificate, algorithm, signature, host_version);
+  if (args.seal_key) {
+    // docs/protocol.md §4.5: the token, encrypted to the site's verification service.
+    const auto seal_started = Clock::now();
+    outcome.result = {{"format", "saferchat-sealed:1"},
+                      {"kid", args.seal_key->kid()},
+                      {"jwe", jwe::seal(*args.seal_key, outcome.result.dump())}};
+    login.timing.seal = Clock::now() - seal_started;
+    login.timing.sealed = true;
+  }
   login.timing.crypto += Clock::now() - crypto_started;
   return outcome;
 }
@@ -349,17 +361,17 @@ void log_timing(const CardCommandSettings& settings, const Login& login, bool lo
   }
   const Timing& timing = login.timing;
   const PcscCard& connection = *login.connection;
-  std::array<char, 320> line{};
+  std::array<char, 360> line{};
   const int length = std::snprintf(
       line.data(), line.size(),
       "authenticate apdus=%zu bytes_sent=%zu bytes_received=%zu total_ms=%.3f card_io_ms=%.3f "
-      "dialog_ms=%.3f crypto_ms=%.3f read_ahead=%d kept_connection=%d after_reply_ms=%.3f "
-      "logged_off=%d",
+      "dialog_ms=%.3f crypto_ms=%.3f sealed=%d seal_ms=%.3f read_ahead=%d kept_connection=%d "
+      "after_reply_ms=%.3f logged_off=%d",
       connection.apdu_count(), connection.bytes_sent(), connection.bytes_received(),
       milliseconds(timing.replied - timing.started), milliseconds(timing.card_io_before_reply),
-      milliseconds(timing.dialog), milliseconds(timing.crypto), login.card->read_ahead ? 1 : 0,
-      login.kept_connection ? 1 : 0, milliseconds(Clock::now() - timing.replied),
-      logged_off ? 1 : 0);
+      milliseconds(timing.dialog), milliseconds(timing.crypto), timing.sealed ? 1 : 0,
+      milliseconds(timing.seal), login.card->read_ahead ? 1 : 0, login.kept_connection ? 1 : 0,
+      milliseconds(Clock::now() - timing.replied), logged_off ? 1 : 0);
   settings.log->write(LogLevel::debug,
                       std::string_view(line.data(), static_cast<std::size_t>(length)));
 }

@@ -12,6 +12,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "wire/jwe.hpp"
+
 namespace saferchat {
 
 enum class Command : std::uint8_t { version, quit, cancel, get_certificate, authenticate };
@@ -50,6 +52,8 @@ struct AuthenticateArguments {
   std::string origin;
   std::optional<std::string> lang;
   std::chrono::seconds timeout = default_timeout;
+  // The chat site's verification service key (docs/protocol.md §3.4, §4.5): set = seal.
+  std::optional<jwe::PublicJwk> seal_key;
 };
 
 using Arguments = std::variant<VersionArguments, QuitArguments, CancelArguments,

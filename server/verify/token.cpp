@@ -147,16 +147,14 @@ const EVP_MD* algorithm_digest(TokenAlgorithm algorithm) noexcept {
   return digests[1];
 }
 
-Token parse_token(std::string_view json, const TokenLimits& limits,
-                  std::span<const TokenAlgorithm> allowed) {
+nlohmann::json parse_token_object(std::string_view json, std::size_t max_bytes, int max_depth) {
   // 1. Size of the whole text, before any parsing.
-  if (json.size() > limits.max_token_bytes) {
+  if (json.size() > max_bytes) {
     reject(Reason::token_too_large, "token of " + std::to_string(json.size()) + " bytes, limit " +
-                                        std::to_string(limits.max_token_bytes));
+                                        std::to_string(max_bytes));
   }
   // 2. JSON (RFC 8259; nlohmann rejects invalid UTF-8) and its depth.
   bool too_deep = false;
-  const int max_depth = limits.max_json_depth;
   nlohmann::json object = nlohmann::json::parse(
       json.begin(), json.end(),
       [&too_deep, max_depth](int depth, nlohmann::json::parse_event_t /*event*/,
@@ -174,6 +172,11 @@ Token parse_token(std::string_view json, const TokenLimits& limits,
   if (!object.is_object()) {
     reject(Reason::token_malformed, "token is not a JSON object");
   }
+  return object;
+}
+
+Token token_from_object(const nlohmann::json& object, const TokenLimits& limits,
+                        std::span<const TokenAlgorithm> allowed) {
   // 3. Members: present, strings, within their size (docs/protocol.md §4.3).
   const std::string certificate =
       *string_member(object, "unverifiedCertificate", limits.max_certificate_chars, true);
@@ -209,6 +212,12 @@ Token parse_token(std::string_view json, const TokenLimits& limits,
   }
   return Token{std::move(*certificate_der), *parsed_algorithm, std::move(*signature_bytes), format,
                app_version.value_or("")};
+}
+
+Token parse_token(std::string_view json, const TokenLimits& limits,
+                  std::span<const TokenAlgorithm> allowed) {
+  return token_from_object(parse_token_object(json, limits.max_token_bytes, limits.max_json_depth),
+                           limits, allowed);
 }
 
 std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text, bool url_safe) {

@@ -12,12 +12,12 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "wire/error.hpp"
-#include "wire/origin.hpp"
-#include "wire/token.hpp"
 #include "verify/certificates.hpp"
 #include "verify/chain.hpp"
 #include "verify/national_number.hpp"
+#include "wire/error.hpp"
+#include "wire/origin.hpp"
+#include "wire/token.hpp"
 
 namespace saferchat::verify {
 namespace {
@@ -161,6 +161,47 @@ std::optional<Reason> nonce_reason(store::TakeStatus status) {
   return Reason::nonce_unknown;
 }
 
+// docs/protocol.md §4.5: {"format":"saferchat-sealed:1","kid":"…","jwe":"…"}.
+constexpr std::string_view sealed_format = "saferchat-sealed:1";
+
+bool is_sealed(const nlohmann::json& object) {
+  const auto format = object.find("format");
+  return format != object.end() && format->is_string() &&
+         format->get_ref<const std::string&>() == sealed_format;
+}
+
+// The plaintext (the web-eid:1.0 token's JSON) of a sealed token, with the key for its kid.
+std::string open_sealed(const nlohmann::json& envelope, std::span<const jwe::PrivateKey> keys,
+                        Verdict& verdict) {
+  const nlohmann::json kid = envelope.value("kid", nlohmann::json());
+  const nlohmann::json compact = envelope.value("jwe", nlohmann::json());
+  if (!kid.is_string() || !compact.is_string()) {
+    reject(Reason::seal_invalid, R"(sealed token without string "kid" and "jwe")");
+  }
+  const auto kid_text = kid.get<std::string>();
+  const auto key = std::find_if(keys.begin(), keys.end(), [&](const jwe::PrivateKey& candidate) {
+    return candidate.kid() == kid_text;
+  });
+  if (key == keys.end()) {
+    // The kid is the provider's own label, not holder data: safe for the log when well formed.
+    reject(Reason::seal_key_unknown, jwe::is_valid_kid(kid_text)
+                                         ? "sealed to unknown key \"" + kid_text + "\""
+                                         : std::string("sealed to a malformed kid"));
+  }
+  try {
+    const jwe::CompactJwe parsed = jwe::parse_compact(compact.get<std::string>());
+    if (jwe::header_kid(parsed) != kid_text) {
+      reject(Reason::seal_invalid, "the JWE header's kid is not the envelope's");
+    }
+    std::string plaintext = jwe::open(parsed, *key);
+    verdict.sealed = true;
+    verdict.sealed_kid = kid_text;
+    return plaintext;
+  } catch (const jwe::JweError& error) {
+    reject(Reason::seal_invalid, error.what());
+  }
+}
+
 struct NonceOutcome {
   std::optional<Reason> failure;
   std::string detail;
@@ -251,6 +292,14 @@ Verifier::Verifier(VerifierConfig config, std::shared_ptr<store::NonceStore> non
       *config.age_policy.min_age > *config.age_policy.max_age) {
     throw std::invalid_argument("minimum age above maximum age");
   }
+  if (config.sealing_keys.size() > 2 ||
+      (config.sealing_keys.size() == 2 &&
+       config.sealing_keys[0].kid() == config.sealing_keys[1].kid())) {
+    throw std::invalid_argument("sealing keys: at most two (current, previous), distinct kids");
+  }
+  if (config.require_sealed && config.sealing_keys.empty()) {
+    throw std::invalid_argument("sealed tokens required, but no sealing key");
+  }
   std::vector<X509Ptr> anchors = parse_pem_certificates(config.trust_anchors_pem);
   std::vector<X509Ptr> intermediates = parse_pem_certificates(config.intermediates_pem);
   impl_->chain = std::make_unique<ChainVerifier>(
@@ -319,8 +368,24 @@ Verdict Verifier::Impl::check(std::string_view token_json, std::string_view orig
   Verdict verdict;
   try {
     const std::time_t now_t = std::chrono::system_clock::to_time_t(now);
-    // 1-4. Sizes, JSON, format, algorithm name (verify/token.hpp).
-    const Token token = parse_token(token_json, config.limits, config.allowed_algorithms);
+    // 1-2. Size and JSON. A sealed token (docs/protocol.md §4.5) is opened, and its plaintext
+    // goes through the same steps; an unsealed one is refused if only sealed ones may come.
+    const TokenLimits& limits = config.limits;
+    nlohmann::json object = parse_token_object(
+        token_json, std::max(limits.max_token_bytes, limits.max_sealed_token_bytes),
+        limits.max_json_depth);
+    if (is_sealed(object)) {
+      const std::string plaintext = open_sealed(object, config.sealing_keys, verdict);
+      object = parse_token_object(plaintext, limits.max_token_bytes, limits.max_json_depth);
+    } else if (token_json.size() > limits.max_token_bytes) {
+      reject(Reason::token_too_large, "token of " + std::to_string(token_json.size()) +
+                                          " bytes, limit " +
+                                          std::to_string(limits.max_token_bytes));
+    } else if (config.require_sealed) {
+      reject(Reason::token_not_sealed, "unsealed token, and sealed tokens are required");
+    }
+    // 3-4. Members, format, algorithm name (verify/token.hpp).
+    const Token token = token_from_object(object, limits, config.allowed_algorithms);
     verdict.algorithm = token.algorithm;
     verdict.app_version = token.app_version;
 

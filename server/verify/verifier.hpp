@@ -8,9 +8,9 @@
 //
 // Check order (NOTES §3; docs/verifier.md §4): the nonce is taken from the store FIRST, on every
 // attempt, so a nonce can never be tried twice (as Web eID does); its outcome is reported at its
-// place in the order below. Then: sizes, JSON, format, algorithm name, certificate parse,
-// validity now, key usage, algorithm vs key, chain, revocation, origin, nonce, signature,
-// national number, age policy. The first failing check gives the reason.
+// place in the order below. Then: sizes, JSON, a sealed token opened (or refused unsealed), format,
+// algorithm name, certificate parse, validity now, key usage, algorithm vs key, chain, revocation,
+// origin, nonce, signature, national number, age policy. The first failing check gives the reason.
 //
 // A Verifier is immutable after construction and thread-safe; verify() blocks (nonce store,
 // OCSP/CRL fetches), so an asynchronous server calls it from a worker thread.
@@ -32,6 +32,7 @@
 #include "verify/reason.hpp"
 #include "verify/revocation_checker.hpp"
 #include "verify/token.hpp"
+#include "wire/jwe.hpp"
 
 namespace saferchat::verify {
 
@@ -72,6 +73,13 @@ struct VerifierConfig {
   bool expose_national_number = false;
   bool expose_birth_date = false;
 
+  // Sealed tokens (docs/protocol.md §4.5): the service's private keys, the current one first,
+  // then the previous one (at most two, distinct kids); a sealed token names its key by kid
+  // (SEAL_KEY_UNKNOWN for another). Empty = this verifier opens no sealed token.
+  std::vector<jwe::PrivateKey> sealing_keys;
+  // Refuse unsealed tokens (TOKEN_NOT_SEALED). Needs a sealing key.
+  bool require_sealed = false;
+
   // Null = revocation not checked. See server/revocation for OCSP and CRL checkers.
   std::shared_ptr<RevocationChecker> revocation;
 
@@ -102,6 +110,9 @@ struct Verdict {
   // The token's algorithm and appVersion once parsed (empty/unset before).
   std::optional<TokenAlgorithm> algorithm;
   std::string app_version;
+  // The token came sealed and was opened (with the key of `sealed_kid`).
+  bool sealed = false;
+  std::string sealed_kid;
 
   [[nodiscard]] bool accepted() const noexcept { return !reason.has_value(); }
 };

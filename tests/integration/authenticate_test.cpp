@@ -18,6 +18,7 @@
 #include "support/memory_source.hpp"
 #include "support/pcsc_environment.hpp"
 #include "support/token_check.hpp"
+#include "wire/jwe.hpp"
 
 namespace saferchat {
 namespace {
@@ -76,6 +77,60 @@ INSTANTIATE_TEST_SUITE_P(EveryProfileWithAKey, GoodLogin,
                            std::replace(name.begin(), name.end(), '-', '_');
                            return name;
                          });
+
+// docs/protocol.md §4.5: with a sealKey the reply carries only ciphertext; the service's private
+// key opens it to the very token an unsealed login gives.
+class SealedLogin : public Authenticate, public ::testing::WithParamInterface<jwe::Curve> {};
+
+TEST_P(SealedLogin, ResultIsAJweThatOnlyTheServiceKeyOpens) {
+  const json profile = profile_json("kid-9");
+  start_card("kid-9");
+  start_host("pin " + profile["pin"].get<std::string>() + "\n");
+  const jwe::PrivateKey service = jwe::PrivateKey::generate(GetParam(), "chat-2026-12");
+  const json reply = authenticate({{"sealKey", service.public_jwk().to_json()}});
+  ASSERT_TRUE(reply.contains("result")) << reply.dump();
+  const json& sealed = reply["result"];
+  EXPECT_EQ(sealed.size(), 3U) << sealed.dump();
+  EXPECT_EQ(sealed["format"], "saferchat-sealed:1");
+  EXPECT_EQ(sealed["kid"], "chat-2026-12");
+  // Nothing of the card in the clear: not its certificate, not the holder's name.
+  const std::string text = reply.dump();
+  EXPECT_EQ(text.find("MII"), std::string::npos);
+  EXPECT_EQ(text.find(profile["holder"]["surname"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(text.find(profile["holder"]["national_number"].get<std::string>()), std::string::npos);
+  const jwe::CompactJwe parsed = jwe::parse_compact(sealed["jwe"].get<std::string>());
+  EXPECT_EQ(parsed.header["cty"], "web-eid:1.0");
+  EXPECT_EQ(parsed.header["epk"]["crv"], jwe::curve_name(GetParam()));
+  const json token = json::parse(jwe::open(parsed, service));
+  EXPECT_EQ(testing::check_token(token, origin, nonce), "");
+  EXPECT_EQ(token["format"], "web-eid:1.0");
+  // Another key of the same kid cannot open it.
+  EXPECT_THROW(
+      static_cast<void>(jwe::open(parsed, jwe::PrivateKey::generate(GetParam(), "chat-2026-12"))),
+      jwe::JweError);
+  // The child was told that only the site's checking service opens it.
+  const auto descriptions = shown("SETDESC");
+  ASSERT_EQ(descriptions.size(), 1U);
+  EXPECT_NE(descriptions[0].find("kids.chat.example"), std::string::npos) << descriptions[0];
+  finish_host();
+}
+
+INSTANTIATE_TEST_SUITE_P(Curves, SealedLogin,
+                         ::testing::Values(jwe::Curve::p256, jwe::Curve::x25519),
+                         [](const auto& param_info) {
+                           return param_info.param == jwe::Curve::p256 ? "P256" : "X25519";
+                         });
+
+TEST_F(Authenticate, AnUnfitSealKeyIsRefusedBeforeAnyDialog) {
+  start_card("kid-9");
+  start_host("pin 1234\n");
+  json key = jwe::PrivateKey::generate(jwe::Curve::p256, "k").public_jwk().to_json();
+  key["d"] = "VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw";
+  const json reply = authenticate({{"sealKey", key}});
+  EXPECT_EQ(error_code(reply), "ERR_SAFERCHAT_INVALID_ARGUMENT") << reply.dump();
+  EXPECT_TRUE(dialog_log().empty());
+  finish_host();
+}
 
 TEST_F(Authenticate, WrongPinTwiceThenRightShowsTriesLeft) {
   start_card("kid-9");

@@ -103,6 +103,31 @@ IssuedCard issue_under_test_ca(const CertificateSpec& spec) {
   return issued;
 }
 
+// Sealing keys (docs/protocol.md §4.5), made once per run: the current one on P-256, the
+// previous one on X25519, and one the verifier no longer holds.
+const jwe::PrivateKey& sealing_key(int which) {
+  static const std::array<jwe::PrivateKey, 3> keys{
+      jwe::PrivateKey::generate(jwe::Curve::p256, "chat-2026-12"),
+      jwe::PrivateKey::generate(jwe::Curve::x25519, "chat-2026-06"),
+      jwe::PrivateKey::generate(jwe::Curve::p256, "chat-2025-12")};
+  return keys.at(static_cast<std::size_t>(which));
+}
+
+VerifierConfig sealed_config() {
+  VerifierConfig config = test_config();
+  config.sealing_keys = {sealing_key(0), sealing_key(1)};
+  return config;
+}
+
+// What the host returns with a sealKey: the token sealed to `key`'s public half.
+std::string sealed(const std::string& token_json, const jwe::PrivateKey& key,
+                   const std::string& envelope_kid = {}) {
+  return json{{"format", "saferchat-sealed:1"},
+              {"kid", envelope_kid.empty() ? key.kid() : envelope_kid},
+              {"jwe", jwe::seal(key.public_jwk(), token_json)}}
+      .dump();
+}
+
 Reason reason_of(const Verdict& verdict) {
   EXPECT_TRUE(verdict.reason.has_value()) << "accepted";
   return verdict.reason.value_or(Reason::internal_error);
@@ -494,6 +519,26 @@ std::vector<BadToken> bad_tokens() {
     config.age_policy = {10, 12};
     return Scenario(config).verify_card(kid);
   });
+  add("unsealed where sealed tokens are required", Reason::token_not_sealed, [&] {
+    VerifierConfig config = sealed_config();
+    config.require_sealed = true;
+    return Scenario(config).verify_card(kid);
+  });
+  add("sealed to a retired key", Reason::seal_key_unknown, [&] {
+    const Scenario s(sealed_config());
+    const std::string nonce = s.issue();
+    return s.verify(sealed(token_for(kid, nonce), sealing_key(2)), nonce);
+  });
+  add("sealed, ciphertext tampered", Reason::seal_invalid, [&] {
+    const Scenario s(sealed_config());
+    const std::string nonce = s.issue();
+    json envelope = json::parse(sealed(token_for(kid, nonce), sealing_key(0)));
+    std::string compact = envelope["jwe"];
+    const std::size_t at = compact.rfind('.') - 5;
+    compact[at] = compact[at] == 'A' ? 'B' : 'A';
+    envelope["jwe"] = compact;
+    return s.verify(envelope.dump(), nonce);
+  });
   add("adult in a 9-12 room", Reason::age_too_high, [&] {
     VerifierConfig config = test_config();
     config.age_policy = {9, 12};
@@ -521,6 +566,152 @@ TEST(BadTokens, EachIsRejectedWithItsReason) {
 #endif
     EXPECT_TRUE(covered.contains(reason)) << "no bad token for " << reason_code(reason);
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Sealed tokens (docs/protocol.md §4.5, docs/verifier.md §4)
+// ---------------------------------------------------------------------------------------------
+
+TEST(Sealed, OpensWithTheCurrentAndThePreviousKeyAndVerifiesTheInnerToken) {
+  for (const std::string name : {"kid-9", "teen-14"}) {
+    for (const int which : {0, 1}) {
+      SCOPED_TRACE(name + " key " + std::to_string(which));
+      const Scenario s(sealed_config());
+      const std::string nonce = s.issue();
+      const Verdict verdict =
+          s.verify(sealed(token_for(card(name), nonce), sealing_key(which)), nonce);
+      EXPECT_TRUE(verdict.accepted()) << verdict.detail;
+      EXPECT_TRUE(verdict.sealed);
+      EXPECT_EQ(verdict.sealed_kid, sealing_key(which).kid());
+      ASSERT_TRUE(verdict.holder.has_value());
+      EXPECT_EQ(verdict.holder->surname, card(name).profile["holder"]["surname"]);
+      EXPECT_EQ(verdict.algorithm, card(name).algorithm);
+    }
+  }
+}
+
+TEST(Sealed, UnsealedTokensStillPassUnlessSealedOnesAreRequired) {
+  const Verdict unsealed = Scenario(sealed_config()).verify_card(card("kid-9"));
+  EXPECT_TRUE(unsealed.accepted()) << unsealed.detail;
+  EXPECT_FALSE(unsealed.sealed);
+
+  VerifierConfig config = sealed_config();
+  config.require_sealed = true;
+  const Scenario s(config);
+  const Verdict refused = s.verify_card(card("kid-9"));
+  EXPECT_EQ(reason_of(refused), Reason::token_not_sealed);
+  EXPECT_FALSE(refused.holder.has_value());
+  const std::string nonce = s.issue();
+  EXPECT_TRUE(s.verify(sealed(token_for(card("kid-9"), nonce), sealing_key(0)), nonce).accepted());
+}
+
+TEST(Sealed, TamperedHeaderCiphertextOrTagIsSealInvalid) {
+  for (const std::size_t part : {0U, 2U, 3U, 4U}) {
+    SCOPED_TRACE(part);
+    const Scenario s(sealed_config());
+    const std::string nonce = s.issue();
+    json envelope = json::parse(sealed(token_for(card("kid-9"), nonce), sealing_key(0)));
+    std::string compact = envelope["jwe"];
+    // The first character of the part: a different 6-bit value, still valid base64url.
+    std::size_t at = 0;
+    for (std::size_t dots = 0; dots < part; ++at) {
+      dots += compact[at] == '.' ? 1U : 0U;
+    }
+    if (part == 0) {
+      at = 10;  // inside the header, keeping it decodable only as garbage or another header
+    }
+    compact[at] = compact[at] == 'A' ? 'B' : 'A';
+    envelope["jwe"] = compact;
+    const Verdict verdict = s.verify(envelope.dump(), nonce);
+    EXPECT_EQ(reason_of(verdict), Reason::seal_invalid) << verdict.detail;
+    EXPECT_FALSE(verdict.holder.has_value());
+  }
+}
+
+TEST(Sealed, WrongKeyUnknownKidAndMismatchedKids) {
+  const Scenario s(sealed_config());
+  const TestCard& kid = card("kid-9");
+  // Sealed to another key that claims the current kid: does not decrypt.
+  std::string nonce = s.issue();
+  const jwe::PrivateKey impostor = jwe::PrivateKey::generate(jwe::Curve::p256, "chat-2026-12");
+  Verdict verdict = s.verify(sealed(token_for(kid, nonce), impostor), nonce);
+  EXPECT_EQ(reason_of(verdict), Reason::seal_invalid);
+  EXPECT_EQ(verdict.detail,
+            "the JWE does not decrypt: wrong key, or tampered header, IV, ciphertext or tag");
+  // A kid the verifier never had.
+  nonce = s.issue();
+  verdict = s.verify(sealed(token_for(kid, nonce), sealing_key(2)), nonce);
+  EXPECT_EQ(reason_of(verdict), Reason::seal_key_unknown);
+  EXPECT_EQ(verdict.detail, "sealed to unknown key \"chat-2025-12\"");
+  // The envelope names the current key, the JWE was made for the previous one.
+  nonce = s.issue();
+  verdict = s.verify(sealed(token_for(kid, nonce), sealing_key(1), "chat-2026-12"), nonce);
+  EXPECT_EQ(reason_of(verdict), Reason::seal_invalid);
+  EXPECT_EQ(verdict.detail, "the JWE header's kid is not the envelope's");
+  // No verifier key at all.
+  const Scenario plain;
+  nonce = plain.issue();
+  EXPECT_EQ(reason_of(plain.verify(sealed(token_for(kid, nonce), sealing_key(0)), nonce)),
+            Reason::seal_key_unknown);
+  // Envelope without jwe.
+  nonce = s.issue();
+  EXPECT_EQ(reason_of(s.verify(R"({"format":"saferchat-sealed:1","kid":"chat-2026-12"})", nonce)),
+            Reason::seal_invalid);
+}
+
+TEST(Sealed, ReplayedSealedTokenIsRefusedByItsNonce) {
+  const Scenario s(sealed_config());
+  const std::string nonce = s.issue();
+  const std::string token = sealed(token_for(card("kid-9"), nonce), sealing_key(0));
+  EXPECT_TRUE(s.verify(token, nonce).accepted());
+  const Verdict again = s.verify(token, nonce);
+  EXPECT_EQ(reason_of(again), Reason::nonce_replayed);
+  EXPECT_FALSE(again.holder.has_value());
+}
+
+TEST(Sealed, SealedTokenMovedToAnotherOriginFailsItsSignature) {
+  // Both origins are served by this verifier: only the signature inside tells them apart.
+  const Scenario s(sealed_config());
+  const std::string nonce = s.issue();
+  const std::string token = sealed(token_for(card("kid-9"), nonce), sealing_key(0));
+  const Verdict moved = s.verify(token, nonce, "https://evil.example");
+  EXPECT_EQ(reason_of(moved), Reason::signature_invalid);
+  EXPECT_TRUE(moved.sealed);
+  EXPECT_FALSE(moved.holder.has_value());
+  // And to an origin this verifier does not serve.
+  const std::string other = s.issue();
+  EXPECT_EQ(reason_of(s.verify(sealed(token_for(card("kid-9"), other), sealing_key(0)), other,
+                               "https://other.example")),
+            Reason::origin_not_allowed);
+}
+
+TEST(Sealed, ThePlaintextIsCheckedLikeAnyToken) {
+  const Scenario s(sealed_config());
+  std::string nonce = s.issue();
+  EXPECT_EQ(reason_of(s.verify(sealed("not json", sealing_key(0)), nonce)),
+            Reason::token_malformed);
+  nonce = s.issue();
+  json token = json::parse(token_for(card("kid-9"), nonce));
+  token["format"] = "saferchat-sealed:1";  // no sealing twice
+  EXPECT_EQ(reason_of(s.verify(sealed(token.dump(), sealing_key(0)), nonce)),
+            Reason::format_unsupported);
+  nonce = s.issue();
+  token = json::parse(token_for(card("kid-9"), nonce));
+  token["padding"] = std::string(20'000, 'x');
+  EXPECT_EQ(reason_of(s.verify(sealed(token.dump(), sealing_key(0)), nonce)),
+            Reason::token_too_large);
+}
+
+TEST(Sealed, KeyConfigurationIsChecked) {
+  VerifierConfig three = sealed_config();
+  three.sealing_keys.push_back(sealing_key(2));
+  EXPECT_THROW(Scenario{three}, std::invalid_argument);
+  VerifierConfig same = test_config();
+  same.sealing_keys = {sealing_key(0), sealing_key(0)};
+  EXPECT_THROW(Scenario{same}, std::invalid_argument);
+  VerifierConfig required = test_config();
+  required.require_sealed = true;
+  EXPECT_THROW(Scenario{required}, std::invalid_argument);
 }
 
 TEST(BadTokens, HugeNestedJsonIsMalformedNotACrash) {

@@ -90,6 +90,8 @@ TEST(RoutesTest, KnownEndpoints) {
   EXPECT_EQ(route("POST", "/v1/verify"), Endpoint::verify);
   EXPECT_EQ(route("GET", "/healthz"), Endpoint::health);
   EXPECT_EQ(route("GET", "/healthz?probe=lb"), Endpoint::health);  // query ignored
+  EXPECT_EQ(route("GET", "/.well-known/saferchat-seal-key"), Endpoint::seal_key);
+  EXPECT_EQ(route("GET", "/v1/seal-key"), Endpoint::seal_key);
 }
 
 TEST(RoutesTest, UnknownPathsAndWrongMethods) {
@@ -450,6 +452,25 @@ TEST(ConfigTest, FullFile) {
   EXPECT_EQ(config.limits.max_connections, 10U);
 }
 
+TEST(ConfigTest, SealingKeys) {
+  const ServiceConfig config = parse_service_config(R"({"allowedOrigins": "https://chat.example",
+      "sealingKeys": [{"kid": "chat-2026-12", "file": "seal/current.pem"},
+                      {"kid": "chat-2026-06", "file": "/abs/previous.pem"}],
+      "requireSealed": true, "sealKeyMaxAgeSeconds": 600})",
+                                                    "/etc/saferchat");
+  ASSERT_EQ(config.sealing_keys.size(), 2U);
+  EXPECT_EQ(config.sealing_keys[0].kid, "chat-2026-12");
+  EXPECT_EQ(config.sealing_keys[0].file, "/etc/saferchat/seal/current.pem");
+  EXPECT_EQ(config.sealing_keys[1].file, "/abs/previous.pem");
+  EXPECT_TRUE(config.require_sealed);
+  EXPECT_EQ(config.seal_key_max_age, std::chrono::seconds(600));
+  const ServiceConfig plain =
+      parse_service_config(R"({"allowedOrigins": "https://chat.example"})", "/etc");
+  EXPECT_TRUE(plain.sealing_keys.empty());
+  EXPECT_FALSE(plain.require_sealed);
+  EXPECT_EQ(plain.seal_key_max_age, std::chrono::seconds(3600));
+}
+
 TEST(ConfigTest, ErrorsNameTheSetting) {
   const std::vector<std::pair<std::string, std::string>> cases{
       {"{", "not valid JSON: "},
@@ -490,6 +511,20 @@ TEST(ConfigTest, ErrorsNameTheSetting) {
        "revocation.mode: must be"},
       {R"({"allowedOrigins": ["https://a"], "revealNationalNumber": 1})",
        "revealNationalNumber: must be true or false"},
+      {R"({"allowedOrigins": ["https://a"], "sealingKeys": []})", "sealingKeys: must be an array"},
+      {R"({"allowedOrigins": ["https://a"], "sealingKeys": [{"kid": "a b", "file": "k.pem"}]})",
+       "sealingKeys[0].kid: must be 1 to 64 characters"},
+      {R"({"allowedOrigins": ["https://a"], "sealingKeys": [{"kid": "k1"}]})",
+       "sealingKeys[0].file: required"},
+      {R"({"allowedOrigins": ["https://a"], "sealingKeys": [{"kid": "k1", "file": "a.pem"},
+          {"kid": "k1", "file": "b.pem"}]})",
+       "sealingKeys[1].kid: must differ from the current key's"},
+      {R"({"allowedOrigins": ["https://a"], "sealingKeys": [{"kid": "k1", "file": "a.pem", "x": 1}]})",
+       "sealingKeys[0].x: unknown setting"},
+      {R"({"allowedOrigins": ["https://a"], "requireSealed": true})",
+       "requireSealed: needs \"sealingKeys\""},
+      {R"({"allowedOrigins": ["https://a"], "sealKeyMaxAgeSeconds": 59})",
+       "sealKeyMaxAgeSeconds: must be an integer from 60 to 86400"},
       {R"({"allowedOrigins": ["https://a"], "limits": {"maxBodyBytes": 100}})",
        "limits.maxBodyBytes: must be an integer from 4096 to 1048576"},
       {R"({"allowedOrigins": ["https://a"], "limits": {"readTimeoutSeconds": 0}})",

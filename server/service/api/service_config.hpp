@@ -66,6 +66,12 @@ struct LimitSettings {
   std::size_t max_connections = 1024;
 };
 
+// A sealing key (docs/protocol.md §4.5): a PEM private key file (P-256 or X25519) and its kid.
+struct SealingKeyFile {
+  std::string kid;   // 1..64 of A-Z a-z 0-9 . _ -
+  std::string file;  // absolute path
+};
+
 struct ServiceConfig {
   std::string listen_address = "127.0.0.1";
   std::uint16_t listen_port = default_port;
@@ -87,6 +93,12 @@ struct ServiceConfig {
   std::string pseudonym_key_file;  // absolute path; empty = no pseudonym
   bool reveal_national_number = false;
   bool reveal_birth_date = true;
+
+  // Sealed tokens: the current key first, then the previous one (at most two). Their public
+  // halves are served at /.well-known/saferchat-seal-key and /v1/seal-key.
+  std::vector<SealingKeyFile> sealing_keys;
+  bool require_sealed = false;                  // TOKEN_NOT_SEALED for unsealed tokens
+  std::chrono::seconds seal_key_max_age{3600};  // Cache-Control of the key set, 60..86400
 
   LimitSettings limits;
 };

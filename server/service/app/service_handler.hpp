@@ -36,10 +36,13 @@ class ServiceHandler final : public HttpHandler {
   [[nodiscard]] ApiResponse challenge(const HttpRequest& request) const;
   [[nodiscard]] ApiResponse verify(const HttpRequest& request) const;
   [[nodiscard]] ApiResponse health() const;
+  [[nodiscard]] ApiResponse seal_key() const;
 
   std::map<std::string, RoomPolicy, std::less<>> rooms_;
   std::chrono::seconds nonce_ttl_;
   StoreKind store_kind_;
+  std::string seal_key_set_;    // the JWK Set's JSON; empty when no sealing key is configured
+  std::string seal_key_cache_;  // its Cache-Control
   std::shared_ptr<const verify::Verifier> verifier_;
   StoreProbe probe_;
   const AccessLog& log_;

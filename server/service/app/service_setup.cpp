@@ -147,6 +147,15 @@ ServiceParts build_service(const ServiceConfig& config) {
   verifier.expose_national_number = config.reveal_national_number;
   verifier.expose_birth_date = config.reveal_birth_date;
   verifier.revocation = make_revocation(config.revocation);
+  for (const SealingKeyFile& key : config.sealing_keys) {
+    const std::string pem = read_file(key.file, "sealingKeys");
+    try {
+      verifier.sealing_keys.push_back(jwe::PrivateKey::from_pem(pem, key.kid));
+    } catch (const jwe::JweError& e) {
+      throw ConfigError("sealingKeys: " + key.file + ": " + e.what());
+    }
+  }
+  verifier.require_sealed = config.require_sealed;
   try {
     parts.verifier = std::make_shared<const verify::Verifier>(std::move(verifier), parts.store);
   } catch (const std::invalid_argument& e) {
@@ -163,6 +172,10 @@ std::string describe(const ServiceConfig& config) {
       << " nonce_ttl_s=" << config.nonce_ttl.count()
       << " pseudonyms=" << (config.pseudonym_key_file.empty() ? "off" : "on")
       << " national_number=" << (config.reveal_national_number ? "revealed" : "hidden");
+  if (!config.sealing_keys.empty()) {
+    out << " sealing_keys=" << config.sealing_keys.size()
+        << " require_sealed=" << (config.require_sealed ? "yes" : "no");
+  }
   return out.str();
 }
 

@@ -327,7 +327,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     response_.result(response.status);
     response_.set(http::field::server, "saferchatd");
     response_.set(http::field::content_type, "application/json");
-    response_.set(http::field::cache_control, "no-store");
+    response_.set(http::field::cache_control,
+                  response.cache_control.empty() ? "no-store" : response.cache_control);
     response_.set("X-Content-Type-Options", "nosniff");
     if (!response.allow.empty()) {
       response_.set(http::field::allow, response.allow);

@@ -42,10 +42,11 @@ struct HttpRequest {
 
 struct HttpResponse {
   unsigned status = 200;
-  std::string body;    // JSON, sent with Content-Type: application/json
-  std::string allow;   // the Allow field (405 responses), empty for none
-  std::string reason;  // for the access log only: a verdict reason or error code
-  std::string detail;  // for the access log only: what exactly failed
+  std::string body;           // JSON, sent with Content-Type: application/json
+  std::string allow;          // the Allow field (405 responses), empty for none
+  std::string cache_control;  // empty: "no-store"
+  std::string reason;         // for the access log only: a verdict reason or error code
+  std::string detail;         // for the access log only: what exactly failed
 };
 
 // Failures the transport meets before a request is complete; the handler turns them into a
