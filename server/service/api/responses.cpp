@@ -63,19 +63,8 @@ ApiResponse verdict_response(const verify::Verdict& verdict) {
   if (verdict.reason == verify::Reason::internal_error) {
     return error_response(ApiError(ApiErrorCode::internal, verdict.detail));
   }
-  Json body;
-  if (verdict.accepted()) {
-    body["verdict"] = "accepted";
-  } else {
-    const verify::Reason reason = *verdict.reason;
-    body["verdict"] = "rejected";
-    body["reason"] = verify::reason_code(reason);
-    body["category"] = verify::category_name(verify::reason_category(reason));
-    body["message"] = verify::reason_description(reason);
-  }
-  if (verdict.holder) {
-    body["holder"] = Json(verify::holder_to_json(*verdict.holder));
-  }
+  // The shape saferchat-verify prints too.
+  const Json body = verify::verdict_to_json(verdict);
   const std::string reason =
       verdict.accepted() ? std::string("OK") : std::string(verify::reason_code(*verdict.reason));
   return {200, body.dump(), reason, verdict.detail};
