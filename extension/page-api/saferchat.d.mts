@@ -20,6 +20,7 @@ export declare const ErrorCode: Readonly<{
   INVALID_ARGUMENT: 'ERR_SAFERCHAT_INVALID_ARGUMENT';
   INVALID_CHALLENGE: 'ERR_SAFERCHAT_INVALID_CHALLENGE';
   INVALID_ORIGIN: 'ERR_SAFERCHAT_INVALID_ORIGIN';
+  FRAME_NOT_SUPPORTED: 'ERR_SAFERCHAT_FRAME_NOT_SUPPORTED';
   USER_CANCELLED: 'ERR_SAFERCHAT_USER_CANCELLED';
   USER_TIMEOUT: 'ERR_SAFERCHAT_USER_TIMEOUT';
   PIN_DIALOG_FAILED: 'ERR_SAFERCHAT_PIN_DIALOG_FAILED';
@@ -81,12 +82,13 @@ export interface AuthenticateOptions {
   timeout?: number;
 }
 
-/** What is installed. Rejects only with INSECURE_CONTEXT or REQUEST_PENDING. */
+/** What is installed. Rejects only with FRAME_NOT_SUPPORTED, INSECURE_CONTEXT or REQUEST_PENDING. */
 export declare function status(): Promise<Status>;
 
 /**
  * Asks the child's card to sign `challengeNonce` (44 to 128 base64 characters from your server)
- * bound to this page's origin. Send the token and the nonce to your server.
+ * bound to this page's origin. Send the token and the nonce to your server. Options other than
+ * `lang` and `timeout` are refused with INVALID_ARGUMENT.
  */
 export declare function authenticate(
   challengeNonce: string,
