@@ -63,8 +63,14 @@ ApiResponse verdict_response(const verify::Verdict& verdict) {
   if (verdict.reason == verify::Reason::internal_error) {
     return error_response(ApiError(ApiErrorCode::internal, verdict.detail));
   }
-  // The shape saferchat-verify prints too.
-  const Json body = verify::verdict_to_json(verdict);
+  // The shape saferchat-verify prints too, its members in this order (verdict first).
+  const nlohmann::json shape = verify::verdict_to_json(verdict);
+  Json body;
+  for (const char* member : {"verdict", "reason", "category", "message", "holder"}) {
+    if (shape.contains(member)) {
+      body[member] = Json(shape.at(member));
+    }
+  }
   const std::string reason =
       verdict.accepted() ? std::string("OK") : std::string(verify::reason_code(*verdict.reason));
   return {200, body.dump(), reason, verdict.detail};
