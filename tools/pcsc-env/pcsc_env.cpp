@@ -33,6 +33,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <net/if.h>
@@ -56,11 +57,15 @@ Options:
   --card-program P    the virtual card program (default: the one built with this tool)
   --timeout-s N       give up if the reader and card are not seen within N seconds (default 20)
 
+The reader has one slot, two with --second-profile: PC/SC clients see exactly those readers.
+
 Printed on standard output, one per line, then "ready":
   PCSCLITE_CSOCK_NAME=<socket>      for every PC/SC client (pcsc-lite reads it)
-  SAFERCHAT_CARD_CONTROL=<socket>   the virtual card's control socket (remove, insert, ...)
-  SAFERCHAT_CARD2_CONTROL=<socket>  the second card's, with --second-profile
+  SAFERCHAT_CARD_CONTROL=<socket>   the virtual card's control socket (remove, insert, ...);
+                                    not with --no-card
+  SAFERCHAT_CARD2_CONTROL=<socket>  the second card's; only with --second-profile
   SAFERCHAT_PCSC_DIR=<folder>       the instance's private folder (logs: pcscd.log, card.log)
+  SAFERCHAT_PCSC_READER=<name>      the (first) reader's name, as PC/SC clients list it
 )";
 
 struct Options {
@@ -70,6 +75,7 @@ struct Options {
   bool removed = false;
   int delay_ms = 0;
   std::string card_program = SAFERCHAT_VIRTUAL_CARD_PATH;
+  std::string reader_driver = SAFERCHAT_VPCD_SLOTS_DRIVER;
   int timeout_s = 20;
   std::vector<std::string> command;
 };
@@ -258,6 +264,8 @@ void on_signal(int signal, void (*handler)(int)) {
   enter_private_network();
   const std::vector<std::string> pcscd_argv{"pcscd", "--foreground", "--config",
                                             (dir / "reader.conf.d").string()};
+  // The reader's slots (vpcd_slots.cpp): one per card slot in use.
+  ::setenv("SAFERCHAT_VPCD_SLOTS", options.second_profile ? "2" : "1", 1);
   sigset_t restart_signal;
   sigemptyset(&restart_signal);
   sigaddset(&restart_signal, SIGUSR1);
@@ -396,12 +404,15 @@ int run(int argc, char** argv) {
   }
   const std::filesystem::path dir = pattern;
   std::filesystem::create_directory(dir / "reader.conf.d");
-  // The vpcd driver listens on CHANNELID's TCP port inside the private network namespace.
+  // The vpcd driver listens on CHANNELID's TCP port inside the private network namespace. It
+  // is reached through vpcd_slots.cpp, which gives the reader only the slots that are used.
   write_file(dir / "reader.conf.d" / "saferchat-vpcd",
              "FRIENDLYNAME \"Safer Chat Virtual Reader\"\n"
              "DEVICENAME /dev/null:0x8C7B\n"
-             "LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
-             "CHANNELID 0x8C7B\n");
+             "LIBPATH " +
+                 options.reader_driver +
+                 "\n"
+                 "CHANNELID 0x8C7B\n");
 
   const std::filesystem::path socket_path = dir / "pcscd.comm";
   const int listen_fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -430,15 +441,23 @@ int run(int argc, char** argv) {
 
   on_stop_signals({SIGTERM, SIGINT, SIGHUP});
   ::setenv("PCSCLITE_CSOCK_NAME", socket_path.c_str(), 1);
-  ::setenv("SAFERCHAT_CARD_CONTROL", (dir / "card.sock").c_str(), 1);
-  ::setenv("SAFERCHAT_PCSC_DIR", dir.c_str(), 1);
   const std::string reader = wait_until_ready(options, dir);
-  std::cout << "PCSCLITE_CSOCK_NAME=" << socket_path.string() << "\n"
-            << "SAFERCHAT_CARD_CONTROL=" << (dir / "card.sock").string() << "\n"
-            << "SAFERCHAT_CARD2_CONTROL=" << (dir / "card2.sock").string() << "\n"
-            << "SAFERCHAT_PCSC_DIR=" << dir.string() << "\n"
-            << "SAFERCHAT_PCSC_READER=" << reader << "\n"
-            << "ready" << std::endl;
+  // Exactly what --help lists, under the same conditions; COMMAND gets the same environment.
+  std::vector<std::pair<std::string, std::string>> printed{
+      {"PCSCLITE_CSOCK_NAME", socket_path.string()}};
+  if (!options.no_card) {
+    printed.emplace_back("SAFERCHAT_CARD_CONTROL", (dir / "card.sock").string());
+  }
+  if (options.second_profile) {
+    printed.emplace_back("SAFERCHAT_CARD2_CONTROL", (dir / "card2.sock").string());
+  }
+  printed.emplace_back("SAFERCHAT_PCSC_DIR", dir.string());
+  printed.emplace_back("SAFERCHAT_PCSC_READER", reader);
+  for (const auto& [name, value] : printed) {
+    ::setenv(name.c_str(), value.c_str(), 1);
+    std::cout << name << "=" << value << "\n";
+  }
+  std::cout << "ready" << std::endl;
 
   int status = 0;
   if (!options.command.empty()) {
