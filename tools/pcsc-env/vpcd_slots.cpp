@@ -33,7 +33,7 @@ Function* real(const char* name) {
 // Calls vpcd's function `name`, of the same type as ours.
 template <typename Function, typename... Args>
 RESPONSECODE forward(const char* name, Args... args) {
-  Function* const function = real<Function>(name);
+  auto* const function = real<Function>(name);
   return function == nullptr ? IFD_COMMUNICATION_ERROR : function(args...);
 }
 
