@@ -165,6 +165,29 @@ async function sealKeyFor(origin) {
   return (await fetching).key;
 }
 
+// status() does not wait for the first managed read (2 to 3 s in Chromium after the browser
+// starts: the join button would appear late). Until that read completes it goes by the local
+// settings alone; every request that starts after the policy is known follows it, and
+// authenticate() always waits for it.
+let knownSettings = null; // the latest completed read, policy included
+const localAtStart = api.storage.local.get(C.SETTING_NAMES).catch(() => ({}));
+function rememberSettings(read) {
+  read.then((value) => {
+    if (read === settings) {
+      knownSettings = value;
+    }
+  });
+}
+rememberSettings(settings);
+api.storage.onChanged.addListener(() => rememberSettings(settings));
+
+async function settingsWithoutWaitingForPolicy() {
+  if (knownSettings !== null) {
+    return knownSettings;
+  }
+  return C.effectiveSettings({}, await localAtStart);
+}
+
 // -- Requests --
 
 function callHost(mode, command, args, replyTimeoutMs, signal) {
@@ -278,7 +301,7 @@ async function login(page, args, timeoutMs, mode, signal) {
 // Serves one checked request for the page (its origin is the sender's).
 async function serve(request, page, attention, signal) {
   const origin = page.origin;
-  const current = await settings;
+  const current = request.command === 'status' ? await settingsWithoutWaitingForPolicy() : await settings;
   if (C.checkOrigin(origin, current.allowHttpLocalhost) !== null) {
     return C.errorReply(C.Codes.INSECURE_CONTEXT);
   }

@@ -30,6 +30,8 @@ export declare const ErrorCode: Readonly<{
   RETRY_LATER: 'ERR_SAFERCHAT_RETRY_LATER';
   /** A dialog for another site is open; ask again on the child's next click. */
   ANOTHER_SITE_ASKING: 'ERR_SAFERCHAT_ANOTHER_SITE_ASKING';
+  /** Called from a page inside a frame: only a top-level page may ask. */
+  FRAME_NOT_SUPPORTED: 'ERR_SAFERCHAT_FRAME_NOT_SUPPORTED';
   USER_CANCELLED: 'ERR_SAFERCHAT_USER_CANCELLED';
   USER_TIMEOUT: 'ERR_SAFERCHAT_USER_TIMEOUT';
   PIN_DIALOG_FAILED: 'ERR_SAFERCHAT_PIN_DIALOG_FAILED';
@@ -116,7 +118,7 @@ export interface AuthenticateOptions {
 /**
  * What is installed. Without the child's click or key press on the page, only whether the
  * extension is there (the program is neither started nor asked). Rejects only with
- * INSECURE_CONTEXT or REQUEST_PENDING.
+ * FRAME_NOT_SUPPORTED, INSECURE_CONTEXT or REQUEST_PENDING.
  */
 export declare function status(): Promise<Status>;
 
@@ -124,7 +126,7 @@ export declare function status(): Promise<Status>;
  * Asks the child's card to sign `challengeNonce` (44 to 128 base64 characters from your server)
  * bound to this page's origin. Call it from the child's click or key press on the visible page
  * (else USER_ACTIVATION_REQUIRED or PAGE_NOT_ACTIVE). Send the token and the nonce to your
- * server.
+ * server. Options other than `lang` and `timeout` are refused with INVALID_ARGUMENT.
  */
 export declare function authenticate(
   challengeNonce: string,

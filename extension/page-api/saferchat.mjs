@@ -49,6 +49,7 @@ const ErrorCode = Object.freeze({
   PAGE_NOT_ACTIVE: 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE',
   RETRY_LATER: 'ERR_SAFERCHAT_RETRY_LATER',
   ANOTHER_SITE_ASKING: 'ERR_SAFERCHAT_ANOTHER_SITE_ASKING',
+  FRAME_NOT_SUPPORTED: 'ERR_SAFERCHAT_FRAME_NOT_SUPPORTED',
   // The child
   USER_CANCELLED: 'ERR_SAFERCHAT_USER_CANCELLED',
   USER_TIMEOUT: 'ERR_SAFERCHAT_USER_TIMEOUT',
@@ -85,9 +86,21 @@ class SaferChatError extends Error {
 const CHALLENGE_PATTERN = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const LANG_PATTERN = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
 
+const OPTION_NAMES = ['lang', 'timeout'];
+
+// An option name this API does not know (a typo such as `language` or `timeOut`), or undefined.
+function unknownOption(options) {
+  return Object.keys(options).find((name) => !OPTION_NAMES.includes(name));
+}
+
 function checkOptions(options) {
-  if (options === null || typeof options !== 'object') {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new SaferChatError(ErrorCode.INVALID_ARGUMENT, 'options must be an object');
+  }
+  const unknown = unknownOption(options);
+  if (unknown !== undefined) {
+    throw new SaferChatError(ErrorCode.INVALID_ARGUMENT,
+      `unknown option "${unknown}" (known: ${OPTION_NAMES.join(', ')})`);
   }
   const { lang, timeout = DEFAULT_TIMEOUT_S } = options;
   const langValid = typeof lang === 'string' && lang.length <= 35 && LANG_PATTERN.test(lang);
@@ -98,6 +111,16 @@ function checkOptions(options) {
     throw new SaferChatError(ErrorCode.INVALID_ARGUMENT, 'timeout must be 1 to 600 seconds');
   }
   return lang === undefined ? { timeout } : { lang, timeout };
+}
+
+// The extension serves a tab's top page only (its content script runs in no frame), so a page in
+// a frame would wait for an acknowledgement that never comes: it is told at once instead.
+function inFrame() {
+  try {
+    return window.top !== window.self;
+  } catch {
+    return true;
+  }
 }
 
 function newRequestId() {
@@ -113,6 +136,11 @@ function send(command, args, replyTimeoutMs) {
     const id = newRequestId();
     const origin = window.location.origin;
     let timer = null;
+    if (inFrame()) {
+      const why = 'Safer Chat works only in the top page of a tab, not in a frame.';
+      reject(new SaferChatError(ErrorCode.FRAME_NOT_SUPPORTED, why));
+      return;
+    }
     if (origin === 'null') {
       // A sandboxed frame, a file: or data: page: no origin to sign for.
       const why = 'Safer Chat works only on https pages.';
@@ -169,7 +197,8 @@ function send(command, args, replyTimeoutMs) {
 // Before the child clicked or typed on the page (or on a site not on the parents' list), the
 // program is not asked: host is { present: null, version: null, error } with error
 // USER_ACTIVATION_REQUIRED, PAGE_NOT_ACTIVE or ORIGIN_NOT_ALLOWED.
-// Rejects with SaferChatError for INSECURE_CONTEXT and REQUEST_PENDING.
+// Rejects with SaferChatError for FRAME_NOT_SUPPORTED (called in a frame), INSECURE_CONTEXT and
+// REQUEST_PENDING.
 async function status() {
   try {
     return await send('status', {}, STATUS_REPLY_TIMEOUT_MS);
@@ -190,7 +219,8 @@ async function status() {
 // verification service when your site publishes its key, docs/integration.md) to send to
 // your server with the nonce;
 // rejects with SaferChatError. options: lang (BCP 47, e.g. "nl", "fr-BE": the PIN dialog's
-// language), timeout (seconds the child has, 1 to 600, default 120).
+// language), timeout (seconds the child has, 1 to 600, default 120); any other option is
+// refused with INVALID_ARGUMENT.
 async function authenticate(challengeNonce, options = {}) {
   if (typeof challengeNonce !== 'string') {
     throw new SaferChatError(ErrorCode.INVALID_ARGUMENT, 'challengeNonce must be a string');

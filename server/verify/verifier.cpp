@@ -323,8 +323,9 @@ Verifier::CacheStats Verifier::cache_stats() const {
 }
 
 Challenge Verifier::issue_challenge(std::string_view session_id) const {
-  if (session_id.size() > 256) {
-    throw std::invalid_argument("session id longer than 256 bytes");
+  if (session_id.size() > max_session_bytes) {
+    throw std::invalid_argument("session id longer than " + std::to_string(max_session_bytes) +
+                                " bytes");
   }
   const auto now = impl_->clock();
   const auto expires_at = now + impl_->config.nonce_ttl;
@@ -518,10 +519,11 @@ Verdict Verifier::verify_taken_nonce(std::string_view token_json, std::string_vi
 }
 
 nlohmann::json verdict_to_json(const Verdict& verdict, bool include_detail) {
-  nlohmann::json out = {{"accepted", verdict.accepted()}};
+  nlohmann::json out = {{"verdict", verdict.accepted() ? "accepted" : "rejected"}};
   if (verdict.reason) {
     out["reason"] = reason_code(*verdict.reason);
     out["category"] = category_name(reason_category(*verdict.reason));
+    out["message"] = reason_description(*verdict.reason);
   }
   if (verdict.holder) {
     out["holder"] = holder_to_json(*verdict.holder);

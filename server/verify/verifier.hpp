@@ -117,9 +117,15 @@ struct Verdict {
   [[nodiscard]] bool accepted() const noexcept { return !reason.has_value(); }
 };
 
-// {"accepted": true|false, "reason"?: "AGE_TOO_HIGH", "category"?: "too_old",
-//  "holder"?: {...holder_to_json...}}. With include_detail, also "detail" (operators only).
+// The one verdict shape of saferchat-verify and saferchatd (docs/verifier.md §3):
+// {"verdict": "accepted"|"rejected", "reason"?: "AGE_TOO_HIGH", "category"?: "too_old",
+//  "message"?: reason_description, "holder"?: {...holder_to_json...}}; reason, category and
+// message only when rejected. With include_detail, also "detail" (operators only).
 [[nodiscard]] nlohmann::json verdict_to_json(const Verdict& verdict, bool include_detail = false);
+
+// The longest provider session id a challenge can be bound to, in bytes: the library and
+// saferchatd's "session" member (docs/verifier.md) share it.
+inline constexpr std::size_t max_session_bytes = 128;
 
 class Verifier {
  public:
@@ -133,9 +139,9 @@ class Verifier {
   Verifier(Verifier&&) = delete;
   Verifier& operator=(Verifier&&) = delete;
 
-  // A fresh nonce, stored until now + nonce_ttl and bound to `session_id` (opaque, ≤ 256 bytes;
-  // empty = unbound). Throws store::StoreUnavailable, or std::invalid_argument for a longer
-  // session id.
+  // A fresh nonce, stored until now + nonce_ttl and bound to `session_id` (opaque, at most
+  // max_session_bytes; empty = unbound). Throws store::StoreUnavailable, or std::invalid_argument
+  // for a longer session id.
   [[nodiscard]] Challenge issue_challenge(std::string_view session_id = {}) const;
 
   // Takes `challenge_nonce` from the store (consuming it whatever the outcome), then checks the

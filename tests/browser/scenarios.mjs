@@ -268,7 +268,7 @@ export function browserSuite(browserName) {
       assert.equal(status.host.version, hostVersion);
       assert.equal(status.host.protocolVersion, hostProtocol);
       assert.equal(status.host.pcsc.reachable, true);
-      assert.ok(status.host.pcsc.readerCount >= 1);
+      assert.equal(status.host.pcsc.readerCount, 1); // one reader with one card: no empty slot
       // The ES module build gives the same answer as the plain script, from the same host.
       assert.deepEqual(await callInPage(page, () => SaferChatModule.status()), status);
       assert.equal(hostLog.starts().length, 1);
@@ -375,6 +375,28 @@ export function browserSuite(browserName) {
       assert.equal(signatureValid(outcome.token, web.https, nonce), true);
     });
 
+    it('a page in a frame gets ERR_SAFERCHAT_FRAME_NOT_SUPPORTED at once, from status() and authenticate()', async () => {
+      const before = hostLog.size();
+      const outcome = await callInPage(page, async ({ frameUrl, nonce }) => {
+        const frame = document.createElement('iframe');
+        frame.src = frameUrl;
+        await new Promise((resolve) => {
+          frame.onload = resolve;
+          document.body.append(frame);
+        });
+        const api = frame.contentWindow.SaferChat;
+        const codes = await Promise.all([
+          api.status().then(() => 'resolved', (e) => [e.code, e instanceof api.SaferChatError]),
+          api.authenticate(nonce, { timeout: 60 }).then(() => 'resolved', (e) => e.code),
+        ]);
+        frame.remove();
+        return codes;
+      }, { frameUrl: `${web.https}/page.html`, nonce: newNonce() });
+      assert.deepEqual(outcome, [['ERR_SAFERCHAT_FRAME_NOT_SUPPORTED', true],
+        'ERR_SAFERCHAT_FRAME_NOT_SUPPORTED']);
+      assert.deepEqual(hostLog.requests(before), []);
+    });
+
     it('the child cancelling the PIN dialog gives ERR_SAFERCHAT_USER_CANCELLED; the site waits before it may ask again', async () => {
       setChild(['cancel']);
       const outcome = await authenticateInPage(page, newNonce(), { timeout: 60 });
@@ -468,8 +490,13 @@ export function browserSuite(browserName) {
         SaferChat.authenticate('short').catch((e) => e.code),
         SaferChat.authenticate(42).catch((e) => e.code),
         SaferChat.authenticate('A'.repeat(44), { timeout: 0 }).catch((e) => e.code),
+        // Unknown options (a typo of lang, of timeout) are refused, not ignored.
+        SaferChat.authenticate('A'.repeat(44), { language: 'nl' }).catch((e) => [e.code, e.message]),
+        SaferChat.authenticate('A'.repeat(44), { lang: 'nl', timeOut: 30 }).catch((e) => e.code),
       ]));
       assert.deepEqual(local, ['ERR_SAFERCHAT_INVALID_CHALLENGE', 'ERR_SAFERCHAT_INVALID_ARGUMENT',
+        'ERR_SAFERCHAT_INVALID_ARGUMENT',
+        ['ERR_SAFERCHAT_INVALID_ARGUMENT', 'unknown option "language" (known: lang, timeout)'],
         'ERR_SAFERCHAT_INVALID_ARGUMENT']);
       // None of them reached a host.
       assert.deepEqual(hostLog.starts(before), []);

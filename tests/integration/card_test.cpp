@@ -9,6 +9,8 @@
 #include <filesystem>
 #include <fstream>
 #include <future>
+#include <regex>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -20,6 +22,7 @@
 #include "support/pcsc_environment.hpp"
 #include "support/pkcs15_parser.hpp"
 #include "transport/pcsc.hpp"
+#include "transport/pcsc_probe.hpp"
 #include "wire/error.hpp"
 
 namespace saferchat {
@@ -594,6 +597,68 @@ TEST_F(CardFailures, ResetByAnotherProgramDropsThePinAndIsRecovered) {
   EXPECT_TRUE(testing::verify_with_certificate(card.read_authentication_certificate(transaction),
                                                "ES384", hash, signature));
   card.log_off(transaction);
+}
+
+// The reader stack shows exactly the readers that exist: one reader with one card (vpcd's
+// unused second slot is not a reader), two with --second-profile. One stack per test: the PC/SC
+// client library keeps the first socket it used for the whole process.
+TEST(PcscEnvReaders, OneCardOneReader) {
+  const PcscEnvironment env({"--profile", (cards_dir / "kid-9").string()});
+  EXPECT_EQ(probe_pcsc().reader_count, 1U);
+}
+
+TEST(PcscEnvReaders, TwoCardsTwoReaders) {
+  const PcscEnvironment env({"--profile", (cards_dir / "kid-9").string(), "--second-profile",
+                             (cards_dir / "teen-14").string()});
+  EXPECT_EQ(probe_pcsc().reader_count, 2U);
+}
+
+TEST(PcscEnvReaders, NoCardOneReader) {
+  const PcscEnvironment env({"--no-card"});
+  EXPECT_EQ(probe_pcsc().reader_count, 1U);
+}
+
+std::set<std::string> names_of(const std::map<std::string, std::string>& variables) {
+  std::set<std::string> names;
+  for (const auto& [name, value] : variables) {
+    names.insert(name);
+  }
+  return names;
+}
+
+// saferchat-pcsc-env prints what its --help lists, each only when it says so.
+TEST(PcscEnvVariables, PrintsExactlyWhatItsHelpLists) {
+  const std::set<std::string> always{"PCSCLITE_CSOCK_NAME", "SAFERCHAT_PCSC_DIR",
+                                     "SAFERCHAT_PCSC_READER"};
+  std::set<std::string> one_card = always;
+  one_card.insert("SAFERCHAT_CARD_CONTROL");
+  std::set<std::string> two_cards = one_card;
+  two_cards.insert("SAFERCHAT_CARD2_CONTROL");
+
+  const std::string kid = (cards_dir / "kid-9").string();
+  const std::string teen = (cards_dir / "teen-14").string();
+  EXPECT_EQ(names_of(PcscEnvironment({"--profile", kid}).variables()), one_card);
+  EXPECT_EQ(names_of(PcscEnvironment({"--profile", kid, "--second-profile", teen}).variables()),
+            two_cards);
+  EXPECT_EQ(names_of(PcscEnvironment({"--no-card"}).variables()), always);
+
+  // The help's "Printed on standard output" list: lines "  NAME=<...>".
+  FILE* help = ::popen((std::string(SAFERCHAT_PCSC_ENV_PATH) + " --help").c_str(), "r");
+  ASSERT_NE(help, nullptr);
+  std::string text;
+  std::array<char, 4096> buffer{};
+  while (std::fgets(buffer.data(), buffer.size(), help) != nullptr) {
+    text += buffer.data();
+  }
+  EXPECT_EQ(::pclose(help), 0);
+  const std::string listed_part = text.substr(text.find("Printed on standard output"));
+  std::set<std::string> listed;
+  const std::regex line(R"((?:^|\n)  ([A-Z0-9_]+)=<)");
+  for (auto it = std::sregex_iterator(listed_part.begin(), listed_part.end(), line);
+       it != std::sregex_iterator(); ++it) {
+    listed.insert((*it)[1].str());
+  }
+  EXPECT_EQ(listed, two_cards);
 }
 
 }  // namespace

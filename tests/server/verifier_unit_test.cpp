@@ -143,7 +143,8 @@ TEST_F(VerifierUnit, HolderNamesAgeAndPrivacyDefaults) {
   EXPECT_FALSE(verdict.holder->birth_date);
   EXPECT_FALSE(verdict.holder->pseudonym);
   const nlohmann::json json = verdict_to_json(verdict);
-  EXPECT_EQ(json, nlohmann::json::parse(R"({"accepted":true,"holder":{"givenNames":"Lotte Marie",
+  EXPECT_EQ(json,
+            nlohmann::json::parse(R"({"verdict":"accepted","holder":{"givenNames":"Lotte Marie",
             "surname":"Testkind","age":9}})"));
   EXPECT_EQ(verdict.app_version, "https://saferchat.be/host/0.1.0");
 }
@@ -183,6 +184,15 @@ TEST(Pseudonym, KnownAnswerAndKeySeparation) {
   EXPECT_NE(make_pseudonym(key, "17073003384"), make_pseudonym(key, "98082100029"));
   EXPECT_THROW((void)make_pseudonym(std::vector<std::uint8_t>(31, 1), "98082100029"),
                std::invalid_argument);
+}
+
+TEST_F(VerifierUnit, SessionIdsUpToTheOneLimitOf128Bytes) {
+  make_verifier();
+  EXPECT_EQ(max_session_bytes, 128U);
+  const std::string longest(max_session_bytes, 's');
+  const Challenge challenge = verifier_->issue_challenge(longest);
+  EXPECT_EQ(store_->take(challenge.nonce, now_).session_id, longest);
+  EXPECT_THROW((void)verifier_->issue_challenge(longest + "s"), std::invalid_argument);
 }
 
 TEST_F(VerifierUnit, NonceIsConsumedEvenWhenTheTokenIsBad) {

@@ -556,6 +556,35 @@ TEST(SaferchatdCommandLineTest, CheckConfig) {
   EXPECT_EQ(run.err, "saferchatd: " + dir.file("typo.json") + ": origins: unknown setting\n");
 }
 
+TEST(SaferchatdCommandLineTest, RevocationNoneWithTheBelgianRootsIsRefused) {
+  TempDir dir;
+  json config = test_config(dir);  // the TEST PKI with revocation "none": usable (CheckConfig)
+  ASSERT_EQ(config.at("revocation").at("mode"), "none");
+  const std::string refusal =
+      "saferchatd: revocation.mode \"none\" with a real Belgian root in trustAnchors: refused. "
+      "\"none\" is for the TEST cards' PKI only (docs/integration.md §6); with the Belgian roots "
+      "use \"ocsp\", \"crl\" or \"ocsp+crl\".\n";
+  // The real roots, alone or beside the TEST ones: refused, at --check-config and at start.
+  for (const json& anchors : {json::array({"builtin:belgium"}),
+                              json::array({config.at("trustAnchors"), "builtin:belgium"})}) {
+    config["trustAnchors"] = anchors;
+    std::ofstream(dir.file("belgian.json")) << config.dump();
+    CliRun run = run_saferchatd({"--config", dir.file("belgian.json"), "--check-config"}, dir);
+    EXPECT_EQ(run.status, 2) << anchors;
+    EXPECT_EQ(run.err, refusal);
+    run = run_saferchatd({"--config", dir.file("belgian.json")}, dir);
+    EXPECT_EQ(run.status, 2) << anchors;
+    EXPECT_EQ(run.err, refusal);
+  }
+  // With a revocation check, the Belgian roots are what production uses.
+  config["trustAnchors"] = json::array({"builtin:belgium"});
+  config["revocation"] = {{"mode", "ocsp"}};
+  std::ofstream(dir.file("production.json")) << config.dump();
+  const CliRun run =
+      run_saferchatd({"--config", dir.file("production.json"), "--check-config"}, dir);
+  EXPECT_EQ(run.status, 0) << run.err;
+}
+
 TEST(SaferchatdCommandLineTest, TheExampleConfigurationParses) {
   // server/service/saferchatd.example.json with its pseudonym key present.
   TempDir dir;

@@ -36,6 +36,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <net/if.h>
@@ -68,12 +69,15 @@ Options:
                       tools/pinpad-reader/README.md). Not with --second-profile.
   --pinpad-driver P   the PIN pad reader driver (default: the one built with this tool)
 
+The reader has one slot, two with --second-profile: PC/SC clients see exactly those readers.
+
 Printed on standard output, one per line, then "ready":
   PCSCLITE_CSOCK_NAME=<socket>      for every PC/SC client (pcsc-lite reads it)
-  SAFERCHAT_CARD_CONTROL=<socket>   the virtual card's control socket (remove, insert, ...)
-  SAFERCHAT_CARD2_CONTROL=<socket>  the second card's, with --second-profile
+  SAFERCHAT_CARD_CONTROL=<socket>   the virtual card's control socket (remove, insert, ...);
+                                    not with --no-card
+  SAFERCHAT_CARD2_CONTROL=<socket>  the second card's; only with --second-profile
   SAFERCHAT_PCSC_DIR=<folder>       the instance's private folder (logs: pcscd.log, card.log)
-  SAFERCHAT_PCSC_READER=<name>      the reader the card is in
+  SAFERCHAT_PCSC_READER=<name>      the (first) reader's name, as PC/SC clients list it
   SAFERCHAT_KEYPAD_CONTROL=<socket> with --pinpad: the PIN pad reader's keypad
 )";
 
@@ -84,6 +88,7 @@ struct Options {
   bool removed = false;
   int delay_ms = 0;
   std::string card_program = SAFERCHAT_VIRTUAL_CARD_PATH;
+  std::string reader_driver = SAFERCHAT_VPCD_SLOTS_DRIVER;
   int timeout_s = 20;
   bool pinpad = false;
   std::string pinpad_driver = SAFERCHAT_PINPAD_DRIVER_PATH;
@@ -281,6 +286,8 @@ void on_signal(int signal, void (*handler)(int)) {
   enter_private_network();
   const std::vector<std::string> pcscd_argv{"pcscd", "--foreground", "--config",
                                             (dir / "reader.conf.d").string()};
+  // The reader's slots (vpcd_slots.cpp): one per card slot in use.
+  ::setenv("SAFERCHAT_VPCD_SLOTS", options.second_profile ? "2" : "1", 1);
   sigset_t restart_signal;
   sigemptyset(&restart_signal);
   sigaddset(&restart_signal, SIGUSR1);
@@ -433,11 +440,14 @@ int run(int argc, char** argv) {
                    std::filesystem::absolute(options.pinpad_driver).string() + "\n");
   } else {
     // The vpcd driver listens on CHANNELID's TCP port inside the private network namespace.
+    // It is reached through vpcd_slots.cpp, which gives the reader only the slots in use.
     write_file(dir / "reader.conf.d" / "saferchat-vpcd",
                "FRIENDLYNAME \"Safer Chat Virtual Reader\"\n"
                "DEVICENAME /dev/null:0x8C7B\n"
-               "LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
-               "CHANNELID 0x8C7B\n");
+               "LIBPATH " +
+                   options.reader_driver +
+                   "\n"
+                   "CHANNELID 0x8C7B\n");
   }
 
   const std::filesystem::path socket_path = dir / "pcscd.comm";
@@ -467,19 +477,24 @@ int run(int argc, char** argv) {
 
   on_stop_signals({SIGTERM, SIGINT, SIGHUP});
   ::setenv("PCSCLITE_CSOCK_NAME", socket_path.c_str(), 1);
-  ::setenv("SAFERCHAT_CARD_CONTROL", (dir / "card.sock").c_str(), 1);
-  ::setenv("SAFERCHAT_PCSC_DIR", dir.c_str(), 1);
-  if (options.pinpad) {
-    ::setenv("SAFERCHAT_KEYPAD_CONTROL", (dir / "keypad.sock").c_str(), 1);
-  }
   const std::string reader = wait_until_ready(options, dir);
-  std::cout << "PCSCLITE_CSOCK_NAME=" << socket_path.string() << "\n"
-            << "SAFERCHAT_CARD_CONTROL=" << (dir / "card.sock").string() << "\n"
-            << "SAFERCHAT_CARD2_CONTROL=" << (dir / "card2.sock").string() << "\n"
-            << "SAFERCHAT_PCSC_DIR=" << dir.string() << "\n"
-            << "SAFERCHAT_PCSC_READER=" << reader << "\n";
+  // Exactly what --help lists, under the same conditions; COMMAND gets the same environment.
+  std::vector<std::pair<std::string, std::string>> printed{
+      {"PCSCLITE_CSOCK_NAME", socket_path.string()}};
+  if (!options.no_card) {
+    printed.emplace_back("SAFERCHAT_CARD_CONTROL", (dir / "card.sock").string());
+  }
+  if (options.second_profile) {
+    printed.emplace_back("SAFERCHAT_CARD2_CONTROL", (dir / "card2.sock").string());
+  }
+  printed.emplace_back("SAFERCHAT_PCSC_DIR", dir.string());
+  printed.emplace_back("SAFERCHAT_PCSC_READER", reader);
   if (options.pinpad) {
-    std::cout << "SAFERCHAT_KEYPAD_CONTROL=" << (dir / "keypad.sock").string() << "\n";
+    printed.emplace_back("SAFERCHAT_KEYPAD_CONTROL", (dir / "keypad.sock").string());
+  }
+  for (const auto& [name, value] : printed) {
+    ::setenv(name.c_str(), value.c_str(), 1);
+    std::cout << name << "=" << value << "\n";
   }
   std::cout << "ready" << std::endl;
 

@@ -10,10 +10,11 @@
 #include <string_view>
 
 #include "service/api/service_config.hpp"
+#include "verify/verifier.hpp"
 
 namespace saferchat::service {
 
-inline constexpr std::size_t max_session_bytes = 128;
+using verify::max_session_bytes;  // the library's: one limit
 inline constexpr int max_request_depth = 8;
 
 struct ChallengeRequest {
