@@ -273,8 +273,9 @@ struct Login {
   Login& operator=(Login&&) = delete;
   ~Login() { static_cast<void>(log_off()); }
 
-  // LOG OFF, once, if the PIN was verified. False when the card did not take it: it is gone
-  // or was reset, and its PIN state went with it.
+  // LOG OFF, once, if the PIN was verified. False when the card did not take it (refused, or
+  // gone): then the transaction ends and the connection closes with SCARD_RESET_CARD, so that
+  // the PIN does not stay verified for other programs.
   bool log_off() noexcept {
     if (!pin_verified || !transaction || !card) {
       return true;
@@ -284,6 +285,9 @@ struct Login {
       card->facts.card.log_off(*transaction);
       return true;
     } catch (const Error&) {
+      if (connection) {
+        connection->reset_when_done();
+      }
       return false;
     }
   }

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -38,14 +39,58 @@ void make_parents(const std::string& path) {
   }
 }
 
-int open_log_file(const std::string& path) {
+// Why the folder of `path`, or the file if it exists, is not safe to write a log into ("" when
+// it is): it must be a real folder or regular file (not a symbolic link), owned by this user,
+// and not writable by group or others — else another local user could point the log at a file
+// of ours, or read and change it. (POSIX; the Windows seam has its own checks.)
+std::string unsafe(const std::string& what, const struct stat& info, bool folder) {
+  if (folder ? !S_ISDIR(info.st_mode) : !S_ISREG(info.st_mode)) {
+    return what + (folder ? " is not a folder" : " is not a regular file");
+  }
+  if (info.st_uid != ::geteuid()) {
+    return what + " belongs to another user";
+  }
+  if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
+    return what + " is writable by other users";
+  }
+  if (!folder && info.st_nlink != 1) {
+    return what + " has other hard links";
+  }
+  return {};
+}
+
+// The log file, opened for appending without following a symbolic link (O_NOFOLLOW), after the
+// checks above on its folder and on the file itself; fd -1 and why not when refused.
+std::pair<int, std::string> open_log_file(const std::string& path) {
   make_parents(path);
+  const std::size_t slash = path.rfind('/');
+  const std::string folder = slash == 0 ? "/" : path.substr(0, slash);
   struct stat info {};
-  if (::stat(path.c_str(), &info) == 0 && info.st_size > rotate_above_bytes) {
+  if (::lstat(folder.c_str(), &info) != 0) {
+    return {-1, "cannot use the folder " + folder};
+  }
+  if (std::string why = unsafe("the folder " + folder, info, true); !why.empty()) {
+    return {-1, why};
+  }
+  if (::lstat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
+      info.st_size > rotate_above_bytes) {
     // Keep one previous generation; a failed rename only means the file keeps growing.
     static_cast<void>(::rename(path.c_str(), (path + ".1").c_str()));
   }
-  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  const int fd =
+      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+  if (fd < 0) {
+    return {-1, errno == ELOOP ? path + " is a symbolic link" : "cannot open " + path};
+  }
+  if (::fstat(fd, &info) != 0) {
+    ::close(fd);
+    return {-1, "cannot check " + path};
+  }
+  if (std::string why = unsafe(path, info, false); !why.empty()) {
+    ::close(fd);
+    return {-1, why};
+  }
+  return {fd, {}};
 }
 
 std::string_view level_name(LogLevel level) {
@@ -121,13 +166,16 @@ Logger Logger::from_environment() {
     return {level, STDERR_FILENO, false, "stderr"};
   }
   const std::string path = file != nullptr && file[0] != '\0' ? file : default_log_path();
-  if (!path.empty()) {
-    const int fd = open_log_file(path);
-    if (fd >= 0) {
-      return {level, fd, true, path};
-    }
+  if (path.empty()) {
+    return {level, STDERR_FILENO, false, "stderr"};
   }
-  return {level, STDERR_FILENO, false, "stderr"};
+  const auto [fd, refused] = open_log_file(path);
+  if (fd >= 0) {
+    return {level, fd, true, path};
+  }
+  Logger fallback(level, STDERR_FILENO, false, "stderr");
+  fallback.write(LogLevel::warn, "log file refused (" + refused + "); logging to stderr");
+  return fallback;
 }
 
 void Logger::write(LogLevel level, std::string_view message) const noexcept {

@@ -28,7 +28,9 @@ class Logger {
   Logger& operator=(Logger&& other) noexcept;
   ~Logger();
 
-  // Reads the settings above. Never fails: a log that cannot be opened falls back to stderr.
+  // Reads the settings above. Never fails: a log that cannot be opened, or is not safe (a
+  // symbolic link, a folder or file of another user or writable by others), falls back to
+  // stderr with a warning line.
   static Logger from_environment();
 
   [[nodiscard]] bool enabled(LogLevel level) const noexcept {

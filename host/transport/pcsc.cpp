@@ -295,8 +295,9 @@ PcscCard::PcscCard(const PcscContext& context, std::string reader)
 }
 
 PcscCard::~PcscCard() {
-  // Leave the card powered for other programs; failure means the card is already gone.
-  static_cast<void>(SCardDisconnect(card_, SCARD_LEAVE_CARD));
+  // Leave the card powered for other programs (unless reset_when_done); failure means the card
+  // is already gone.
+  static_cast<void>(SCardDisconnect(card_, disposition_));
 }
 
 void PcscCard::reset_counters() noexcept {
@@ -414,7 +415,7 @@ CardTransaction::CardTransaction(PcscCard& card) : card_(card) {
 
 CardTransaction::~CardTransaction() {
   // A card removed meanwhile makes this fail; there is nothing left to end then.
-  static_cast<void>(SCardEndTransaction(card_.card_, SCARD_LEAVE_CARD));
+  static_cast<void>(SCardEndTransaction(card_.card_, card_.disposition_));
 }
 
 ResponseApdu CardTransaction::transmit(const CommandApdu& command) {

@@ -65,6 +65,16 @@ std::optional<NationalNumber> parse_national_number(std::string_view text) {
   return number;
 }
 
+std::optional<NationalNumber> parse_national_number(std::string_view text,
+                                                    std::chrono::year_month_day today) {
+  std::optional<NationalNumber> number = parse_national_number(text);
+  if (number && (number->birth_date ? *number->birth_date > today
+                                    : std::chrono::year{number->birth_year} > today.year())) {
+    return std::nullopt;
+  }
+  return number;
+}
+
 int completed_years(std::chrono::year_month_day birth, std::chrono::year_month_day on) noexcept {
   int years = static_cast<int>(on.year()) - static_cast<int>(birth.year());
   const bool birthday_reached =

@@ -322,17 +322,20 @@ Verifier::CacheStats Verifier::cache_stats() const {
           impl_->chain->full_verifications()};
 }
 
-Challenge Verifier::issue_challenge(std::string_view session_id) const {
+Challenge Verifier::issue_challenge(std::string_view session_id, std::string_view client_id) const {
   if (session_id.size() > max_session_bytes) {
     throw std::invalid_argument("session id longer than " + std::to_string(max_session_bytes) +
                                 " bytes");
+  }
+  if (client_id.size() > store::max_client_id_bytes) {
+    throw std::invalid_argument("client id longer than 128 bytes");
   }
   const auto now = impl_->clock();
   const auto expires_at = now + impl_->config.nonce_ttl;
   // 256 bits of randomness never collide in practice; a collision is retried anyway.
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::string nonce = store::generate_nonce(impl_->config.nonce_bytes);
-    if (impl_->nonce_store->put(nonce, session_id, expires_at, now)) {
+    if (impl_->nonce_store->put(nonce, session_id, client_id, expires_at, now)) {
       return {std::move(nonce), expires_at};
     }
   }
@@ -413,7 +416,30 @@ Verdict Verifier::Impl::check(std::string_view token_json, std::string_view orig
       reject(Reason::chain_untrusted, path.detail);
     }
 
-    // 10. Revocation.
+    // 10. Origin: the browser's serialisation (docs/protocol.md §3.5), one this verifier serves.
+    try {
+      check_origin(origin, config.allow_http_localhost);
+    } catch (const Error& error) {
+      reject(Reason::origin_invalid, error.what());
+    }
+    if (std::find(config.allowed_origins.begin(), config.allowed_origins.end(), origin) ==
+        config.allowed_origins.end()) {
+      reject(Reason::origin_not_allowed, "origin is not in the allowed list");
+    }
+
+    // 11. The nonce, already taken from the store before the first check.
+    if (nonce.failure) {
+      reject(*nonce.failure, nonce.detail);
+    }
+
+    // 12. Signature over H(origin) ‖ H(nonce).
+    if (!signature_verifies(token, key, signed_data(token.algorithm, origin, challenge_nonce))) {
+      reject(Reason::signature_invalid, "signature does not verify");
+    }
+
+    // 13. Revocation, after everything the token itself can prove: a token with a foreign
+    // origin, a nonce this verifier did not issue or a bad signature never makes it fetch
+    // anything (docs/verifier.md §4).
     if (config.revocation) {
       const RevocationResult status = config.revocation->check(RevocationQuery{
           certificate.get(), path.issuer.get(), chain->store(), chain->intermediates(), now});
@@ -425,34 +451,14 @@ Verdict Verifier::Impl::check(std::string_view token_json, std::string_view orig
       }
     }
 
-    // 11. Origin: the browser's serialisation (docs/protocol.md §3.5), one this verifier serves.
-    try {
-      check_origin(origin, config.allow_http_localhost);
-    } catch (const Error& error) {
-      reject(Reason::origin_invalid, error.what());
-    }
-    if (std::find(config.allowed_origins.begin(), config.allowed_origins.end(), origin) ==
-        config.allowed_origins.end()) {
-      reject(Reason::origin_not_allowed, "origin is not in the allowed list");
-    }
-
-    // 12. The nonce, already taken from the store before the first check.
-    if (nonce.failure) {
-      reject(*nonce.failure, nonce.detail);
-    }
-
-    // 13. Signature over H(origin) ‖ H(nonce).
-    if (!signature_verifies(token, key, signed_data(token.algorithm, origin, challenge_nonce))) {
-      reject(Reason::signature_invalid, "signature does not verify");
-    }
-
     // 14. The holder (NOTES §1: GN, SN, serialNumber = national number).
     const SubjectFields subject = subject_fields(certificate.get());
     Holder holder;
     holder.given_names = subject.given_names;
     holder.surname = subject.surname;
     verdict.holder = holder;
-    const std::optional<NationalNumber> number = parse_national_number(subject.serial_number);
+    const std::optional<NationalNumber> number =
+        parse_national_number(subject.serial_number, brussels_date(now));
     if (!number) {
       reject(Reason::national_number_invalid,
              "subject serialNumber is not a valid national register number");

@@ -9,8 +9,10 @@
 // Check order (NOTES §3; docs/verifier.md §4): the nonce is taken from the store FIRST, on every
 // attempt, so a nonce can never be tried twice (as Web eID does); its outcome is reported at its
 // place in the order below. Then: sizes, JSON, a sealed token opened (or refused unsealed), format,
-// algorithm name, certificate parse, validity now, key usage, algorithm vs key, chain, revocation,
-// origin, nonce, signature, national number, age policy. The first failing check gives the reason.
+// algorithm name, certificate parse, validity now, key usage, algorithm vs key, chain, origin,
+// nonce, signature, revocation, national number, age policy. The first failing check gives the
+// reason. Revocation comes after the signature so that junk (a real certificate with a foreign
+// origin, an unissued nonce or a bad signature) never causes an OCSP or CRL fetch.
 //
 // A Verifier is immutable after construction and thread-safe; verify() blocks (nonce store,
 // OCSP/CRL fetches), so an asynchronous server calls it from a worker thread.
@@ -139,10 +141,13 @@ class Verifier {
   Verifier(Verifier&&) = delete;
   Verifier& operator=(Verifier&&) = delete;
 
-  // A fresh nonce, stored until now + nonce_ttl and bound to `session_id` (opaque, at most
-  // max_session_bytes; empty = unbound). Throws store::StoreUnavailable, or std::invalid_argument
-  // for a longer session id.
-  [[nodiscard]] Challenge issue_challenge(std::string_view session_id = {}) const;
+  // A fresh nonce, stored until now + nonce_ttl, bound to `session_id` (opaque, at most
+  // max_session_bytes; empty = unbound) and counted for `client_id` (opaque, ≤ 128 bytes: the end user's address
+  // or account as the provider sees it; empty = none). Throws store::TooManyChallenges when the
+  // session or client is at its cap (store::ChallengeLimits), store::StoreUnavailable, or
+  // std::invalid_argument for a longer session or client id.
+  [[nodiscard]] Challenge issue_challenge(std::string_view session_id = {},
+                                          std::string_view client_id = {}) const;
 
   // Takes `challenge_nonce` from the store (consuming it whatever the outcome), then checks the
   // token. If the nonce was issued with a non-empty session id, `session_id` must equal it

@@ -364,7 +364,8 @@ TEST_F(VerifierUnit, ForgedLeafUnderTheCachedIssuerIsUntrusted) {
 
 class FailingStore final : public store::NonceStore {
  public:
-  bool put(std::string_view, std::string_view, store::TimePoint, store::TimePoint) override {
+  bool put(std::string_view, std::string_view, std::string_view, store::TimePoint,
+           store::TimePoint) override {
     throw store::StoreUnavailable("down");
   }
   store::TakeResult take(std::string_view, store::TimePoint) override {

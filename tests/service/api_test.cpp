@@ -58,6 +58,7 @@ TEST(ApiErrorTest, EveryCodeHasItsNameStatusAndSentence) {
       {ApiErrorCode::method_not_allowed, "METHOD_NOT_ALLOWED", 405},
       {ApiErrorCode::request_too_large, "REQUEST_TOO_LARGE", 413},
       {ApiErrorCode::unsupported_media_type, "UNSUPPORTED_MEDIA_TYPE", 415},
+      {ApiErrorCode::too_many_challenges, "TOO_MANY_CHALLENGES", 429},
       {ApiErrorCode::headers_too_large, "HEADERS_TOO_LARGE", 431},
       {ApiErrorCode::internal, "INTERNAL", 500},
       {ApiErrorCode::store_unavailable, "STORE_UNAVAILABLE", 503},
@@ -140,6 +141,16 @@ TEST(RequestsTest, ChallengeBodies) {
             "\"session\" must be a string of at most 128 bytes.");
   expect_api_error([] { static_cast<void>(parse_challenge_request(R"({"session":7})")); },
                    ApiErrorCode::bad_request);
+  const ChallengeRequest with_client =
+      parse_challenge_request(R"({"session":"s-1","client":"203.0.113.9"})");
+  EXPECT_EQ(with_client.client, "203.0.113.9");
+  EXPECT_EQ(parse_challenge_request(R"({"client":null})").client, "");
+  for (const std::string& bad :
+       {json{{"client", std::string(129, 'x')}}.dump(), std::string(R"({"client":["a"]})")}) {
+    EXPECT_EQ(expect_api_error([&] { static_cast<void>(parse_challenge_request(bad)); },
+                               ApiErrorCode::bad_request),
+              "\"client\" must be a string of at most 128 bytes.");
+  }
   EXPECT_EQ(expect_api_error([] { static_cast<void>(parse_challenge_request("[]")); },
                              ApiErrorCode::bad_request),
             "The request body must be a JSON object.");
@@ -377,8 +388,9 @@ TEST(ResponsesTest, HealthBodies) {
 // --- configuration ---------------------------------------------------------------------------
 
 TEST(ConfigTest, MinimalFileGetsTheDefaults) {
-  const ServiceConfig config =
-      parse_service_config(R"({"allowedOrigins": "https://chat.example"})", "/etc/saferchat");
+  const ServiceConfig config = parse_service_config(
+      R"({"allowedOrigins": "https://chat.example", "revocation": {"mode": "none"}})",
+      "/etc/saferchat");
   EXPECT_EQ(config.listen_address, "127.0.0.1");
   EXPECT_EQ(config.listen_port, 8470);
   EXPECT_EQ(config.threads, 2U);
@@ -505,6 +517,9 @@ TEST(ConfigTest, ErrorsNameTheSetting) {
        "store.url: unknown setting"},
       {R"({"allowedOrigins": ["https://a"], "store": {"type": "redis", "url": "http://x"}})",
        "store.url: must start with redis:// or unix://"},
+      {R"({"allowedOrigins": ["https://a"]})",
+       "revocation: required: state the revocation mode, e.g. {\"mode\": \"ocsp+crl\", "
+       "\"crlFetch\": true}, or {\"mode\": \"none\"} to check none"},
       {R"({"allowedOrigins": ["https://a"], "revocation": {"mode": "crl"}})",
        "revocation: mode \"crl\" needs \"crlFiles\" or \"crlFetch\": true"},
       {R"({"allowedOrigins": ["https://a"], "revocation": {"mode": "always"}})",

@@ -21,7 +21,8 @@ using nlohmann::json;
 class DownStore final : public store::NonceStore {
  public:
   bool put(std::string_view /*nonce*/, std::string_view /*session_id*/,
-           store::TimePoint /*expires_at*/, store::TimePoint /*now*/) override {
+           std::string_view /*client_id*/, store::TimePoint /*expires_at*/,
+           store::TimePoint /*now*/) override {
     throw store::StoreUnavailable("connection refused");
   }
   store::TakeResult take(std::string_view /*nonce*/, store::TimePoint /*now*/) override {

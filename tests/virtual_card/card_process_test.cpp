@@ -321,7 +321,7 @@ TEST_F(VcardProcess, RemoveAndInsertThroughTheControlSocket) {
   EXPECT_EQ(
       control(control_path(), "fly"),
       "error unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, "
-      "swap <profile dir>)");
+      "swap <profile dir>, fail-log-off on|off)");
   EXPECT_EQ(program.terminate(), 0);
 }
 

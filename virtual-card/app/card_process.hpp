@@ -62,6 +62,7 @@ class CardProcess {
 
   CardOptions options_;
   unsigned remove_after_apdu_ = 0;  // 0: never
+  bool fail_log_off_ = false;       // LOG OFF answered 6F00, the applet not asked
   BelpicApplet applet_;
   bool inserted_;
   int vpcd_fd_ = -1;

@@ -17,8 +17,13 @@ namespace saferchat::service {
 using verify::max_session_bytes;  // the library's: one limit
 inline constexpr int max_request_depth = 8;
 
+inline constexpr std::size_t max_client_bytes = 128;
+
 struct ChallengeRequest {
   std::string session;  // empty: not bound to a session
+  // The end user as the provider sees them (IP address, account id): challenges are capped per
+  // client (docs/integration.md). Empty: no per-client cap.
+  std::string client;
 };
 
 struct VerifyRequest {
@@ -34,8 +39,8 @@ struct VerifyRequest {
 // Throws ApiError unsupported_media_type.
 void check_json_content_type(std::string_view content_type);
 
-// {} or {"session": "..."}; an empty body counts as {}. Throws ApiError invalid_json or
-// bad_request.
+// {} or {"session"?: "...", "client"?: "..."}; an empty body counts as {}. Throws ApiError
+// invalid_json or bad_request.
 [[nodiscard]] ChallengeRequest parse_challenge_request(std::string_view body);
 
 // {"token": {…} | "…", "challengeNonce": "…", "origin": "…", "session"?: "…",

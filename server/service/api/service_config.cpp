@@ -220,15 +220,25 @@ void parse_store(const json& value, StoreSettings& store) {
   if (!type || (*type != "memory" && *type != "redis")) {
     fail("store.type", R"(must be "memory" or "redis")");
   }
+  if (const auto cap = section.integer("maxChallengesPerSession", 1, 1000)) {
+    store.max_per_session = static_cast<std::size_t>(*cap);
+  }
+  if (const auto cap = section.integer("maxChallengesPerClient", 1, 100'000)) {
+    store.max_per_client = static_cast<std::size_t>(*cap);
+  }
+  const auto entries = section.integer("maxEntries", 1000, 100'000'000);
   if (*type == "memory") {
     store.kind = StoreKind::memory;
-    if (const auto entries = section.integer("maxEntries", 1000, 100'000'000)) {
+    if (entries) {
       store.memory_max_entries = static_cast<std::size_t>(*entries);
     }
     section.finish();
     return;
   }
   store.kind = StoreKind::redis;
+  if (entries) {
+    store.redis_max_entries = static_cast<std::size_t>(*entries);
+  }
   RedisSettings& redis = store.redis;
   if (const auto url = section.string("url")) {
     parse_redis_url(*url, redis);
@@ -388,7 +398,8 @@ ServiceConfig parse_service_config(std::string_view text, const std::string& con
   if (const json* store = top.take("store")) {
     parse_store(*store, config.store);
   }
-  if (const json* revocation = top.take("revocation")) {
+  const json* revocation = top.take("revocation");
+  if (revocation != nullptr) {
     parse_revocation(*revocation, config.revocation, config_dir);
   }
   if (const auto key = top.string("pseudonymKeyFile")) {
@@ -416,6 +427,12 @@ ServiceConfig parse_service_config(std::string_view text, const std::string& con
     parse_limits(*limits, config.limits);
   }
   top.finish();
+  // Never a silent default: a forgotten block must not mean "no revocation check" (issue 15).
+  if (revocation == nullptr) {
+    fail("revocation",
+         R"(required: state the revocation mode, e.g. {"mode": "ocsp+crl", "crlFetch": true})"
+         R"(, or {"mode": "none"} to check none)");
+  }
   return config;
 }
 

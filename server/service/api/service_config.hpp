@@ -43,6 +43,10 @@ struct RedisSettings {
 struct StoreSettings {
   StoreKind kind = StoreKind::memory;
   std::size_t memory_max_entries = 100'000;
+  std::size_t redis_max_entries = 1'000'000;
+  // Live challenges per session and per client ("client" of /v1/challenge), both store kinds.
+  std::size_t max_per_session = 10;
+  std::size_t max_per_client = 100;
   RedisSettings redis;
 };
 

@@ -56,6 +56,8 @@ ApiResponse ServiceHandler::respond(const HttpRequest& request) const {
     throw ApiError(ApiErrorCode::internal, "unrouted endpoint");
   } catch (const ApiError& error) {
     return error_response(error);
+  } catch (const store::TooManyChallenges& error) {
+    return error_response(ApiError(ApiErrorCode::too_many_challenges, error.what()));
   } catch (const store::StoreUnavailable& error) {
     return error_response(ApiError(ApiErrorCode::store_unavailable, error.what()));
   } catch (const std::exception& error) {
@@ -66,7 +68,7 @@ ApiResponse ServiceHandler::respond(const HttpRequest& request) const {
 ApiResponse ServiceHandler::challenge(const HttpRequest& request) const {
   check_json_content_type(request.content_type);
   const ChallengeRequest parsed = parse_challenge_request(request.body);
-  const verify::Challenge issued = verifier_->issue_challenge(parsed.session);
+  const verify::Challenge issued = verifier_->issue_challenge(parsed.session, parsed.client);
   return challenge_response(issued.nonce, nonce_ttl_);
 }
 
@@ -98,6 +100,10 @@ ApiResponse ServiceHandler::seal_key() const {
   response.status = 200;
   response.body = seal_key_set_;
   return response;
+}
+
+bool ServiceHandler::slow(const HttpRequest& request) const noexcept {
+  return request.method == "POST" && target_path(request.target) == "/v1/verify";
 }
 
 HttpResponse ServiceHandler::handle(const HttpRequest& request) {

@@ -26,6 +26,8 @@ class ServiceHandler final : public HttpHandler {
                  StoreProbe probe, const AccessLog& log);
 
   HttpResponse handle(const HttpRequest& request) override;
+  // POST /v1/verify: it may wait on OCSP and CRL fetches.
+  [[nodiscard]] bool slow(const HttpRequest& request) const noexcept override;
   HttpResponse failure(TransportFailure failure) noexcept override;
   void exchanged(const ExchangeRecord& record) noexcept override;
 

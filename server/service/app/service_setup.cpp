@@ -149,6 +149,7 @@ ServiceParts build_service(const ServiceConfig& config) {
     store::MemoryNonceStoreOptions options;
     options.retention = retention;
     options.max_entries = config.store.memory_max_entries;
+    options.limits = {config.store.max_per_session, config.store.max_per_client};
     parts.store = std::make_shared<store::MemoryNonceStore>(options);
     parts.probe = [] {};
   } else {
@@ -165,6 +166,8 @@ ServiceParts build_service(const ServiceConfig& config) {
     options.connect_timeout = redis.timeout;
     options.command_timeout = redis.timeout;
     options.retention = retention;
+    options.limits = {config.store.max_per_session, config.store.max_per_client};
+    options.max_entries = config.store.redis_max_entries;
     auto store = std::make_shared<store::RedisNonceStore>(std::move(options));
     parts.probe = [store] { store->ping(); };
     parts.store = std::move(store);

@@ -6,7 +6,9 @@
 // Threads: run(n) serves with n threads on one io_context; each connection's work runs on its
 // own strand, so a handler runs concurrently for different connections, never twice at once
 // for one connection. Handlers run inline on the worker thread (verification is CPU-bound and
-// fast).
+// fast), except requests the handler calls slow (those that may wait on the network, such as
+// revocation fetches): they run on a pool of limits.slow_threads threads of their own, so that
+// a silent OCSP or CRL server never holds the workers that answer everything else.
 #pragma once
 
 #include <chrono>
@@ -29,6 +31,8 @@ struct HttpLimits {
   std::chrono::milliseconds write_timeout{10'000};
   // Connections above this number are closed as soon as they are accepted.
   std::size_t max_connections = 1024;
+  // Threads for slow requests (HttpHandler::slow), apart from the workers.
+  std::size_t slow_threads = 16;
   // On shutdown: how long requests in progress may take before the server stops anyway.
   std::chrono::milliseconds shutdown_grace{5'000};
 };
@@ -81,6 +85,8 @@ class HttpHandler {
   // Called concurrently from worker threads. Should not throw; if it does, the client gets
   // failure(handler_failed).
   virtual HttpResponse handle(const HttpRequest& request) = 0;
+  // True if handle() may wait on the network for this request: it then runs on the slow pool.
+  [[nodiscard]] virtual bool slow(const HttpRequest& /*request*/) const noexcept { return false; }
   virtual HttpResponse failure(TransportFailure failure) noexcept = 0;
   // Called once per exchange, also for timeouts (status 0), concurrently.
   virtual void exchanged(const ExchangeRecord& record) noexcept = 0;
