@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `authenticate` as a browser and a child would run it, the child replaced by scripted-pinentry
 // (so the figures exclude the human). Run inside a private PC/SC stack:
 //   saferchat-pcsc-env --profile DIR -- authenticate_bench HOST PINENTRY PIN [RUNS]

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-host started as a browser starts it, for benchmarks: posix_spawn (the cheapest
 // start, so the figures are the host's), pipes for stdin and stdout, framed messages.
 #pragma once

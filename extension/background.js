@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The background (Chromium: service worker; Firefox: event page). Each page that uses Safer Chat
 // opens one port to it (docs/protocol.md §8.3); requests come on that port. The background
 // checks each request again, takes the page's origin from the browser's sender record, and asks

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Builds the Safer Chat extension for each browser from this one source tree, and the page API.
 //
 //   node extension/build.mjs [--out DIR]        (default: build/extension)

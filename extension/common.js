@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pure parts shared by the content script and the background: message names, error codes,
 // checks of every field a page or the host sends, and the origin rules. No I/O, no browser API,
 // so node:test loads it as is (tests/browser/unit/). A classic script, because content scripts

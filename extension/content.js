@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The content script: the only part of the extension a page can reach, through
 // window.postMessage (docs/protocol.md §8). It relays a page's request to the background and
 // the answer back, and trusts nothing in the page's message:

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The options page: the settings of extension/README.md. A value set by policy
 // (storage.managed) is shown and cannot be changed here; the others are stored in storage.local
 // when changed, which the background picks up at once (storage.onChanged).

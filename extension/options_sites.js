@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The options page's list of chat sites that may ask (docs/parents.md). A list set by policy
 // (storage.managed) is shown and cannot be changed here. Otherwise a parent keeps the list in
 // storage.local behind a parent PIN: the page stores only its PBKDF2 hash (common.js

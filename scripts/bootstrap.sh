@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian 12 package that building, testing and the demo need. Idempotent: when
 # everything is present it only checks (well under a second). Run as root, or with sudo.
 set -euo pipefail

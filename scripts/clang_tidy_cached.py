@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """clang-tidy with a result cache (scripts/test.sh, stage "clang-tidy").
 
 A file is checked again only when what clang-tidy would see changed. The key of a file is a

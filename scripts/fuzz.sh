@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The long fuzzing campaign (README "Fuzzing"), separate from the test command, which fuzzes each
 # target for seconds only.
 #

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The TEST card stack for developing a chat site (docs/integration.md §6): a private pcscd with a
 # virtual TEST card in its reader, the Safer Chat program registered for your browsers, and a
 # PIN dialog that types the card's PIN by itself (or the real dialog with --real-dialog). Runs

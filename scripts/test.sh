@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The one command that runs every test of Safer Chat (README "Run all tests"):
 #   1. installs what is missing (scripts/bootstrap.sh)
 #   2. checks formatting (clang-format) of every C++ file

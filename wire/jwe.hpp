@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Sealed tokens (docs/protocol.md §4.5): the token encrypted to the chat site's verification
 // service as an RFC 7516 compact JWE, "alg":"ECDH-ES" (direct key agreement, RFC 7518 §4.6)
 // with P-256 or X25519 (RFC 8037 §3.2), "enc":"A256GCM" (RFC 7518 §5.3):

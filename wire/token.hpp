@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The authentication token (docs/protocol.md §4.3), in the Web eID "web-eid:1.0" format so
 // that existing validators accept it:
 //   {"unverifiedCertificate": base64(DER), "algorithm": "ES384"|"RS256", "signature": base64,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Time from a page's SaferChat.authenticate() call to the token, in real headless Chromium and
 // Firefox, with the built extension, the host installed by installer/saferchat-install, a private
 // pcscd with the virtual Kids-ID (kid-9) and scripted-pinentry typing the PIN at once; once over

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Soak of the native messaging host: LOGINS authenticate requests (default 10,000) over one warm
 // host connection, as a chat page kept open would send them, with the virtual card behind the
 // real pcscd and scripted-pinentry answering each PIN dialog. Every REPORT logins (default

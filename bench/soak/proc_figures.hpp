@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A running process's resident set and open descriptors, from /proc (Linux), for the soak runs.
 #pragma once
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The soak (bench/README.md, "Soak"): LOGINS logins over one warm host (virtual card kid-9 behind
 # a private pcscd, scripted-pinentry), then VERIFICATIONS challenge + verify pairs through
 # saferchatd with Redis. Prints the resident sets and descriptors as they go.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Soak of saferchatd with the Redis nonce store: VERIFICATIONS challenge + verify pairs (default
 // 100,000) over one keep-alive connection, each with a fresh token of the TEST card kid-9
 // (ES384, signed client side). Every REPORT pairs (default 10,000) prints saferchatd's resident

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Everything the demo chat says to a child, in Dutch, French, German and English: why they
 // cannot come in (a refusal, for every verifier category and every failure of the page API),
 // and the page's own words. Sentences are written for a 9-year-old: what happened, in their

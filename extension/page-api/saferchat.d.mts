@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Types of the Safer Chat page API (saferchat.mjs). docs/integration.md shows its use.
 
 /** The page API's version. */

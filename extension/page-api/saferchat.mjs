@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Safer Chat page API: what a chat provider's page calls to ask for a token from the child's ID
 // card (docs/integration.md). It talks to the Safer Chat extension's content script through
 // window.postMessage (docs/protocol.md §8). No dependencies.

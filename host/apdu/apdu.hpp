@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ISO 7816-4 short APDUs (§5.1): the only form BELPIC cards accept (T=0, NOTES §1).
 #pragma once
 

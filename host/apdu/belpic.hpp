@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BELPIC applet commands and data (Belpic applet reference manuals 1.7 and 1.8, NOTES §1).
 // Pure: builders of command APDUs and parsers of what the card returns.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "apdu/pin_pad.hpp"
 
 namespace saferchat::pin_pad {

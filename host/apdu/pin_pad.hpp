@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PIN pad readers (PC/SC Part 10 v2.02.09, "IFDs with Secure PIN Entry Capabilities"): the
 // feature list a reader reports and the PIN_VERIFY_STRUCTURE that makes it collect the PIN on
 // its own keypad and send the BELPIC VERIFY itself (the PIN never reaches the computer).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "app/browser_registrations.hpp"
 
 #include <unistd.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where browsers look for the native messaging manifest of be.saferchat.host on Linux, and
 // whether what is there would start a host that serves our extension (for --self-check).
 // Places: Chrome's, Chromium's and Edge's documented folders (system under /etc, user under

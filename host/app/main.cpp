@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-host: the composition root. Wires the real transport, commands and log, then runs
 // the native messaging loop, or one of the command-line modes for people (docs/protocol.md §1).
 #include <unistd.h>

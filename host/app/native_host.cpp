@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "app/native_host.hpp"
 
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "app/self_check.hpp"
 
 #include <openssl/x509.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `saferchat-host --self-check`: whether a login can work on this computer, for people:
 // versions, log, allowed callers, which browsers have this host registered, the PIN dialog
 // program, PC/SC, the readers and each card present.

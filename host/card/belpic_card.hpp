@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The BELPIC card driver (Belgian eID and Kids-ID; Belpic applet manuals 1.7 and 1.8).
 // It only sees a CardChannel, so unit tests drive it with APDU transcripts and the host with
 // a PC/SC transaction. The applet variants are rows of a table, not an if-chain.

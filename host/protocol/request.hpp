@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Requests from the browser (docs/protocol.md §3): decoding of one framed payload into a typed
 // request. Pure: no I/O, every rejection an Error with a stable code.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The host's log: one line per event, to a file in the user's state directory and/or stderr.
 // Settings (docs/protocol.md §7): SAFERCHAT_LOG_LEVEL = off|error|warn|info|debug (default
 // info); SAFERCHAT_LOG_FILE = a path, "-" for stderr only, or unset for

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PC/SC access (pcsc-lite): a context, reader and card-state queries, waiting for changes with
 // SCardGetStatusChange and a deadline, card connections, and the RAII transaction that is the
 // only way to transmit. Every SCARD_* result is mapped to a typed Error here, in one place.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The PIN dialog through pinentry, GnuPG's PIN programs (pinentry-gnome3, -gtk2, -qt, -curses),
 // spoken to over their stdin and stdout in Assuan (ui/assuan.hpp). One pinentry process per
 // call, never outliving it. The texts come from ui/dialog_text.hpp; no key info is sent

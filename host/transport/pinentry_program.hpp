@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which PIN dialog program the host starts (docs/protocol.md §3.4). A browser-started host has
 // no terminal, so a terminal pinentry (pinentry-curses, pinentry-tty) would leave the child
 // with a login that never asks; it is never chosen unless the user names it explicitly.

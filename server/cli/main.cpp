@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-verify: verifies one authentication token and prints a JSON verdict
 // (docs/verifier.md §9). The composition root of the verifier: reads files, wires the
 // in-memory nonce store (the given nonce counts as issued now), the revocation checkers and the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "revocation/crl_checker.hpp"
 
 #include <openssl/bio.h>

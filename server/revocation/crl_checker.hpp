@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Revocation by CRL (RFC 5280 §5, §6.3), from files (PEM or DER) loaded once at construction
 // and/or fetched over HTTP (DER, RFC 5280 §4.2.1.13) from the certificate's CRL distribution
 // point or a configured URL.

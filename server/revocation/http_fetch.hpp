@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Internal to saferchat::revocation: one HTTP/1.0 exchange with OpenSSL's client
 // (OSSL_HTTP_transfer over a socket we connect ourselves, one attempt per address), for DER
 // bodies: OCSP (RFC 6960 Appendix A.1) and CRLs (RFC 5280 §4.2.1.13: DER at http URIs).

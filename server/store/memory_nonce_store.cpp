@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "store/memory_nonce_store.hpp"
 
 #include <iterator>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The default nonce store: a hash map in this process behind a mutex. Thread-safe; entries past
 // expires_at + retention are purged as calls arrive (at most one sweep per `sweep_interval`).
 // Bounded per session and per client (ChallengeLimits: TooManyChallenges), and in all by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Challenge nonces (NOTES §3, docs/verifier.md §2): at least 32 random bytes, base64, single
 // use, expiring. A NonceStore keeps what was issued so that a nonce can be taken exactly once,
 // even across several server instances sharing one store (RedisNonceStore).

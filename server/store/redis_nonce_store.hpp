@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A nonce store shared by several server instances through Redis (hiredis), so that a nonce is
 // taken once across all of them.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Belgian national register number (rijksregisternummer / numéro de registre national) and
 // age arithmetic (NOTES §2, docs/verifier.md §5).
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Why a token was rejected: one stable code per check (docs/verifier.md §3 lists them with their
 // meaning). Codes are UPPER_SNAKE strings on the wire, never renamed or reused; programs branch
 // on the code. Each code has a child-friendly category that a chat page maps to its own words.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Decoding the authentication token (docs/protocol.md §4.3, NOTES §3, Web eID "web-eid:1.0"):
 //   {"unverifiedCertificate": base64(DER), "algorithm": JWA name, "signature": base64,
 //    "format": "web-eid:1.0", "appVersion": "…"}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The verifier (docs/verifier.md): issues challenge nonces and checks authentication tokens
 // against them, then applies the room's age policy.
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // docs/integration.md §6 as a chat provider follows it: the blocks marked `<!-- doc-test: … -->`
 // are taken from the document and run as written, from a folder laid out like a checkout of
 // Safer Chat whose build/ci is this build: saferchatd on the development configuration

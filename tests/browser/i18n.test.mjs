@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The extension speaks the family's language: with the browser started in Dutch, French, German
 // or English, the name and description the browser shows (management.getSelf(), which reads the
 // manifest's __MSG_…__ through _locales/) and every text of the options page come out in that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The end-to-end cases, run in each real browser (chromium.test.mjs, firefox.test.mjs): pages
 // served by the test call the page API → the built extension → the real host installed by
 // installer/saferchat-install into the test's HOME → a private pcscd with the virtual Kids-ID of

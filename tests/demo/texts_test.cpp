@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo chat's words: every refusal and every page text exists in all four languages, with
 // the same placeholders in each; every verifier category and every page API error code has
 // its refusal (checked against the verifier library and the page API's own list).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: what a pinentry program writes back (ui/assuan.hpp). The first input byte
 // picks how the bytes are split into reads, so lines cut across reads are covered; every
 // complete line is parsed. Only Error(pin_dialog_failed) may come out of hostile output.

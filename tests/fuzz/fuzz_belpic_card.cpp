@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the host's BELPIC driver (host/card/belpic_card.cpp, host/apdu) reading what
 // a card, or a malicious reader, answers: through the CardChannel seam, with the T=0 procedures
 // the PC/SC transaction applies (61xx GET RESPONSE, 6Cxx resend). A login's card session runs in

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: certificate → holder (server/verify: certificates, holder, national_number;
 // NOTES §1-2). The input is a DER certificate (or, if it starts with "-----BEGIN", PEM text):
 // parsed, its subject read (GN, SN, serialNumber, CN, C), the serialNumber read as a national

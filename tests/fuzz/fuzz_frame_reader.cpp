@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the native messaging framing (docs/protocol.md §2) and what follows it.
 // The first input byte picks how the bytes are split into reads, so partial reads are covered.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: decoding one request payload (docs/protocol.md §3), in both origin modes,
 // and the replies built from what was decoded. Only saferchat::Error may escape the parser.
 #include <cstddef>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: round-trip properties of the encoders and decoders both ends share.
 //   frames (docs/protocol.md §2): encode_frame(p) read back by FrameReader, in any read sizes,
 //     is p;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the verifier's whole path for a token from the internet (docs/verifier.md
 // §4): size limits, JSON, format, algorithm, certificate parse, validity, key usage, chain to the
 // TEST roots (test_pki.hpp), origin, nonce store, signature, national number, age policy. The

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // TEST PKI of the verifier fuzz target (fuzz_verify_token.cpp): the fictitious roots and citizen
 // CAs of one run of virtual-card/profiles/make_test_cards.sh, public certificates only (no
 // keys). The committed tokens in corpus/fuzz_verify_token were made by that run's TEST cards

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the native messaging manifests, installer/saferchat-install and the Debian package.
 
 ctest runs one TestCase class per test (tests/installer/CMakeLists.txt):

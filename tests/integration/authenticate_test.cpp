@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `authenticate` and `get-certificate` through the whole real stack: the built host, a private
 // pcscd with the virtual card, and scripted-pinentry as the PIN dialog (it answers from a
 // script and records what the child was shown). Every token is checked like a chat

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The card path for real: this process's PC/SC layer and BELPIC driver, talking through a
 // private pcscd (vpcd driver) to the virtual card, for every test profile and failure.
 // Every signature is verified with OpenSSL against the certificate read from the card.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The PIN pad path through the real stack: the built host, a private pcscd whose reader is
 // the PIN pad reader (tools/pinpad-reader, saferchat-pcsc-env --pinpad) with the virtual card
 // in it, and a scripted keypad. The host asks for FEATURE_VERIFY_PIN_DIRECT, the reader takes

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PinentryDialog driving scripted-pinentry (tests/tools/scripted_pinentry.cpp) over real pipes:
 // every outcome of a PIN dialog, the exact texts the child was shown (the tool's log), the
 // deadlines, close() from another thread, and that no pinentry process outlives a call.

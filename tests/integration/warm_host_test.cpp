@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The warm host (docs/protocol.md §3.6) through the whole real stack: one host serving many
 // requests over one connection, card commands queued one at a time, `cancel`, the card read
 // ahead when it comes (5 APDUs per login after that), and a card swapped for another.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // End to end on the provider's side: the real saferchat-host, through a private pcscd and the
 // virtual card (PIN typed by scripted-pinentry), answers a challenge issued by the verifier;
 // the verifier accepts the token, learns the holder, and refuses it a second time.

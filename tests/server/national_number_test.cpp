@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // National register numbers (NOTES §2) and age arithmetic: mod 97, the 2000+ rule, unknown
 // dates, bis numbers, birthdays on the boundary, 29 February, the Brussels calendar date.
 #include "verify/national_number.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Reason codes: stable UPPER_SNAKE names, one category each, every one documented.
 #include "verify/reason.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Redis nonce store against a real redis-server started by the test (unix socket in a
 // temporary folder, or a free loopback port): single use across instances, expiry, the TTL it
 // sets, authentication, database selection, and Redis going away and coming back.

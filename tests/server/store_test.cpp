@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Challenge nonces and the in-memory store, with an injected clock: single use, expiry,
 // retention, sessions, bounds, concurrent takers.
 #include <atomic>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Token decoding (verify/token.hpp): sizes, JSON shape, format, algorithm, base64; the signed
 // data and the ECDSA signature conversion.
 #include "wire/token.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The verifier with real material: tokens signed with the generated TEST cards' keys (kid-9 on
 // applet 1.8, ES384; teen-14 on applet 1.7, RS256), a table of bad tokens with one row per
 // rejection reason, revocation through a real `openssl ocsp` responder and CRLs made by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Verifier against a PKI made in the test (no files, no network): accepted tokens for every
 // algorithm, the nonce consumed on every attempt, the order of checks, the holder and privacy
 // switches, the chain caches, and a failing store.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # The chat provider's side on its own: configures this source tree with SAFERCHAT_BUILD_HOST=OFF
 # into BINARY_DIR, builds everything there (the server, the demo and their tests),
 # checks that nothing of the child's side was configured (no pcsc-lite, no host, no virtual card)

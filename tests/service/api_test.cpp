@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's pure layer (server/service/api, app/command_line, app/access_log): routes,
 // request decoding, response bodies with exact JSON and status codes, the age policy step,
 // the configuration file and the command line.

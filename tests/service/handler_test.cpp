@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ServiceHandler in process: routing, content type, the order of /v1/verify (decode → room →
 // nonce taken → token → policy), and a nonce store that is down. A real Verifier and real
 // nonce stores; the only fake is a store that always fails (for STORE_UNAVAILABLE). Tokens that

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real saferchatd binary over real loopback sockets, with the generated test PKI and tokens
 // signed by the test cards' keys (FIXTURES_REQUIRED test_cards): verdicts, request errors and
 // limits, timeouts, 64 concurrent clients, the log, shutdown and the command line.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Paths of this build (the source folder, the programs under test, the test cards) for test
 // programs. tests/CMakeLists.txt (saferchat_test_paths) defines each path macro, e.g.
 // SAFERCHAT_HOST_PATH, as SAFERCHAT_BUILD_PATH(SAFERCHAT_HOST_PATH), and writes the values into

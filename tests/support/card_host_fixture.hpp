@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A test fixture for the card path through the whole real stack: the built host, a private
 // pcscd with the virtual card (saferchat-pcsc-env), and scripted-pinentry as the PIN dialog.
 // Needs SAFERCHAT_TEST_CARDS_DIR, SAFERCHAT_PCSC_ENV_PATH, SAFERCHAT_HOST_PATH and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A private PC/SC stack for one test: runs tools/pcsc-env (a pcscd of its own plus the
 // virtual card) and points this process's pcsc-lite at it. pcsc-lite reads
 // PCSCLITE_CSOCK_NAME once per process, so use one environment per test process (ctest runs

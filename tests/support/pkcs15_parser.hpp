@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A small PKCS#15 reader for tests, written from PKCS#15 v1.1 and the card content spec v5.4
 // §5.3 (independently of the virtual card's writer): DER TLVs, EF(ODF), EF(TokenInfo),
 // EF(AODF), EF(PrKDF) and EF(CDF) entries. Throws std::runtime_error on malformed DER.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A TCP server on 127.0.0.1 that accepts connections and never says anything: a stand-in for
 // an OCSP responder or CRL server that has hung. It counts what it accepted and closes
 // everything on close() or destruction (then waiting clients see the connection end).

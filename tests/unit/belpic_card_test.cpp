@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The BELPIC driver against APDU transcripts (Belpic applet manuals 1.7 and 1.8). Each
 // transcript is what a real card exchanges, step by step.
 #include "card/belpic_card.hpp"

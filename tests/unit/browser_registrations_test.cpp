@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The manifests --self-check reads (app/browser_registrations.hpp): where each browser looks, and
 // what makes a manifest one that starts a host serving our extension.
 #include "app/browser_registrations.hpp"

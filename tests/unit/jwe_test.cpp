@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // wire/jwe: known answers (RFC 7518 Appendix C for ECDH-ES + Concat KDF, RFC 7748 §6.1 for
 // X25519, and whole compact JWEs made by an independent implementation, Python's
 // `cryptography`, from the same keys and IV), round trips on both curves, strict JWK parsing,

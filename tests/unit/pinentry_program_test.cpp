@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which PIN dialog program the host starts (transport/pinentry_program.hpp), with fake programs
 // in a temporary folder given as PATH: each branch of docs/protocol.md §3.4.
 #include "transport/pinentry_program.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The PIN pad reader's pure parts (tools/pinpad-reader): PIN_VERIFY_STRUCTURE parsing, the
 // VERIFY APDU a CCID reader builds from it, and the scripted keypad. The host's own structure
 // (host/apdu/pin_pad.cpp) and the virtual card's PIN block check are the counterparts.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // APDU transcripts against the in-process BELPIC applet, for applets 1.7 (RSA-2048) and 1.8
 // (ECDSA P-384). Section numbers refer to the applet reference manuals ("§6.4": READ BINARY
 // in 1.7; the 1.8 manual has the same command in §6.7). Each line is one APDU and the status

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The saferchat-virtual-card program against a fake vpcd: framing, control codes, the control
 // socket, reconnection, signals, and the latency trap (a vpcd that sends each message's
 // length and payload in two writes with Nagle on). No pcscd needed.

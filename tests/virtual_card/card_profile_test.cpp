@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // load_card_profile: what it reads from a profile folder, and the exact error for each kind of
 // broken profile.
 #include "vcard/card_profile.hpp"

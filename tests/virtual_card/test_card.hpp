@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test material for the virtual card tests, made with the OpenSSL C API so the tests depend on
 // nothing but the library: a P-384 or RSA-2048 key pair per key reference, self-signed
 // certificates, an identity file, and a profile.json in a temporary folder (removed after).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The vpcd framing (2-byte big-endian length + payload) and the control socket's commands.
 #include "vcard/vpcd_frame.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-pcsc-env: starts a private PC/SC stack — pcscd with the vpcd reader driver and a
 // virtual BELPIC card — that nothing else on the machine sees, prints the environment a client
 // needs, and removes everything on exit. No root needed (NOTES §6):

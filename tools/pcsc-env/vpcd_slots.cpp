@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libsaferchat-vpcd-slots.so: the reader driver that saferchat-pcsc-env's reader configuration
 // names. It forwards every IFD handler call (pcsc-lite ifdhandler.h, IFD Handler API v3) to
 // vsmartcard's vpcd driver, except one answer: the number of slots. vpcd always reports two

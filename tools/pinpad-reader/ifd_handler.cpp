@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat PIN pad reader: a pcsc-lite reader driver (IFD Handler API 3.0, ifdhandler.h) for
 // tests. Its one slot holds a card that speaks the vpcd protocol (vsmartcard's: the card is a
 // TCP client, every message a 2-byte big-endian length and a payload; 1-byte payloads from the

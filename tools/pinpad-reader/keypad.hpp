@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The scripted keypad of the PIN pad reader: what a test "types" on the reader, and how the
 // reader turns key strokes into a PIN entry under PIN_VERIFY_STRUCTURE's rules (bTimerOut,
 // bTimerOut2, wPINMaxExtraDigit, bEntryValidationCondition).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pure part of the PIN pad reader (no I/O): PC/SC Part 10 v2.02.09 feature list and
 // PIN_VERIFY_STRUCTURE (§2.3, §2.5.2), and the VERIFY APDU a CCID PIN pad reader builds from
 // it (USB CCID 1.1 §6.1.11.7, PC_to_RDR_Secure "PIN verification data structure").

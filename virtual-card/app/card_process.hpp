@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The running virtual card: the applet, its vpcd connection (the card is "inserted" while
 // connected) and the optional control socket, driven by one poll() loop on one thread.
 #pragma once

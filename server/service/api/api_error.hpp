@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Errors of saferchatd's HTTP API (docs/verifier.md, "HTTP service"): a stable code the
 // provider's backend branches on, its HTTP status, and a message. Messages name fields of the
 // API, never request data; the detail (offsets, sizes) goes only to the log.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Decoding the bodies of POST /v1/challenge and POST /v1/verify (docs/verifier.md, "HTTP
 // service"). Pure: bytes in, a request or an ApiError out. Unknown members are ignored (a newer
 // client can talk to an older service); null members count as absent.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's endpoints (docs/verifier.md, "HTTP service"): which endpoint a method and a
 // request target name. The query string, if any, is ignored.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "service/api/service_config.hpp"
 
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's configuration file (JSON; docs/verifier.md "HTTP service", example in
 // server/service/saferchatd.example.json). Parsing is pure: the text and the folder of the file
 // go in (relative paths are taken from that folder), a ServiceConfig comes out; files named in

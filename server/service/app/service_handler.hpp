@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The API on top of the transport: routes each request, decodes it, asks the verifier and maps
 // the outcome to a response (docs/verifier.md, "HTTP service"). /v1/verify runs in this order:
 // decode the request → resolve the room policy → Verifier::verify (takes the nonce from the

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Beast side of http_server.hpp. Life of a connection (one strand each):
 //   wait_for_request: idle_timeout for the first byte of the next request
 //   read_header → (100 Continue) → read_body: all within read_timeout of that first byte

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's transport: an HTTP/1.1 server (Boost.Beast over Asio) with keep-alive, size
 // limits and per-connection timeouts. It knows nothing of the API: each complete request goes
 // to an HttpHandler, and the handler's response goes back. Beast stays inside http_server.cpp

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two real browsers, headless, with the built extension loaded, behind one small interface
 // so that tests/browser/scenarios.mjs runs the same cases in both:
 //   openPage(url) -> page with evaluate(fn, arg), waitForFunction(fn), click(selector),

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // A recording stand-in for the host, for the browser tests of what the extension sends the
 // host (the sealing cases): the real host (SAFERCHAT_TEST_REAL_HOST) runs behind it with the
 // same arguments; every message passes through unchanged, and each is appended to

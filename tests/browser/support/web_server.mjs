@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The chat provider's page, served by the test itself: https with a self-signed certificate
 // made with openssl (browsers are told to accept it), and plain http for the insecure-page and
 // development-switch cases. Serves the built page API and a few test pages.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit tests of extension/build.mjs and its output: each browser's manifest, the fixed
 // Chromium ID, the version agreeing with CMake's project version, the archives, the page API.
 import assert from 'node:assert/strict';

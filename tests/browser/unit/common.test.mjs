@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit tests of extension/common.js, the pure checks shared by the content script and the
 // background: request fields, origins from the sender, the host's messages, error mapping.
 import assert from 'node:assert/strict';

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: saferchatd's whole request handling (server/service/app/service_handler.cpp)
 // in process, without sockets: routing, Content-Type, body decoding, the room, the verifier (the
 // TEST PKI of tests/fuzz/test_pki.hpp, a fixed clock, an in-memory nonce store emptied per input

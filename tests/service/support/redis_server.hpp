@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real redis-server for a test or benchmark: its own temporary folder, no persistence
 // (--save '' --appendonly no), on a unix socket or a loopback TCP port; killed with the object.
 // Needs SAFERCHAT_REDIS_SERVER (its path) from CMake.

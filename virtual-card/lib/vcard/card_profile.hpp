@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A virtual card's personalisation, read from a profile folder: profile.json names the card
 // files, the TEST ONLY private keys (PEM) and the PIN. Format: virtual-card/README.md.
 #pragma once

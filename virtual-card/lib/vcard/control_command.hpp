@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The line commands of the virtual card's control socket (virtual-card/README.md):
 // "remove", "insert", "delay <ms>", "status", "remove-after-apdu <n>", "swap <profile dir>",
 // "fail-log-off on|off" (LOG OFF answered 6F00 and the PIN left verified, as a faulty card

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The PKCS#15 directory files of DF(BELPIC) (card content spec v5.4 §5.3): EF(ODF) 5031,
 // EF(TokenInfo) 5032, EF(AODF) 5034, EF(PrKDF) 5035 and EF(CDF) 5037, built from the profile
 // the way the card's personalisation writes them, so that PKCS#15 middleware finds the keys
