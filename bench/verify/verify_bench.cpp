@@ -24,11 +24,11 @@
 
 #include <benchmark/benchmark.h>
 
-#include "wire/token.hpp"
 #include "store/memory_nonce_store.hpp"
 #include "verify/certificates.hpp"
 #include "verify/token.hpp"
 #include "verify/verifier.hpp"
+#include "wire/token.hpp"
 
 namespace {
 

@@ -10,8 +10,8 @@
 #include "app/request_log.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/reply.hpp"
-#include "wire/version.hpp"
 #include "transport/fd_stream.hpp"
+#include "wire/version.hpp"
 
 namespace saferchat {
 namespace {

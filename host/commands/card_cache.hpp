@@ -24,9 +24,9 @@
 #include <vector>
 
 #include "card/belpic_card.hpp"
-#include "wire/token.hpp"
 #include "transport/log.hpp"
 #include "transport/pcsc.hpp"
+#include "wire/token.hpp"
 
 namespace saferchat {
 

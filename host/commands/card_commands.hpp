@@ -10,8 +10,8 @@
 #include "commands/card_cache.hpp"
 #include "commands/dispatcher.hpp"
 #include "transport/log.hpp"
-#include "wire/language.hpp"
 #include "ui/pin_dialog.hpp"
+#include "wire/language.hpp"
 
 namespace saferchat {
 

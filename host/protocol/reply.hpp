@@ -8,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "wire/error.hpp"
 #include "protocol/request.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 

@@ -11,12 +11,12 @@
 #include <vector>
 
 #include "cli/options.hpp"
-#include "wire/version.hpp"
 #include "revocation/crl_checker.hpp"
 #include "revocation/ocsp_checker.hpp"
 #include "store/memory_nonce_store.hpp"
 #include "trust/belgian_trust.hpp"
 #include "verify/verifier.hpp"
+#include "wire/version.hpp"
 
 namespace {
 

@@ -143,10 +143,10 @@ class Verifier {
   Verifier& operator=(Verifier&&) = delete;
 
   // A fresh nonce, stored until now + nonce_ttl, bound to `session_id` (opaque, at most
-  // max_session_bytes; empty = unbound) and counted for `client_id` (opaque, ≤ 128 bytes: the end user's address
-  // or account as the provider sees it; empty = none). Throws store::TooManyChallenges when the
-  // session or client is at its cap (store::ChallengeLimits), store::StoreUnavailable, or
-  // std::invalid_argument for a longer session or client id.
+  // max_session_bytes; empty = unbound) and counted for `client_id` (opaque, ≤ 128 bytes: the end
+  // user's address or account as the provider sees it; empty = none). Throws
+  // store::TooManyChallenges when the session or client is at its cap (store::ChallengeLimits),
+  // store::StoreUnavailable, or std::invalid_argument for a longer session or client id.
   [[nodiscard]] Challenge issue_challenge(std::string_view session_id = {},
                                           std::string_view client_id = {}) const;
 

@@ -12,8 +12,8 @@
 
 #include <gtest/gtest.h>
 
-#include "wire/version.hpp"
 #include "support/memory_source.hpp"
+#include "wire/version.hpp"
 
 namespace saferchat {
 namespace {

@@ -27,8 +27,8 @@
 #include <boost/process/pipe.hpp>
 #include <gtest/gtest.h>
 
-#include "wire/error.hpp"
 #include "transport/pinentry_dialog.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {

@@ -34,8 +34,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "wire/error.hpp"
 #include "ui/assuan.hpp"
+#include "wire/error.hpp"
 
 namespace {
 

@@ -8,8 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "commands/basic_commands.hpp"
-#include "wire/error.hpp"
 #include "protocol/reply.hpp"
+#include "wire/error.hpp"
 #include "wire/version.hpp"
 
 namespace saferchat {

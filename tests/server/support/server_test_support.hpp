@@ -34,10 +34,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "wire/token.hpp"
 #include "verify/certificates.hpp"
 #include "verify/reason.hpp"
 #include "verify/token.hpp"
+#include "wire/token.hpp"
 
 namespace saferchat::verify {
 // GoogleTest prints reasons by their code.
