@@ -74,9 +74,10 @@ void check_holder(const Verdict& verdict) {
 class FreshStore final : public saferchat::store::NonceStore {
  public:
   void reset() { store_ = std::make_unique<saferchat::store::MemoryNonceStore>(); }
-  bool put(std::string_view nonce_text, std::string_view session_id,
+  using NonceStore::put;
+  bool put(std::string_view nonce_text, std::string_view session_id, std::string_view client_id,
            saferchat::store::TimePoint expires_at, saferchat::store::TimePoint now) override {
-    return store_->put(nonce_text, session_id, expires_at, now);
+    return store_->put(nonce_text, session_id, client_id, expires_at, now);
   }
   saferchat::store::TakeResult take(std::string_view nonce_text,
                                     saferchat::store::TimePoint now) override {

@@ -243,7 +243,8 @@ TEST_F(PinPadReader, BadStructuresGetTheCcidDriversErrors) {
 // saferchat-pcsc-env's help names the option and the keypad's line; the reader has one slot.
 TEST(PinPadEnvironment, HelpListsPinpadAndTheKeypadControl) {
   std::string help;
-  FILE* pipe = ::popen(SAFERCHAT_PCSC_ENV_PATH " --help", "r");
+  const std::string env_program(SAFERCHAT_PCSC_ENV_PATH);
+  FILE* pipe = ::popen((env_program + " --help").c_str(), "r");
   ASSERT_NE(pipe, nullptr);
   std::array<char, 256> buffer{};
   while (std::fgets(buffer.data(), buffer.size(), pipe) != nullptr) {
@@ -253,7 +254,7 @@ TEST(PinPadEnvironment, HelpListsPinpadAndTheKeypadControl) {
   EXPECT_NE(help.find("\n  --pinpad  "), std::string::npos) << help;
   EXPECT_NE(help.find("SAFERCHAT_KEYPAD_CONTROL=<socket>"), std::string::npos) << help;
   const int status =
-      std::system(SAFERCHAT_PCSC_ENV_PATH " --pinpad --profile . --second-profile . 2>/dev/null");
+      std::system((env_program + " --pinpad --profile . --second-profile . 2>/dev/null").c_str());
   EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 2) << status;
 }
 
