@@ -254,7 +254,7 @@ std::string_view in_language(Language language, std::string_view nl, std::string
 }
 
 // docs/protocol.md §5 (host) and §8 (extension): every code a page may get from the page API.
-constexpr std::array<PageApiErrorRefusal, 47> page_api_errors{{
+constexpr std::array<PageApiErrorRefusal, 48> page_api_errors{{
     {"ERR_SAFERCHAT_EXTENSION_MISSING", Refusal::extension_missing},
     {"ERR_SAFERCHAT_EXTENSION_FAILED", Refusal::software_problem},
     {"ERR_SAFERCHAT_HOST_MISSING", Refusal::host_missing},
@@ -302,6 +302,8 @@ constexpr std::array<PageApiErrorRefusal, 47> page_api_errors{{
     {"ERR_SAFERCHAT_ANOTHER_SITE_ASKING", Refusal::other_window_open},
     {"ERR_SAFERCHAT_CARD_NOT_USABLE", Refusal::card_not_usable},
     {"ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED", Refusal::site_not_allowed},
+    // Only a page that puts the join in a frame gets it: the site's fault, not the child's.
+    {"ERR_SAFERCHAT_FRAME_NOT_SUPPORTED", Refusal::software_problem},
 }};
 // Any code not listed (a newer extension or host): software_problem.
 

@@ -18,7 +18,6 @@
 namespace saferchat::revocation {
 namespace {
 
-using verify::RevocationResult;
 using verify::RevocationStatus;
 
 using CrlPtr = std::shared_ptr<X509_CRL>;
@@ -201,7 +200,10 @@ CrlChecker::CrlChecker(CrlOptions options) : impl_(std::make_unique<Impl>()) {
       throw std::invalid_argument("not a CRL: " + path);
     }
     if (const std::string problem = unsupported(crl.get()); !problem.empty()) {
-      throw std::invalid_argument("CRL file " + path + ": " + problem);
+      std::string message = "CRL file " + path;
+      message += ": ";
+      message += problem;
+      throw std::invalid_argument(message);
     }
     impl_->loaded.emplace_back(path, std::move(crl));
   }

@@ -659,7 +659,15 @@ TEST(PcscEnvVariables, PrintsExactlyWhatItsHelpLists) {
        it != std::sregex_iterator(); ++it) {
     listed.insert((*it)[1].str());
   }
-  EXPECT_EQ(listed, two_cards);
+  // Everything printed with one or two cards, and the PIN pad reader's keypad (--pinpad).
+  std::set<std::string> everything = two_cards;
+  everything.insert("SAFERCHAT_KEYPAD_CONTROL");
+  EXPECT_EQ(listed, everything);
+  EXPECT_EQ(names_of(PcscEnvironment({"--profile", kid, "--pinpad"}).variables()), [&one_card] {
+    std::set<std::string> with_keypad = one_card;
+    with_keypad.insert("SAFERCHAT_KEYPAD_CONTROL");
+    return with_keypad;
+  }());
 }
 
 }  // namespace

@@ -467,6 +467,7 @@ TEST(ConfigTest, FullFile) {
 
 TEST(ConfigTest, SealingKeys) {
   const ServiceConfig config = parse_service_config(R"({"allowedOrigins": "https://chat.example",
+      "revocation": {"mode": "none"},
       "sealingKeys": [{"kid": "chat-2026-12", "file": "seal/current.pem"},
                       {"kid": "chat-2026-06", "file": "/abs/previous.pem"}],
       "requireSealed": true, "sealKeyMaxAgeSeconds": 600})",
@@ -477,8 +478,8 @@ TEST(ConfigTest, SealingKeys) {
   EXPECT_EQ(config.sealing_keys[1].file, "/abs/previous.pem");
   EXPECT_TRUE(config.require_sealed);
   EXPECT_EQ(config.seal_key_max_age, std::chrono::seconds(600));
-  const ServiceConfig plain =
-      parse_service_config(R"({"allowedOrigins": "https://chat.example"})", "/etc");
+  const ServiceConfig plain = parse_service_config(
+      R"({"allowedOrigins": "https://chat.example", "revocation": {"mode": "none"}})", "/etc");
   EXPECT_TRUE(plain.sealing_keys.empty());
   EXPECT_FALSE(plain.require_sealed);
   EXPECT_EQ(plain.seal_key_max_age, std::chrono::seconds(3600));

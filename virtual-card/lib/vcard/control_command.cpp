@@ -93,7 +93,7 @@ ControlParse parse_control_command(std::string_view line) {
   }
   return failure(
       "unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, swap "
-      "<profile dir>)");
+      "<profile dir>, fail-log-off on|off)");
 }
 
 }  // namespace saferchat::vcard
