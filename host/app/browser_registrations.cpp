@@ -15,8 +15,11 @@ std::filesystem::path under(const std::filesystem::path& root, const std::filesy
   return root / path.relative_path();
 }
 
-bool lists(const nlohmann::json& array, const std::string& entry) {
-  return array.is_array() && std::find(array.begin(), array.end(), entry) != array.end();
+// Whether the manifest's `key` is an array holding `entry` (a missing key holds nothing).
+bool lists(const nlohmann::json& manifest, const char* key, const std::string& entry) {
+  const auto found = manifest.find(key);
+  return found != manifest.end() && found->is_array() &&
+         std::find(found->begin(), found->end(), entry) != found->end();
 }
 
 std::filesystem::path canonical_or_self(const std::filesystem::path& path) {
@@ -24,6 +27,11 @@ std::filesystem::path canonical_or_self(const std::filesystem::path& path) {
   std::filesystem::path result = std::filesystem::canonical(path, error);
   return error ? path : result;
 }
+
+ManifestCheck check_manifest_members(std::string_view text, const ManifestPlace& place,
+                                     const std::filesystem::path& root,
+                                     const std::filesystem::path& self,
+                                     const CallerAllowList& allow_list);
 
 }  // namespace
 
@@ -55,6 +63,19 @@ std::vector<ManifestPlace> manifest_places(const std::filesystem::path& root,
 ManifestCheck check_manifest(std::string_view text, const ManifestPlace& place,
                              const std::filesystem::path& root, const std::filesystem::path& self,
                              const CallerAllowList& allow_list) {
+  try {
+    return check_manifest_members(text, place, root, self, allow_list);
+  } catch (const nlohmann::json::exception&) {
+    return {false, "a member has the wrong type"};  // e.g. "name": 5
+  }
+}
+
+namespace {
+
+ManifestCheck check_manifest_members(std::string_view text, const ManifestPlace& place,
+                                     const std::filesystem::path& root,
+                                     const std::filesystem::path& self,
+                                     const CallerAllowList& allow_list) {
   const nlohmann::json manifest = nlohmann::json::parse(text, nullptr, false);
   if (!manifest.is_object()) {
     return {false, "not valid JSON"};
@@ -76,14 +97,14 @@ ManifestCheck check_manifest(std::string_view text, const ManifestPlace& place,
   bool ours = false;
   if (place.family == BrowserFamily::chromium) {
     for (const std::string& id : allow_list.chromium_ids()) {
-      ours = ours || lists(manifest["allowed_origins"], "chrome-extension://" + id + "/");
+      ours = ours || lists(manifest, "allowed_origins", "chrome-extension://" + id + "/");
     }
     if (!ours) {
       return {false, "\"allowed_origins\" does not list the Safer Chat extension"};
     }
   } else {
     for (const std::string& id : allow_list.firefox_ids()) {
-      ours = ours || lists(manifest["allowed_extensions"], id);
+      ours = ours || lists(manifest, "allowed_extensions", id);
     }
     if (!ours) {
       return {false, "\"allowed_extensions\" does not list the Safer Chat add-on"};
@@ -94,5 +115,7 @@ ManifestCheck check_manifest(std::string_view text, const ManifestPlace& place,
   }
   return {true, "ok, starts this program"};
 }
+
+}  // namespace
 
 }  // namespace saferchat

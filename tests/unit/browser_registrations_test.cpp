@@ -104,6 +104,8 @@ TEST_F(CheckManifestTest, EachFaultIsNamed) {
           .verdict,
       "not valid JSON");
   json wrong = chromium(host);
+  wrong["name"] = 5;
+  EXPECT_EQ(verdict(wrong, BrowserFamily::chromium), "a member has the wrong type");
   wrong["name"] = "com.example.other";
   EXPECT_EQ(verdict(wrong, BrowserFamily::chromium), "\"name\" is not be.saferchat.host");
   wrong = chromium(host);
