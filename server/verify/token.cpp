@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "verify/reason.hpp"
+#include "wire/jwe.hpp"
 
 namespace saferchat::verify {
 namespace {
@@ -281,32 +282,7 @@ std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text, bo
 }
 
 std::string base64url_encode(std::span<const std::uint8_t> bytes) {
-  static constexpr std::string_view alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t n = (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) |
-                            std::uint32_t{bytes[i + 2]};
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += alphabet[n & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    std::uint32_t n = std::uint32_t{bytes[i]} << 16;
-    if (rest == 2) {
-      n |= std::uint32_t{bytes[i + 1]} << 8;
-    }
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    if (rest == 2) {
-      out += alphabet[(n >> 6) & 63];
-    }
-  }
-  return out;
+  return jwe::base64url_encode(bytes);  // one encoder, in the shared wire format (wire/jwe.hpp)
 }
 
 std::vector<std::uint8_t> signed_data(TokenAlgorithm algorithm, std::string_view origin,
