@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 
+#include "fuzz/fresh_nonce_store.hpp"
 #include "fuzz/test_pki.hpp"
 #include "store/memory_nonce_store.hpp"
 #include "verify/national_number.hpp"
@@ -69,25 +70,7 @@ void check_holder(const Verdict& verdict) {
   require(number.has_value() && number->birth_date == verdict.holder->birth_date);
 }
 
-// A real in-memory store, emptied before each input (so the fixed nonce can be issued again)
-// without building a new verifier each time.
-class FreshStore final : public saferchat::store::NonceStore {
- public:
-  void reset() { store_ = std::make_unique<saferchat::store::MemoryNonceStore>(); }
-  using NonceStore::put;
-  bool put(std::string_view nonce_text, std::string_view session_id, std::string_view client_id,
-           saferchat::store::TimePoint expires_at, saferchat::store::TimePoint now) override {
-    return store_->put(nonce_text, session_id, client_id, expires_at, now);
-  }
-  saferchat::store::TakeResult take(std::string_view nonce_text,
-                                    saferchat::store::TimePoint now) override {
-    return store_->take(nonce_text, now);
-  }
-
- private:
-  std::unique_ptr<saferchat::store::MemoryNonceStore> store_ =
-      std::make_unique<saferchat::store::MemoryNonceStore>();
-};
+using FreshStore = saferchat::fuzz::FreshNonceStore;
 
 }  // namespace
 

@@ -19,6 +19,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "fuzz/fresh_nonce_store.hpp"
 #include "fuzz/test_pki.hpp"
 #include "service/app/access_log.hpp"
 #include "service/app/service_handler.hpp"
@@ -59,25 +60,7 @@ std::string_view next_line(std::string_view& rest) {
   return line;
 }
 
-// A real in-memory store, emptied before each input (so the fixed nonce can be issued again)
-// without building a new verifier and handler each time.
-class FreshStore final : public saferchat::store::NonceStore {
- public:
-  void reset() { store_ = std::make_unique<saferchat::store::MemoryNonceStore>(); }
-  using NonceStore::put;
-  bool put(std::string_view nonce_text, std::string_view session_id, std::string_view client_id,
-           saferchat::store::TimePoint expires_at, saferchat::store::TimePoint now) override {
-    return store_->put(nonce_text, session_id, client_id, expires_at, now);
-  }
-  saferchat::store::TakeResult take(std::string_view nonce_text,
-                                    saferchat::store::TimePoint now) override {
-    return store_->take(nonce_text, now);
-  }
-
- private:
-  std::unique_ptr<saferchat::store::MemoryNonceStore> store_ =
-      std::make_unique<saferchat::store::MemoryNonceStore>();
-};
+using FreshStore = saferchat::fuzz::FreshNonceStore;
 
 service::ServiceHandler make_handler(const std::shared_ptr<FreshStore>& store,
                                      const service::AccessLog& log) {
