@@ -1,0 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
+// The Public Suffix List's rules as the build generated them (generate_public_suffix_list.py):
+// read only by ui/public_suffix.cpp.
+#pragma once
+
+#include <cstddef>
+#include <string_view>
+
+namespace saferchat::public_suffix_data {
+
+extern const std::size_t rule_count;
+// `rule_count` rules one after the other, each one length byte, then the rule ("co.uk",
+// "*.ck", "!www.ck"), ASCII, each label in its "xn--" form; sorted by bytes.
+extern const std::string_view rules;
+
+}  // namespace saferchat::public_suffix_data
