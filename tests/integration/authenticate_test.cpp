@@ -3,6 +3,8 @@
 // pcscd with the virtual card, and scripted-pinentry as the PIN dialog (it answers from a
 // script and records what the child was shown). Every token is checked like a chat
 // provider's validator would, with OpenSSL only.
+#include <PCSC/winscard.h>
+#include <PCSC/wintypes.h>
 #include <openssl/objects.h>
 #include <openssl/x509.h>
 #include <signal.h>
@@ -358,6 +360,41 @@ TEST_F(Authenticate, UnknownCardIsToldInTheDialog) {
                 "carte d'identité dans le lecteur de carte, puis réessaie. Demande de l'aide à un "
                 "adulte si ça ne marche pas."}));
   finish_host();
+}
+
+// Another program holds the card exclusively: the child is told in German, the reply says busy.
+TEST_F(Authenticate, CardHeldByAnotherProgramIsToldInTheDialog) {
+  start_card("kid-9");
+  SCARDCONTEXT context = 0;
+  ASSERT_EQ(SCardEstablishContext(SCARD_SCOPE_USER, nullptr, nullptr, &context), SCARD_S_SUCCESS);
+  SCARD_READERSTATE state{};
+  state.szReader = env_->reader().c_str();
+  state.dwCurrentState = SCARD_STATE_UNAWARE;
+  for (int i = 0; i < 50 && (state.dwEventState & SCARD_STATE_PRESENT) == 0; ++i) {
+    state.dwCurrentState = state.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+    static_cast<void>(SCardGetStatusChange(context, 200, &state, 1));
+  }
+  SCARDHANDLE card = 0;
+  DWORD protocol = 0;
+  ASSERT_EQ(SCardConnect(context, env_->reader().c_str(), SCARD_SHARE_EXCLUSIVE,
+                         SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &protocol),
+            SCARD_S_SUCCESS);
+  start_host("ok\n");
+  EXPECT_EQ(error_code(authenticate({{"lang", "de"}})), "ERR_SAFERCHAT_CARD_BUSY");
+  EXPECT_TRUE(shown("GETPIN").empty());
+  EXPECT_EQ(shown("MESSAGE").size(), 1U);
+  EXPECT_EQ(shown("SETDESC"),
+            (std::vector<std::string>{
+                "Die Webseite chat.example möchte wissen, ob du ein Kind bist.\n"
+                "Vollständige Adresse: kids.chat.example\n\n"
+                "Ein anderes Programm auf diesem Computer benutzt gerade deine Karte. Frag einen "
+                "Erwachsenen, das Programm zu schließen, und versuch es dann noch einmal."}));
+  SCardDisconnect(card, SCARD_LEAVE_CARD);
+  SCardReleaseContext(context);
+  finish_host();  // the request's log line is complete once the host has exited
+  EXPECT_NE(read_text(dir_ / "host.log").find("result=ERR_SAFERCHAT_CARD_BUSY duration_ms="),
+            std::string::npos);
+  EXPECT_NE(read_text(dir_ / "host.log").find("SCARD_E_SHARING_VIOLATION"), std::string::npos);
 }
 
 // The message is shown even when the child does not answer it: the deadline ends it, and the
