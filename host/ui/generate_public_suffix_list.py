@@ -40,14 +40,32 @@ def main():
     if len(rules) < 1000:
         sys.exit(f"generate_public_suffix_list.py: only {len(rules)} rules in {source}")
     ordered = sorted(rules)
-    blob = bytearray()
+    # Blocks of whole rules, each one string literal under 64 KiB (the longest literal C++
+    # compilers must support; clang warns beyond it).
+    blocks = [bytearray()]
     for rule in ordered:
-        blob.append(len(rule))
-        blob += rule.encode("ascii")
+        if len(blocks[-1]) + 1 + len(rule) > 60000:
+            blocks.append(bytearray())
+        blocks[-1].append(len(rule))
+        blocks[-1] += rule.encode("ascii")
 
     def escaped(data):
         return "".join(chr(b) if 0x20 <= b < 0x7F and chr(b) not in '"\\?' else f"\\{b:03o}"
                        for b in data)
+
+    def literal_lines(data):
+        """The literal in lines of about 96 characters, never splitting an escape."""
+        text, pieces, current, i = escaped(data), [], "", 0
+        while i < len(text):
+            step = 4 if text[i] == "\\" else 1
+            current += text[i:i + step]
+            i += step
+            if len(current) >= 96:
+                pieces.append(current)
+                current = ""
+        if current:
+            pieces.append(current)
+        return [f'        "{piece}"' for piece in pieces]
 
     lines = [
         "// SPDX-License-Identifier: Apache-2.0",
@@ -55,31 +73,29 @@ def main():
         "// Suffix List (publicsuffix.org, Mozilla Public License 2.0): do not edit.",
         '#include "ui/public_suffix_data.hpp"',
         "",
+        "#include <array>",
+        "",
         "namespace saferchat::public_suffix_data {",
+        "namespace {",
+        "",
+        "// Each rule: its length (one byte), then its bytes; sorted by bytes across the blocks.",
+        f"constexpr std::array<std::string_view, {len(blocks)}> blocks{{",
+    ]
+    for block in blocks:
+        lines.append("    std::string_view{")
+        lines += literal_lines(block)
+        lines.append(f"        , {len(block)}}},")
+    lines += [
+        "};",
+        "",
+        "}  // namespace",
         "",
         f"const std::size_t rule_count = {len(ordered)};",
+        "const std::span<const std::string_view> rule_blocks{blocks};",
         "",
-        "// Each rule: its length (one byte), then its bytes; sorted by bytes.",
-        "const std::string_view rules{",
+        "}  // namespace saferchat::public_suffix_data",
+        "",
     ]
-    chunk = 96
-    data = escaped(blob)
-    # Split only between escapes, never inside one.
-    pieces, current = [], ""
-    i = 0
-    while i < len(data):
-        step = 4 if data[i] == "\\" else 1
-        current += data[i:i + step]
-        i += step
-        if len(current) >= chunk:
-            pieces.append(current)
-            current = ""
-    if current:
-        pieces.append(current)
-    lines += [f'    "{piece}"' for piece in pieces]
-    lines[-1] += ","
-    lines.append(f"    {len(blob)}}};")
-    lines += ["", "}  // namespace saferchat::public_suffix_data", ""]
     with open(output, "w", encoding="ascii") as out:
         out.write("\n".join(lines))
 

@@ -12,15 +12,18 @@
 namespace saferchat {
 namespace {
 
-// Where each rule starts, found once (about 9,500 rules: 38 KB here rather than in the binary).
+// Where each rule starts: its block in the upper 16 bits, its offset there in the lower 16.
+// Found once (about 9,500 rules: 38 KB here rather than in the binary).
 const std::vector<std::uint32_t>& offsets() {
   static const std::vector<std::uint32_t> starts = [] {
     std::vector<std::uint32_t> found;
     found.reserve(public_suffix_data::rule_count);
-    std::size_t at = 0;
-    while (at < public_suffix_data::rules.size()) {
-      found.push_back(static_cast<std::uint32_t>(at));
-      at += 1U + static_cast<unsigned char>(public_suffix_data::rules[at]);
+    for (std::size_t block = 0; block < public_suffix_data::rule_blocks.size(); ++block) {
+      const std::string_view rules = public_suffix_data::rule_blocks[block];
+      for (std::size_t at = 0; at < rules.size();
+           at += 1U + static_cast<unsigned char>(rules[at])) {
+        found.push_back(static_cast<std::uint32_t>(block << 16U | at));
+      }
     }
     return found;
   }();
@@ -28,9 +31,10 @@ const std::vector<std::uint32_t>& offsets() {
 }
 
 std::string_view rule_at(std::size_t index) {
-  const std::size_t start = offsets()[index];
-  return public_suffix_data::rules.substr(
-      start + 1, static_cast<unsigned char>(public_suffix_data::rules[start]));
+  const std::uint32_t start = offsets()[index];
+  const std::string_view rules = public_suffix_data::rule_blocks[start >> 16U];
+  const std::size_t at = start & 0xFFFFU;
+  return rules.substr(at + 1, static_cast<unsigned char>(rules[at]));
 }
 
 // Whether the list holds exactly `rule`: a binary search over the sorted rules.

@@ -4,13 +4,15 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string_view>
 
 namespace saferchat::public_suffix_data {
 
 extern const std::size_t rule_count;
 // `rule_count` rules one after the other, each one length byte, then the rule ("co.uk",
-// "*.ck", "!www.ck"), ASCII, each label in its "xn--" form; sorted by bytes.
-extern const std::string_view rules;
+// "*.ck", "!www.ck"), ASCII, each label in its "xn--" form; sorted by bytes. In blocks under
+// 64 KiB each (one string literal each); no rule spans two blocks.
+extern const std::span<const std::string_view> rule_blocks;
 
 }  // namespace saferchat::public_suffix_data
