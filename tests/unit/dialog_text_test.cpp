@@ -237,6 +237,11 @@ TEST(SiteForDisplay, RegistrableDomainProminentFullHostBeside) {
   EXPECT_EQ(site("https://[2001:db8::1]"), "[2001:db8::1]");
   EXPECT_EQ(site("http://localhost:3000"), "localhost:3000");
   EXPECT_EQ(site("https://xn--caf-dma.example"), "xn--caf-dma.example");
+  // Whatever arrives (the host checked the origin before): never more than the host shows.
+  EXPECT_EQ(site("https://"), "");
+  EXPECT_EQ(site("https://.:8443"), ".:8443");
+  EXPECT_EQ(site("https://evil@a.b.kinderchat.be/x?y"), "kinderchat.be");
+  EXPECT_EQ(full("https://evil@a.b.kinderchat.be/x?y"), "a.b.kinderchat.be");
 
   // The dialog: the registrable domain in the sentence, the whole host on the next line.
   const std::string long_host =

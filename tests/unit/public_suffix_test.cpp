@@ -62,6 +62,10 @@ TEST(PublicSuffix, SuffixesThemselvesAndMalformedHosts) {
   EXPECT_EQ(registrable_domain(".kinderchat.be"), "");
   EXPECT_EQ(registrable_domain("kinderchat.be."), "");
   EXPECT_EQ(registrable_domain("a..kinderchat.be"), "");
+  EXPECT_EQ(registrable_domain("."), "");
+  EXPECT_EQ(public_suffix(""), "");
+  EXPECT_EQ(public_suffix("."), "");
+  EXPECT_EQ(public_suffix("a..be"), "be");
 }
 
 }  // namespace
