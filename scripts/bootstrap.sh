@@ -8,6 +8,8 @@ packages=(
   # build
   g++ cmake ninja-build pkg-config git
   nlohmann-json3-dev libboost-dev libssl-dev openssl libpcsclite-dev
+  # the Public Suffix List the host's dialog names sites by (a generated source, every OS)
+  publicsuffix
   # tests, analysis, fuzzing, benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang-14 libclang-rt-14-dev clang-format
   clang-tidy ccache

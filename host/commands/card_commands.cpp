@@ -147,6 +147,27 @@ class CardRequest {
     throw Error(ErrorCode::pin_blocked, std::string(error.detail()));
   }
 
+  // A card that cannot log in (no authentication certificate, not a BELPIC card, held by
+  // another program): tell the child why (until OK, closing or the deadline), then let the
+  // error go on. The page gets one code for all of them from the extension
+  // (docs/protocol.md §8.5 rule 7); the reply and the log keep which.
+  void report_card_problem(const Error& error) {
+    const std::optional<CardProblem> problem = card_problem_of(error.code());
+    if (!problem || cancellation_.cancelled()) {
+      return;
+    }
+    DialogMessage message;
+    message.kind = MessageKind::card_not_usable;
+    message.origin = origin_;
+    message.language = language_;
+    message.problem = *problem;
+    try {
+      dialog_->show_message(message, deadline_);
+    } catch (const Error&) {
+      // OK, closing, the deadline or a dialog that failed: the answer is the card's error.
+    }
+  }
+
   [[nodiscard]] const PcscContext& context() const { return *context_; }
   [[nodiscard]] const std::shared_ptr<const PcscContext>& shared_context() const {
     return context_;
@@ -407,124 +428,146 @@ CommandHandler make_get_certificate_command(std::shared_ptr<const CardCommandSet
   };
 }
 
+namespace {
+
+CommandOutcome authenticate(const std::shared_ptr<const CardCommandSettings>& settings,
+                            const std::shared_ptr<Login>& login,
+                            const AuthenticateArguments& args) {
+  CardRequest& card_request = login->request;
+  // What the site learns, as the dialog tells it: the token sealed or not (§4.3, §4.5).
+  const Disclosure disclosure = disclosure_for(args.seal_key.has_value());
+  const ReaderState reader = card_request.wait_for_one_card();
+  std::optional<RequestCard> read_ahead = read_ahead_card(*settings, reader);
+  PcscCard& connection = login->connect(*settings, reader);
+  // Certificate first: a card without one fails before the child types anything.
+  RequestCard& request_card =
+      login->card.emplace(obtain_card(*settings, reader, std::move(read_ahead), connection));
+  const CardFacts& facts = request_card.facts;
+  if (facts.pin_tries_left == 0) {
+    card_request.report_blocked(Error(ErrorCode::pin_blocked, "no PIN tries left"));
+  }
+
+  // A card pulled out while the dialog is open closes the dialog (the watcher sees it go).
+  if (settings->watcher != nullptr) {
+    login->removal = settings->watcher->on_card_gone(
+        reader.name, request_card.insertion, [&card_request] { card_request.dialog().close(); });
+  }
+  std::optional<int> tries_after_wrong_pin;
+  for (;;) {
+    login->transaction.reset();
+    // Without a PIN pad, the PIN dialog first (no transaction is held while the child types).
+    SecureBytes pin;
+    if (!facts.pin_pad) {
+      if (login->card_gone()) {
+        throw Error(ErrorCode::card_removed, "card pulled out before the PIN dialog");
+      }
+      const auto dialog_started = Clock::now();
+      try {
+        pin = card_request.dialog().ask_pin({card_request.origin(), card_request.language(),
+                                             tries_after_wrong_pin, card_request.deadline(),
+                                             disclosure});
+        login->timing.dialog += Clock::now() - dialog_started;
+      } catch (const Error&) {
+        if (login->card_gone()) {
+          throw Error(ErrorCode::card_removed, "card pulled out while the PIN dialog was open");
+        }
+        card_request.throw_if_cancelled();
+        throw;
+      }
+      card_request.throw_if_cancelled();
+    }
+    // VERIFY, signature and LOG OFF in one transaction: no other program can use the
+    // verified PIN in between, and the PIN state is dropped before the card is let go.
+    CardTransaction& transaction = login->transaction.emplace(connection);
+    // A kept connection reaches only its own card (pcsc-lite answers SCARD_W_REMOVED_CARD
+    // once it left); a new one was made after the facts' insertion was seen, so the card
+    // may have been swapped in between: the reader's count now says.
+    const auto insertion = login->kept_connection
+                               ? std::optional<std::uint32_t>(request_card.insertion)
+                               : current_insertion(card_request.context(), reader.name);
+    if (!insertion) {
+      throw Error(ErrorCode::card_removed, "the card went before VERIFY");
+    }
+    if (*insertion != request_card.insertion) {
+      // Another card than the one read (swapped just before the request reached it): its
+      // own facts, read now in this transaction, so the token can only be this card's.
+      request_card.facts = read_card_facts(transaction, connection.atr());
+      request_card.insertion = *insertion;
+      request_card.read_ahead = false;
+      if (settings->cache != nullptr) {
+        settings->cache->put({reader.name, *insertion, connection.atr(), request_card.facts});
+      }
+      if (facts.pin_tries_left == 0) {
+        card_request.report_blocked(Error(ErrorCode::pin_blocked, "no PIN tries left"));
+      }
+    }
+    try {
+      if (facts.pin_pad) {
+        // The child types on the reader; the dialog only says so.
+        DialogMessage message;
+        message.kind = MessageKind::pin_pad;
+        message.origin = card_request.origin();
+        message.language = card_request.language();
+        message.tries_left = tries_after_wrong_pin;
+        message.disclosure = disclosure;
+        card_request.show_while(
+            [&] {
+              facts.card.verify_pin_on_pin_pad(transaction, *facts.pin_pad,
+                                               reader_timeout(card_request.deadline()));
+              return true;
+            },
+            message);
+      } else {
+        facts.card.verify_pin(
+            transaction, belpic::make_pin_block(
+                             std::span(reinterpret_cast<const char*>(pin.data()), pin.size())));
+      }
+    } catch (const Error& e) {
+      if (e.code() == ErrorCode::pin_wrong) {
+        tries_after_wrong_pin = e.tries_left();
+        if (settings->cache != nullptr && e.tries_left()) {
+          settings->cache->set_pin_tries(reader.name, request_card.insertion, *e.tries_left());
+        }
+        continue;
+      }
+      if (e.code() == ErrorCode::pin_blocked) {
+        if (settings->cache != nullptr) {
+          settings->cache->set_pin_tries(reader.name, request_card.insertion, 0);
+        }
+        card_request.report_blocked(e);
+      }
+      throw;
+    }
+    login->pin_verified = true;
+    CommandOutcome outcome = sign(*login, args);
+    login->timing.replied = Clock::now();
+    login->timing.card_io_before_reply = connection.io_time();
+    // LOG OFF once the token is on its way; the transaction holds the card until then.
+    outcome.after_reply = [login, settings] {
+      const bool logged_off = login->log_off();
+      log_timing(*settings, *login, logged_off);
+      if (logged_off) {
+        login->keep_connection(*settings);
+      }
+    };
+    return outcome;
+  }
+}
+
+}  // namespace
+
 CommandHandler make_authenticate_command(std::shared_ptr<const CardCommandSettings> settings) {
   return [settings = std::move(settings)](const Request& request, Cancellation& cancellation) {
     const auto& args = std::get<AuthenticateArguments>(request.arguments);
     auto login = std::make_shared<Login>(*settings, cancellation, args);
-    CardRequest& card_request = login->request;
-    const ReaderState reader = card_request.wait_for_one_card();
-    std::optional<RequestCard> read_ahead = read_ahead_card(*settings, reader);
-    PcscCard& connection = login->connect(*settings, reader);
-    // Certificate first: a card without one fails before the child types anything.
-    RequestCard& request_card =
-        login->card.emplace(obtain_card(*settings, reader, std::move(read_ahead), connection));
-    const CardFacts& facts = request_card.facts;
-    if (facts.pin_tries_left == 0) {
-      card_request.report_blocked(Error(ErrorCode::pin_blocked, "no PIN tries left"));
-    }
-
-    // A card pulled out while the dialog is open closes the dialog (the watcher sees it go).
-    if (settings->watcher != nullptr) {
-      login->removal = settings->watcher->on_card_gone(
-          reader.name, request_card.insertion, [&card_request] { card_request.dialog().close(); });
-    }
-    std::optional<int> tries_after_wrong_pin;
-    for (;;) {
-      login->transaction.reset();
-      // Without a PIN pad, the PIN dialog first (no transaction is held while the child types).
-      SecureBytes pin;
-      if (!facts.pin_pad) {
-        if (login->card_gone()) {
-          throw Error(ErrorCode::card_removed, "card pulled out before the PIN dialog");
-        }
-        const auto dialog_started = Clock::now();
-        try {
-          pin = card_request.dialog().ask_pin({card_request.origin(), card_request.language(),
-                                               tries_after_wrong_pin, card_request.deadline()});
-          login->timing.dialog += Clock::now() - dialog_started;
-        } catch (const Error&) {
-          if (login->card_gone()) {
-            throw Error(ErrorCode::card_removed, "card pulled out while the PIN dialog was open");
-          }
-          card_request.throw_if_cancelled();
-          throw;
-        }
-        card_request.throw_if_cancelled();
+    try {
+      return authenticate(settings, login, args);
+    } catch (const Error& e) {
+      if (card_problem_of(e.code()) && !login->pin_verified) {
+        login->transaction.reset();  // the card is not held while the child reads
       }
-      // VERIFY, signature and LOG OFF in one transaction: no other program can use the
-      // verified PIN in between, and the PIN state is dropped before the card is let go.
-      CardTransaction& transaction = login->transaction.emplace(connection);
-      // A kept connection reaches only its own card (pcsc-lite answers SCARD_W_REMOVED_CARD
-      // once it left); a new one was made after the facts' insertion was seen, so the card
-      // may have been swapped in between: the reader's count now says.
-      const auto insertion = login->kept_connection
-                                 ? std::optional<std::uint32_t>(request_card.insertion)
-                                 : current_insertion(card_request.context(), reader.name);
-      if (!insertion) {
-        throw Error(ErrorCode::card_removed, "the card went before VERIFY");
-      }
-      if (*insertion != request_card.insertion) {
-        // Another card than the one read (swapped just before the request reached it): its
-        // own facts, read now in this transaction, so the token can only be this card's.
-        request_card.facts = read_card_facts(transaction, connection.atr());
-        request_card.insertion = *insertion;
-        request_card.read_ahead = false;
-        if (settings->cache != nullptr) {
-          settings->cache->put({reader.name, *insertion, connection.atr(), request_card.facts});
-        }
-        if (facts.pin_tries_left == 0) {
-          card_request.report_blocked(Error(ErrorCode::pin_blocked, "no PIN tries left"));
-        }
-      }
-      try {
-        if (facts.pin_pad) {
-          // The child types on the reader; the dialog only says so.
-          DialogMessage message;
-          message.kind = MessageKind::pin_pad;
-          message.origin = card_request.origin();
-          message.language = card_request.language();
-          message.tries_left = tries_after_wrong_pin;
-          card_request.show_while(
-              [&] {
-                facts.card.verify_pin_on_pin_pad(transaction, *facts.pin_pad,
-                                                 reader_timeout(card_request.deadline()));
-                return true;
-              },
-              message);
-        } else {
-          facts.card.verify_pin(
-              transaction, belpic::make_pin_block(
-                               std::span(reinterpret_cast<const char*>(pin.data()), pin.size())));
-        }
-      } catch (const Error& e) {
-        if (e.code() == ErrorCode::pin_wrong) {
-          tries_after_wrong_pin = e.tries_left();
-          if (settings->cache != nullptr && e.tries_left()) {
-            settings->cache->set_pin_tries(reader.name, request_card.insertion, *e.tries_left());
-          }
-          continue;
-        }
-        if (e.code() == ErrorCode::pin_blocked) {
-          if (settings->cache != nullptr) {
-            settings->cache->set_pin_tries(reader.name, request_card.insertion, 0);
-          }
-          card_request.report_blocked(e);
-        }
-        throw;
-      }
-      login->pin_verified = true;
-      CommandOutcome outcome = sign(*login, args);
-      login->timing.replied = Clock::now();
-      login->timing.card_io_before_reply = connection.io_time();
-      // LOG OFF once the token is on its way; the transaction holds the card until then.
-      outcome.after_reply = [login, settings] {
-        const bool logged_off = login->log_off();
-        log_timing(*settings, *login, logged_off);
-        if (logged_off) {
-          login->keep_connection(*settings);
-        }
-      };
-      return outcome;
+      login->request.report_card_problem(e);
+      throw;
     }
   };
 }

@@ -61,7 +61,7 @@ using Arguments = std::variant<VersionArguments, QuitArguments, CancelArguments,
                                GetCertificateArguments, AuthenticateArguments>;
 
 struct RequestOptions {
-  bool allow_http_localhost = false;  // development setting, docs/protocol.md §4.4
+  bool allow_http_localhost = false;  // development setting, docs/protocol.md §3.5
 };
 
 // What is known of a request so far: filled while decoding, so that an error reply can still

@@ -515,7 +515,8 @@ SecureBytes PinentryDialog::ask_pin(const PinPrompt& prompt) {
     throw Error(ErrorCode::user_timeout, "pinentry: the deadline passed before the dialog");
   }
   const std::optional<std::string> path = resolve_program();
-  const PinDialogTexts texts = pin_dialog_texts(prompt.language, prompt.origin, prompt.tries_left);
+  const PinDialogTexts texts =
+      pin_dialog_texts(prompt.language, prompt.origin, prompt.tries_left, prompt.disclosure);
   try {
     Session session(*path, wake_fd_, prompt.deadline);
     if (log_ != nullptr) {
@@ -584,13 +585,17 @@ void PinentryDialog::show_message(const DialogMessage& message, Deadline deadlin
     session.require("SETDESC", texts.description);
     session.require("SETOK", texts.button);
     session.send_timeout();
-    const AssuanReply reply = session.transact("CONFIRM", "--one-button");
+    // MESSAGE: a text to read, with pinentry's OK button; CONFIRM --one-button: a wait, the
+    // button labelled by SETOK.
+    const char* const command = texts.to_read ? "MESSAGE" : "CONFIRM";
+    const AssuanReply reply = session.transact(command, texts.to_read ? "" : "--one-button");
     session.finish();
     if (reply.kind != AssuanReplyKind::ok) {
-      throw_dialog_error("CONFIRM", reply);
+      throw_dialog_error(command, reply);
     }
     // The only button is ours to stop with.
-    throw Error(ErrorCode::user_cancelled, "pinentry: CONFIRM: the child pressed the button");
+    throw Error(ErrorCode::user_cancelled,
+                "pinentry: " + std::string(command) + ": the child pressed the button");
   } catch (const Closed&) {
     return;  // what close() is for: the awaited event happened
   } catch (const Error& e) {

@@ -3,16 +3,26 @@
 
 #include <array>
 
+#include "ui/public_suffix.hpp"
+
 namespace saferchat {
 namespace {
 
-// One language's sentences. "{host}" is who asks, "{n}" a number of tries.
+// One language's sentences. "{host}" is who asks, "{n}" a number of tries, "{list}" what the
+// site learns.
 struct Phrases {
   std::string_view title;
   std::string_view who;        // the site wants to know if you are a child
-  std::string_view what;       // what it learns, and from where
-  std::string_view type_pin;   // consent, then the PIN
-  std::string_view pin_stays;  // the PIN stays here
+  std::string_view full_host;  // the whole host name, beside the registrable domain
+  std::string_view unsealed;   // the page receives {list}, read from the card
+  std::string_view sealed;     // only the checking service opens it; the chat learns {list}
+  std::array<std::string_view, 5> claims;  // by Claim
+  std::string_view and_;                   // joins the last two claims
+  std::string_view no_certificate;         // CardProblem::no_auth_certificate
+  std::string_view unknown_card;           // CardProblem::unknown_card
+  std::string_view card_busy;              // CardProblem::card_busy
+  std::string_view type_pin;               // consent, then the PIN
+  std::string_view pin_stays;              // the PIN stays here
   std::string_view prompt;
   std::string_view ok;
   std::string_view stop;
@@ -35,7 +45,21 @@ constexpr std::array<Phrases, 4> phrases{{
     {
         .title = "Safer Chat",
         .who = "De website {host} wil weten of je een kind bent.",
-        .what = "Hij ziet dan je naam en je leeftijd. Die leest hij van je identiteitskaart.",
+        .full_host = "Volledig adres: {host}",
+        .unsealed = "Hij krijgt dan wat op je identiteitskaart staat: {list}.",
+        .sealed = "Alleen de controledienst van de website kan openen wat je kaart stuurt. De "
+                  "chat komt hoogstens {list} te weten.",
+        .claims = {"je naam", "je voornaam", "je geboortedatum", "je leeftijd",
+                   "je rijksregisternummer"},
+        .and_ = "en",
+        .no_certificate = "Met deze kaart kan je niet inloggen op websites. Kaarten van "
+                          "kinderen jonger dan 6 jaar kunnen dat nog niet. Vraag hulp aan een "
+                          "volwassene.",
+        .unknown_card = "Deze kaart is geen Belgische identiteitskaart of Kids-ID. Steek je "
+                        "eigen identiteitskaart in de kaartlezer en probeer het opnieuw. Vraag "
+                        "hulp aan een volwassene als het niet lukt.",
+        .card_busy = "Een ander programma op deze computer gebruikt je kaart nu. Vraag een "
+                     "volwassene om dat programma te sluiten en probeer het dan opnieuw.",
         .type_pin = "Vind je dat goed? Typ dan de pincode van je identiteitskaart.",
         .pin_stays = "Je pincode blijft op deze computer. De website ziet hem nooit.",
         .prompt = "Pincode:",
@@ -63,7 +87,21 @@ constexpr std::array<Phrases, 4> phrases{{
     {
         .title = "Safer Chat",
         .who = "Le site {host} veut savoir si tu es un enfant.",
-        .what = "Il verra ton nom et ton âge, lus sur ta carte d'identité.",
+        .full_host = "Adresse complète\u00a0: {host}",
+        .unsealed = "Il recevra ce qui est écrit sur ta carte d'identité\u00a0: {list}.",
+        .sealed = "Seul le service de contrôle du site peut ouvrir ce que ta carte envoie. Le "
+                  "chat apprend au plus {list}.",
+        .claims = {"ton nom", "ton prénom", "ta date de naissance", "ton âge",
+                   "ton numéro de registre national"},
+        .and_ = "et",
+        .no_certificate = "Cette carte ne permet pas de se connecter à des sites. Les cartes "
+                          "des enfants de moins de 6\u00a0ans ne le peuvent pas encore. "
+                          "Demande de l'aide à un adulte.",
+        .unknown_card = "Cette carte n'est pas une carte d'identité belge ni une Kids-ID. Mets "
+                        "ta propre carte d'identité dans le lecteur de carte, puis réessaie. "
+                        "Demande de l'aide à un adulte si ça ne marche pas.",
+        .card_busy = "Un autre programme de cet ordinateur utilise ta carte en ce moment. "
+                     "Demande à un adulte de fermer ce programme, puis réessaie.",
         .type_pin = "Tu es d'accord\u00a0? Alors tape le code PIN de ta carte d'identité.",
         .pin_stays = "Ton code PIN reste sur cet ordinateur. Le site ne le voit jamais.",
         .prompt = "Code PIN\u00a0:",
@@ -91,8 +129,22 @@ constexpr std::array<Phrases, 4> phrases{{
     {
         .title = "Safer Chat",
         .who = "Die Webseite {host} möchte wissen, ob du ein Kind bist.",
-        .what = "Sie sieht dann deinen Namen und dein Alter. Die liest sie von deinem "
-                "Personalausweis.",
+        .full_host = "Vollständige Adresse: {host}",
+        .unsealed = "Sie bekommt dann, was auf deinem Personalausweis steht: {list}.",
+        .sealed = "Nur der Prüfdienst der Webseite kann öffnen, was deine Karte schickt. Der "
+                  "Chat erfährt höchstens {list}.",
+        .claims = {"deinen Namen", "deinen Vornamen", "dein Geburtsdatum", "dein Alter",
+                   "deine Nationalregisternummer"},
+        .and_ = "und",
+        .no_certificate = "Mit dieser Karte kannst du dich nicht auf Webseiten anmelden. "
+                          "Karten von Kindern unter 6 Jahren können das noch nicht. Frag einen "
+                          "Erwachsenen um Hilfe.",
+        .unknown_card = "Diese Karte ist kein belgischer Personalausweis und keine Kids-ID. "
+                        "Steck deinen eigenen Personalausweis in den Kartenleser und versuch es "
+                        "noch einmal. Frag einen Erwachsenen, wenn es nicht klappt.",
+        .card_busy = "Ein anderes Programm auf diesem Computer benutzt gerade deine Karte. Frag "
+                     "einen Erwachsenen, das Programm zu schließen, und versuch es dann noch "
+                     "einmal.",
         .type_pin = "Bist du einverstanden? Dann tippe den PIN-Code von deinem "
                     "Personalausweis ein.",
         .pin_stays = "Dein PIN-Code bleibt auf diesem Computer. Die Webseite sieht ihn nie.",
@@ -122,7 +174,20 @@ constexpr std::array<Phrases, 4> phrases{{
     {
         .title = "Safer Chat",
         .who = "The website {host} wants to know if you are a child.",
-        .what = "It will see your name and your age, read from your ID card.",
+        .full_host = "Full address: {host}",
+        .unsealed = "It will get what your ID card says: {list}.",
+        .sealed = "Only the website's checking service can open what your card sends. The chat "
+                  "learns at most {list}.",
+        .claims = {"your name", "your first name", "your birth date", "your age",
+                   "your national register number"},
+        .and_ = "and",
+        .no_certificate = "This card cannot be used to log in on websites. Cards of children "
+                          "under 6 cannot do that yet. Ask a grown-up for help.",
+        .unknown_card = "This card is not a Belgian ID card or Kids-ID. Put your own ID card "
+                        "in the card reader, then try again. Ask a grown-up if it does not "
+                        "work.",
+        .card_busy = "Another program on this computer is using your card right now. Ask a "
+                     "grown-up to close that program, then try again.",
         .type_pin = "Is that OK? Then type the PIN code of your ID card.",
         .pin_stays = "Your PIN code stays on this computer. The website never sees it.",
         .prompt = "PIN code:",
@@ -170,6 +235,32 @@ std::string tries_text(const Phrases& words, int tries_left) {
                          : fill(words.tries_many, "{n}", std::to_string(tries_left));
 }
 
+// Who asks: the registrable domain in the sentence, the whole host on the next line when it
+// says more.
+std::string who_text(const Phrases& words, std::string_view origin) {
+  const SiteForDisplay site = site_for_display(origin);
+  std::string text = fill(words.who, "{host}", site.site);
+  if (site.full != site.site) {
+    text += "\n" + fill(words.full_host, "{host}", site.full);
+  }
+  return text;
+}
+
+// "a", "a and b", "a, b and c".
+std::string joined(const Phrases& words, const std::vector<Claim>& claims) {
+  std::string text;
+  for (std::size_t i = 0; i < claims.size(); ++i) {
+    if (i > 0) {
+      text += i + 1 == claims.size() ? " " + std::string(words.and_) + " " : ", ";
+    }
+    text += words.claims.at(static_cast<std::size_t>(claims[i]));
+  }
+  return text;
+}
+
+constexpr std::array<ErrorCode, 3> told_in_dialog{ErrorCode::no_auth_certificate,
+                                                  ErrorCode::unknown_card, ErrorCode::card_busy};
+
 bool host_character(char c) noexcept {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' ||
          c == '-' || c == ':' || c == '[' || c == ']';
@@ -205,14 +296,65 @@ std::string origin_for_display(std::string_view origin) {
   return out;
 }
 
+SiteForDisplay site_for_display(std::string_view origin) {
+  SiteForDisplay shown;
+  shown.full = origin_for_display(origin);
+  // The host without the port ("[::1]" keeps its brackets).
+  std::string_view host = shown.full;
+  if (const std::size_t colon = host.rfind(':');
+      colon != std::string_view::npos && host.find(']', colon) == std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  const bool ip_address = host.empty() || host.front() == '[' ||
+                          host.find_first_not_of("0123456789.") == std::string_view::npos;
+  const std::string_view domain = ip_address ? std::string_view{} : registrable_domain(host);
+  shown.site = domain.empty() ? shown.full : std::string(domain);
+  return shown;
+}
+
+Disclosure disclosure_for(bool sealed) {
+  if (sealed) {
+    // The verifier opens a sealed token and answers the chat with at most these
+    // (docs/verifier.md): never the full name, birth date or national number.
+    return {.sealed = true, .claims = {Claim::first_name, Claim::age}};
+  }
+  // The certificate's subject: GN, SN and serialNumber = the national number, whose first six
+  // digits are the birth date (docs/protocol.md §4.3).
+  return {.sealed = false, .claims = {Claim::name, Claim::birth_date, Claim::national_number}};
+}
+
+std::string_view claim_words(Language language, Claim claim) {
+  return phrases_of(language).claims.at(static_cast<std::size_t>(claim));
+}
+
+std::string disclosure_text(Language language, const Disclosure& disclosure) {
+  const Phrases& words = phrases_of(language);
+  return fill(disclosure.sealed ? words.sealed : words.unsealed, "{list}",
+              joined(words, disclosure.claims));
+}
+
+std::optional<CardProblem> card_problem_of(ErrorCode code) noexcept {
+  switch (code) {
+    case ErrorCode::no_auth_certificate:
+      return CardProblem::no_auth_certificate;
+    case ErrorCode::unknown_card:
+      return CardProblem::unknown_card;
+    case ErrorCode::card_busy:
+      return CardProblem::card_busy;
+    default:
+      return std::nullopt;
+  }
+}
+
+std::span<const ErrorCode> card_errors_told_in_dialog() noexcept { return told_in_dialog; }
+
 PinDialogTexts pin_dialog_texts(Language language, std::string_view origin,
-                                std::optional<int> tries_left) {
+                                std::optional<int> tries_left, const Disclosure& disclosure) {
   const Phrases& words = phrases_of(language);
   PinDialogTexts texts;
   texts.title = words.title;
-  texts.description = fill(words.who, "{host}", origin_for_display(origin)) + "\n" +
-                      std::string(words.what) + "\n\n" + std::string(words.type_pin) + "\n" +
-                      std::string(words.pin_stays);
+  texts.description = who_text(words, origin) + "\n" + disclosure_text(language, disclosure) +
+                      "\n\n" + std::string(words.type_pin) + "\n" + std::string(words.pin_stays);
   texts.prompt = words.prompt;
   texts.ok = words.ok;
   texts.cancel = words.stop;
@@ -240,7 +382,7 @@ std::string invalid_format_text(Language language, std::optional<int> tries_left
 
 MessageTexts message_texts(const DialogMessage& message) {
   const Phrases& words = phrases_of(message.language);
-  const std::string who = fill(words.who, "{host}", origin_for_display(message.origin));
+  const std::string who = who_text(words, message.origin);
   MessageTexts texts;
   texts.title = words.title;
   texts.button = words.stop;
@@ -249,8 +391,8 @@ MessageTexts message_texts(const DialogMessage& message) {
       texts.description = who + "\n\n" + std::string(words.insert_card);
       break;
     case MessageKind::pin_pad:
-      texts.description =
-          who + "\n" + std::string(words.what) + "\n\n" + std::string(words.pin_pad);
+      texts.description = who + "\n" + disclosure_text(message.language, message.disclosure) +
+                          "\n\n" + std::string(words.pin_pad);
       if (message.tries_left) {
         texts.description += "\n\n" + wrong_pin_text(message.language, *message.tries_left);
       }
@@ -262,6 +404,15 @@ MessageTexts message_texts(const DialogMessage& message) {
       texts.description = std::string(words.blocked);
       texts.button = words.close;
       break;
+    case MessageKind::card_not_usable: {
+      const std::array<std::string_view, 3> why{words.no_certificate, words.unknown_card,
+                                                words.card_busy};
+      texts.description =
+          who + "\n\n" + std::string(why.at(static_cast<std::size_t>(message.problem)));
+      texts.button = words.close;
+      texts.to_read = true;
+      break;
+    }
   }
   return texts;
 }

@@ -28,6 +28,7 @@ struct PinPrompt {
   Language language = Language::en;
   std::optional<int> tries_left;  // set when the card rejected the last PIN: tries left (≥ 1)
   std::chrono::steady_clock::time_point deadline;
+  Disclosure disclosure{};  // what the site learns from this login (sealed or not)
 };
 
 // One dialog at a time: ask_pin and show_message block their caller, and must not run

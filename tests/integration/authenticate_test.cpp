@@ -3,8 +3,13 @@
 // pcscd with the virtual card, and scripted-pinentry as the PIN dialog (it answers from a
 // script and records what the child was shown). Every token is checked like a chat
 // provider's validator would, with OpenSSL only.
+#include <PCSC/winscard.h>
+#include <PCSC/wintypes.h>
+#include <openssl/objects.h>
+#include <openssl/x509.h>
 #include <signal.h>
 
+#include <array>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -15,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "support/card_host_fixture.hpp"
+#include "support/expected_dialog_text.hpp"
 #include "support/host_process.hpp"
 #include "support/memory_source.hpp"
 #include "support/pcsc_environment.hpp"
@@ -305,13 +311,220 @@ TEST_F(Authenticate, BrowserClosingStdinStopsTheDialogAndTheHost) {
   }
 }
 
-TEST_F(Authenticate, CardWithoutAuthenticationCertificate) {
+// Errors before the PIN dialog are told to the child in a message (pinentry MESSAGE, in the
+// request's language) before the reply; the extension gives the page one code for them all
+// (ERR_SAFERCHAT_CARD_NOT_USABLE, docs/protocol.md §8.5 rule 7; the list is compared with the
+// host's in tests/unit/dialog_text_test.cpp).
+TEST_F(Authenticate, CardWithoutAuthenticationCertificateIsToldInTheDialog) {
   start_card("kid-5-no-auth");
-  start_host("pin 1234\n");
-  EXPECT_EQ(error_code(authenticate()), "ERR_SAFERCHAT_NO_AUTH_CERTIFICATE");
+  start_host("ok\nok\n");
+  EXPECT_EQ(error_code(authenticate({{"lang", "en"}})), "ERR_SAFERCHAT_NO_AUTH_CERTIFICATE");
+  EXPECT_EQ(error_code(authenticate({{"lang", "nl-BE"}})), "ERR_SAFERCHAT_NO_AUTH_CERTIFICATE");
   EXPECT_TRUE(shown("GETPIN").empty());  // it fails before the child types anything
+  EXPECT_EQ(shown("MESSAGE").size(), 2U);
+  EXPECT_EQ(shown("SETDESC"),
+            (std::vector<std::string>{
+                "The website chat.example wants to know if you are a child.\n"
+                "Full address: kids.chat.example\n\n"
+                "This card cannot be used to log in on websites. Cards of children under 6 "
+                "cannot do that yet. Ask a grown-up for help.",
+                "De website chat.example wil weten of je een kind bent.\n"
+                "Volledig adres: kids.chat.example\n\n"
+                "Met deze kaart kan je niet inloggen op websites. Kaarten van kinderen jonger "
+                "dan 6 jaar kunnen dat nog niet. Vraag hulp aan een volwassene."}));
+  EXPECT_EQ(shown("SETOK"), (std::vector<std::string>{"OK", "OK"}));
   finish_host();
 }
+
+TEST_F(Authenticate, UnknownCardIsToldInTheDialog) {
+  // A JavaCard without the BELPIC applet (its generic ATR): not a Belgian ID card.
+  const fs::path other = dir_ / "other-card";
+  fs::create_directories(other);
+  for (const auto& entry : fs::directory_iterator(cards_dir / "kid-9")) {
+    fs::copy_file(entry.path(), other / entry.path().filename());
+  }
+  json edited = profile_json("kid-9");
+  edited["atr"] = "3B8F8001804F0CA000000306030001000000006A";
+  edited["applet"] = "none";
+  std::ofstream(other / "profile.json", std::ios::trunc) << edited.dump();
+  start_card(other.string());
+  start_host("ok\n");
+  EXPECT_EQ(error_code(authenticate({{"lang", "fr"}})), "ERR_SAFERCHAT_UNKNOWN_CARD");
+  EXPECT_TRUE(shown("GETPIN").empty());
+  EXPECT_EQ(shown("MESSAGE").size(), 1U);
+  EXPECT_EQ(shown("SETDESC"),
+            (std::vector<std::string>{
+                "Le site chat.example veut savoir si tu es un enfant.\n"
+                "Adresse complète\u00a0: kids.chat.example\n\n"
+                "Cette carte n'est pas une carte d'identité belge ni une Kids-ID. Mets ta propre "
+                "carte d'identité dans le lecteur de carte, puis réessaie. Demande de l'aide à un "
+                "adulte si ça ne marche pas."}));
+  finish_host();
+}
+
+// Another program holds the card exclusively: the child is told in German, the reply says busy.
+TEST_F(Authenticate, CardHeldByAnotherProgramIsToldInTheDialog) {
+  start_card("kid-9");
+  SCARDCONTEXT context = 0;
+  ASSERT_EQ(SCardEstablishContext(SCARD_SCOPE_USER, nullptr, nullptr, &context), SCARD_S_SUCCESS);
+  SCARD_READERSTATE state{};
+  state.szReader = env_->reader().c_str();
+  state.dwCurrentState = SCARD_STATE_UNAWARE;
+  for (int i = 0; i < 50 && (state.dwEventState & SCARD_STATE_PRESENT) == 0; ++i) {
+    state.dwCurrentState = state.dwEventState & ~static_cast<DWORD>(SCARD_STATE_CHANGED);
+    static_cast<void>(SCardGetStatusChange(context, 200, &state, 1));
+  }
+  SCARDHANDLE card = 0;
+  DWORD protocol = 0;
+  ASSERT_EQ(SCardConnect(context, env_->reader().c_str(), SCARD_SHARE_EXCLUSIVE,
+                         SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card, &protocol),
+            SCARD_S_SUCCESS);
+  start_host("ok\n");
+  EXPECT_EQ(error_code(authenticate({{"lang", "de"}})), "ERR_SAFERCHAT_CARD_BUSY");
+  EXPECT_TRUE(shown("GETPIN").empty());
+  EXPECT_EQ(shown("MESSAGE").size(), 1U);
+  EXPECT_EQ(shown("SETDESC"),
+            (std::vector<std::string>{
+                "Die Webseite chat.example möchte wissen, ob du ein Kind bist.\n"
+                "Vollständige Adresse: kids.chat.example\n\n"
+                "Ein anderes Programm auf diesem Computer benutzt gerade deine Karte. Frag einen "
+                "Erwachsenen, das Programm zu schließen, und versuch es dann noch einmal."}));
+  SCardDisconnect(card, SCARD_LEAVE_CARD);
+  SCardReleaseContext(context);
+  finish_host();  // the request's log line is complete once the host has exited
+  EXPECT_NE(read_text(dir_ / "host.log").find("result=ERR_SAFERCHAT_CARD_BUSY duration_ms="),
+            std::string::npos);
+  EXPECT_NE(read_text(dir_ / "host.log").find("SCARD_E_SHARING_VIOLATION"), std::string::npos);
+}
+
+// The message is shown even when the child does not answer it: the deadline ends it, and the
+// reply is still the card's error (not a timeout that would hide it from the log).
+TEST_F(Authenticate, CardProblemMessageEndsWithTheDeadline) {
+  start_card("kid-5-no-auth");
+  start_host("hang\n");
+  EXPECT_EQ(error_code(authenticate({{"timeout", 2}})), "ERR_SAFERCHAT_NO_AUTH_CERTIFICATE");
+  EXPECT_EQ(shown("MESSAGE").size(), 1U);
+  for (const int pid : dialog_pids()) {
+    EXPECT_NE(::kill(pid, 0), 0) << "pinentry " << pid << " outlived the request";
+  }
+  finish_host();
+}
+
+// docs/protocol.md §3.4 step 3: what the dialog says the site learns, compared with what the
+// token carries. Claims in the order of ui/dialog_text.hpp's Claim.
+enum ClaimIndex : std::size_t { name, first_name, birth_date, age, national_number };
+
+// The subject attribute `nid` of a DER certificate ("" when absent).
+std::string subject_attribute(const std::vector<std::uint8_t>& der, int nid) {
+  const unsigned char* p = der.data();
+  const std::unique_ptr<X509, decltype(&X509_free)> certificate(
+      d2i_X509(nullptr, &p, static_cast<long>(der.size())), X509_free);
+  if (!certificate) {
+    return "";
+  }
+  const X509_NAME* subject = X509_get_subject_name(certificate.get());
+  const int index = X509_NAME_get_index_by_NID(subject, nid, -1);
+  if (index < 0) {
+    return "";
+  }
+  const ASN1_STRING* value = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(subject, index));
+  return {reinterpret_cast<const char*>(ASN1_STRING_get0_data(value)),
+          static_cast<std::size_t>(ASN1_STRING_length(value))};
+}
+
+// The birth date "YYYY-MM-DD" a national register number encodes (its check digits give the
+// century: 97 - (first nine digits mod 97), over "2" and the nine digits for 2000 and later).
+std::string birth_date_of(const std::string& number) {
+  if (number.size() != 11 || number.find_first_not_of("0123456789") != std::string::npos) {
+    return "";
+  }
+  const long long nine = std::stoll(number.substr(0, 9));
+  const long long check = std::stoll(number.substr(9));
+  const char* century = check == 97 - nine % 97                    ? "19"
+                        : check == 97 - (2000000000LL + nine) % 97 ? "20"
+                                                                   : nullptr;
+  if (century == nullptr) {
+    return "";
+  }
+  return century + number.substr(0, 2) + "-" + number.substr(2, 2) + "-" + number.substr(4, 2);
+}
+
+// What a chat page (and every script on it) can read about the child in `result`.
+std::array<bool, 5> claims_the_page_can_read(const json& result, const json& holder) {
+  std::array<bool, 5> carried{};
+  if (!result.contains("unverifiedCertificate")) {
+    return carried;  // sealed: format, kid and ciphertext only
+  }
+  const auto der = testing::base64_decode(result["unverifiedCertificate"]);
+  const std::string given = subject_attribute(der, NID_givenName);
+  const std::string surname = subject_attribute(der, NID_surname);
+  const std::string number = subject_attribute(der, NID_serialNumber);
+  carried[name] = given == holder["given_names"] && surname == holder["surname"];
+  carried[national_number] = number == holder["national_number"];
+  carried[birth_date] = birth_date_of(number) == holder["birth_date"];
+  return carried;
+}
+
+class WhatTheSiteLearns : public Authenticate, public ::testing::WithParamInterface<bool> {};
+
+TEST_P(WhatTheSiteLearns, TheDialogSaysExactlyWhatTheTokenCarries) {
+  const bool sealed = GetParam();
+  const json profile = profile_json("kid-9");
+  start_card("kid-9");
+  start_host("pin 1234\npin 1234\npin 1234\npin 1234\n");
+  const jwe::PrivateKey service = jwe::PrivateKey::generate(jwe::Curve::p256, "chat-2026-12");
+  for (std::size_t i = 0; i < testing::expected_claim_words.size(); ++i) {
+    const auto& expected = testing::expected_claim_words.at(i);
+    SCOPED_TRACE(std::string(language_code(expected.language)));
+    json arguments = {{"lang", std::string(language_code(expected.language))}};
+    if (sealed) {
+      arguments["sealKey"] = service.public_jwk().to_json();
+    }
+    const json reply = authenticate(arguments);
+    ASSERT_TRUE(reply.contains("result")) << reply.dump();
+    const json& result = reply["result"];
+    const std::array<bool, 5> carried = claims_the_page_can_read(result, profile["holder"]);
+    const auto descriptions = shown("SETDESC");
+    ASSERT_EQ(descriptions.size(), i + 1);
+    const std::string& text = descriptions.back();
+    if (sealed) {
+      // Only ciphertext reaches the page; the dialog says only the checking service opens it
+      // and names what the verifier tells the chat at most: the first name and the age.
+      EXPECT_EQ(result.size(), 3U) << result.dump();
+      EXPECT_TRUE(result.contains("format") && result.contains("kid") && result.contains("jwe"));
+      EXPECT_EQ(result["format"], "saferchat-sealed:1");
+      EXPECT_EQ(carried, (std::array<bool, 5>{}));
+      EXPECT_EQ(result.dump().find(profile["holder"]["surname"].get<std::string>()),
+                std::string::npos);
+      EXPECT_NE(text.find(expected.sealed_only), std::string::npos) << text;
+      const std::array<bool, 5> told{false, true, false, true, false};
+      for (std::size_t claim = 0; claim < told.size(); ++claim) {
+        EXPECT_EQ(text.find(expected.claims.at(claim)) != std::string::npos, told.at(claim))
+            << expected.claims.at(claim) << " in " << text;
+      }
+      EXPECT_EQ(
+          testing::check_token(
+              json::parse(jwe::open(jwe::parse_compact(result["jwe"].get<std::string>()), service)),
+              origin, nonce),
+          "");
+    } else {
+      // The page receives the certificate: the dialog names exactly what it carries.
+      EXPECT_EQ(testing::check_token(result, origin, nonce), "");
+      EXPECT_EQ(carried, (std::array<bool, 5>{true, false, true, false, true}));
+      EXPECT_EQ(text.find(expected.sealed_only), std::string::npos) << text;
+      for (std::size_t claim = 0; claim < carried.size(); ++claim) {
+        EXPECT_EQ(text.find(expected.claims.at(claim)) != std::string::npos, carried.at(claim))
+            << expected.claims.at(claim) << " in " << text;
+      }
+    }
+  }
+  finish_host();
+}
+
+INSTANTIATE_TEST_SUITE_P(SealedOrNot, WhatTheSiteLearns, ::testing::Values(false, true),
+                         [](const auto& param_info) {
+                           return param_info.param ? "Sealed" : "Unsealed";
+                         });
 
 TEST_F(Authenticate, GetCertificateNeedsNoPin) {
   start_card("teen-14");

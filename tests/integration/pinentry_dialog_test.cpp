@@ -159,18 +159,31 @@ TEST_F(PinentryDialogTest, RightPinAndWhatTheChildWasShown) {
   EXPECT_EQ(started_pids().size(), 1U);
 }
 
-TEST_F(PinentryDialogTest, OriginShownAsHostAndPort) {
-  script("pin 1234\n");
+// The registrable domain in the sentence, the whole host and its port beside it
+// (docs/protocol.md §3.4.1).
+TEST_F(PinentryDialogTest, OriginShownAsSiteThenHostAndPort) {
+  script("pin 1234\npin 1234\n");
   PinPrompt with_port = prompt();
   with_port.origin = "https://chat.example:8443";
   static_cast<void>(dialog_.ask_pin(with_port));
+  PinPrompt long_host = prompt();
+  long_host.origin = "https://kinderchat.be.login-secure-session-0123456789abcdef.attacker.example";
+  static_cast<void>(dialog_.ask_pin(long_host));
   const std::vector<std::string> description = sent("SETDESC");
-  ASSERT_EQ(description.size(), 1U);
-  EXPECT_EQ(
-      description[0].rfind("The website chat.example:8443 wants to know if you are a child.", 0),
-      0U)
+  ASSERT_EQ(description.size(), 2U);
+  EXPECT_EQ(description[0].rfind("The website chat.example wants to know if you are a child.\n"
+                                 "Full address: chat.example:8443\n",
+                                 0),
+            0U)
       << description[0];
   EXPECT_EQ(description[0].find("https"), std::string::npos);
+  EXPECT_EQ(
+      description[1].rfind(
+          "The website attacker.example wants to know if you are a child.\n"
+          "Full address: kinderchat.be.login-secure-session-0123456789abcdef.attacker.example\n",
+          0),
+      0U)
+      << description[1];
 }
 
 TEST_F(PinentryDialogTest, EveryLanguage) {
@@ -363,6 +376,25 @@ TEST_F(PinentryDialogTest, MessageButtonOrWindowClosedIsUserCancelled) {
   EXPECT_EQ(
       error_of([&] { dialog_.show_message(message, Clock::now() + milliseconds(5000)); }).first,
       ErrorCode::user_cancelled);
+}
+
+// A card that cannot log in: a message to read (pinentry MESSAGE, no argument) with OK.
+TEST_F(PinentryDialogTest, CardProblemIsAMessageToRead) {
+  script("ok\n");
+  const DialogMessage message{.kind = MessageKind::card_not_usable,
+                              .origin = origin,
+                              .language = Language::nl,
+                              .tries_left = std::nullopt,
+                              .problem = CardProblem::card_busy};
+  EXPECT_EQ(error_of([&] { dialog_.show_message(message, Clock::now() + milliseconds(5000)); }),
+            std::make_pair(ErrorCode::user_cancelled,
+                           std::string("pinentry: MESSAGE: the child pressed the button")));
+  EXPECT_EQ(sent("SETDESC"), std::vector<std::string>{message_texts(message).description});
+  EXPECT_NE(sent("SETDESC").at(0).find("Een ander programma op deze computer gebruikt je kaart"),
+            std::string::npos);
+  EXPECT_EQ(sent("SETOK"), std::vector<std::string>{"OK"});
+  EXPECT_EQ(sent("MESSAGE"), std::vector<std::string>{""});
+  EXPECT_TRUE(sent("CONFIRM").empty());
 }
 
 TEST_F(PinentryDialogTest, MessageDeadline) {

@@ -215,6 +215,31 @@ TEST_F(PinentryGtkTest, WrongFormatShowsTheExplanationThenTheRightPinPasses) {
   EXPECT_EQ(std::string(pin.begin(), pin.end()), "9876");
 }
 
+// The real pinentry shows a card problem as a MESSAGE with its OK button (Return presses it),
+// and a long host name as the registrable domain first, the whole host beside it.
+TEST_F(PinentryGtkTest, CardProblemMessageAndALongHostName) {
+  auto shown = std::async(std::launch::async, [this] {
+    dialog_.show_message(
+        {.kind = MessageKind::card_not_usable,
+         .origin = "https://kinderchat.be.login-secure-session-0123456789abcdef.attacker.example",
+         .language = Language::en,
+         .tries_left = std::nullopt,
+         .problem = CardProblem::no_auth_certificate},
+        Clock::now() + milliseconds(30000));
+  });
+  ASSERT_TRUE(wait_for_dialog());
+  EXPECT_TRUE(screenshot("card-not-usable-en"));
+  ASSERT_TRUE(run(on_display("xdotool key Return")));
+  ASSERT_EQ(shown.wait_for(std::chrono::seconds(10)), std::future_status::ready);
+  try {
+    shown.get();
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.code(), ErrorCode::user_cancelled);  // the child pressed OK
+    EXPECT_EQ(e.detail(), "pinentry: MESSAGE: the child pressed the button");
+  }
+}
+
 TEST_F(PinentryGtkTest, EscapeCancels) {
   auto answer = std::async(std::launch::async, [this] {
     return dialog_.ask_pin({.origin = "https://chat.example",

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-// The exact red lines the child reads after a wrong PIN, per language, written out here once
-// so that a change to ui/dialog_text.cpp shows up in review as a change to the tests too.
+// The exact red lines the child reads after a wrong PIN, and the words that name what a site
+// learns, per language, written out here once so that a change to ui/dialog_text.cpp shows up
+// in review as a change to the tests too.
 #pragma once
 
 #include <array>
@@ -29,6 +30,33 @@ inline constexpr std::array<ExpectedTriesText, 4> expected_tries_texts{{
     {Language::en, "Wrong PIN code. You can try 2 more times.",
      "Wrong PIN code. Careful! You can try only 1 more time. If it is wrong again, your card "
      "gets blocked."},
+}};
+
+// The words for each thing a site may learn about the child (ui/dialog_text.hpp Claim), in the
+// order name, first name, birth date, age, national register number; and a phrase that only the
+// sealed text says (only the site's checking service opens the token).
+struct ExpectedClaimWords {
+  Language language;
+  std::array<std::string_view, 5> claims;
+  std::string_view sealed_only;
+};
+
+inline constexpr std::array<ExpectedClaimWords, 4> expected_claim_words{{
+    {Language::nl,
+     {"je naam", "je voornaam", "je geboortedatum", "je leeftijd", "je rijksregisternummer"},
+     "Alleen de controledienst van de website kan openen wat je kaart stuurt."},
+    {Language::fr,
+     {"ton nom", "ton prénom", "ta date de naissance", "ton âge",
+      "ton numéro de registre national"},
+     "Seul le service de contrôle du site peut ouvrir ce que ta carte envoie."},
+    {Language::de,
+     {"deinen Namen", "deinen Vornamen", "dein Geburtsdatum", "dein Alter",
+      "deine Nationalregisternummer"},
+     "Nur der Prüfdienst der Webseite kann öffnen, was deine Karte schickt."},
+    {Language::en,
+     {"your name", "your first name", "your birth date", "your age",
+      "your national register number"},
+     "Only the website's checking service can open what your card sends."},
 }};
 
 }  // namespace saferchat::testing

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "ui/dialog_text.hpp"
 
+#include <algorithm>
+#include <fstream>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -14,8 +17,9 @@ namespace saferchat {
 namespace {
 
 constexpr std::array<Language, 4> languages{Language::nl, Language::fr, Language::de, Language::en};
-constexpr std::array<MessageKind, 4> kinds{MessageKind::insert_card, MessageKind::pin_pad,
-                                           MessageKind::several_cards, MessageKind::card_blocked};
+constexpr std::array<MessageKind, 5> kinds{MessageKind::insert_card, MessageKind::pin_pad,
+                                           MessageKind::several_cards, MessageKind::card_blocked,
+                                           MessageKind::card_not_usable};
 
 bool contains(std::string_view text, std::string_view part) {
   return text.find(part) != std::string_view::npos;
@@ -83,10 +87,18 @@ TEST(DialogText, DescriptionSaysWhoAsksWhatItLearnsAndThatThePinStays) {
     std::vector<std::string_view> must_say;
   };
   const std::vector<Words> table{
-      {Language::nl, {"naam", "leeftijd", "identiteitskaart", "pincode", "deze computer"}},
-      {Language::fr, {"nom", "âge", "carte d'identité", "code PIN", "cet ordinateur"}},
-      {Language::de, {"Namen", "Alter", "Personalausweis", "PIN-Code", "diesem Computer"}},
-      {Language::en, {"name", "age", "ID card", "PIN code", "this computer"}},
+      {Language::nl,
+       {"je naam", "je geboortedatum", "je rijksregisternummer", "identiteitskaart", "pincode",
+        "deze computer"}},
+      {Language::fr,
+       {"ton nom", "ta date de naissance", "ton numéro de registre national", "carte d'identité",
+        "code PIN", "cet ordinateur"}},
+      {Language::de,
+       {"deinen Namen", "dein Geburtsdatum", "deine Nationalregisternummer", "Personalausweis",
+        "PIN-Code", "diesem Computer"}},
+      {Language::en,
+       {"your name", "your birth date", "your national register number", "ID card", "PIN code",
+        "this computer"}},
   };
   for (const auto& [language, must_say] : table) {
     const std::string description =
@@ -104,7 +116,8 @@ TEST(DialogText, EnglishPinDialogWordForWord) {
   EXPECT_EQ(texts.title, "Safer Chat");
   EXPECT_EQ(texts.description,
             "The website chat.example wants to know if you are a child.\n"
-            "It will see your name and your age, read from your ID card.\n"
+            "It will get what your ID card says: your name, your birth date and your national "
+            "register number.\n"
             "\n"
             "Is that OK? Then type the PIN code of your ID card.\n"
             "Your PIN code stays on this computer. The website never sees it.");
@@ -112,6 +125,230 @@ TEST(DialogText, EnglishPinDialogWordForWord) {
   EXPECT_EQ(texts.ok, "OK");
   EXPECT_EQ(texts.cancel, "Stop");
   EXPECT_EQ(texts.error, "Wrong PIN code. You can try 2 more times.");
+}
+
+TEST(DialogText, EnglishSealedPinDialogWordForWord) {
+  const PinDialogTexts texts =
+      pin_dialog_texts(Language::en, "https://chat.example", std::nullopt, disclosure_for(true));
+  EXPECT_EQ(texts.description,
+            "The website chat.example wants to know if you are a child.\n"
+            "Only the website's checking service can open what your card sends. The chat learns "
+            "at most your first name and your age.\n"
+            "\n"
+            "Is that OK? Then type the PIN code of your ID card.\n"
+            "Your PIN code stays on this computer. The website never sees it.");
+}
+
+// The words come from the Disclosure value: exactly its claims are named, sealed or not.
+TEST(DialogText, DisclosureNamesExactlyItsClaims) {
+  EXPECT_EQ(disclosure_for(false).claims,
+            (std::vector<Claim>{Claim::name, Claim::birth_date, Claim::national_number}));
+  EXPECT_FALSE(disclosure_for(false).sealed);
+  EXPECT_EQ(disclosure_for(true).claims, (std::vector<Claim>{Claim::first_name, Claim::age}));
+  EXPECT_TRUE(disclosure_for(true).sealed);
+  EXPECT_EQ(Disclosure{}.claims, disclosure_for(false).claims);  // the default claims the most
+  constexpr std::array<Claim, 5> every{Claim::name, Claim::first_name, Claim::birth_date,
+                                       Claim::age, Claim::national_number};
+  for (const auto& expected : testing::expected_claim_words) {
+    SCOPED_TRACE(std::string(language_code(expected.language)));
+    for (const bool sealed : {false, true}) {
+      const Disclosure disclosure = disclosure_for(sealed);
+      const std::string description =
+          pin_dialog_texts(expected.language, "https://chat.example", std::nullopt, disclosure)
+              .description;
+      const std::string pad = message_texts({.kind = MessageKind::pin_pad,
+                                             .origin = "https://chat.example",
+                                             .language = expected.language,
+                                             .tries_left = std::nullopt,
+                                             .disclosure = disclosure})
+                                  .description;
+      for (const Claim claim : every) {
+        const std::string_view words = expected.claims.at(static_cast<std::size_t>(claim));
+        EXPECT_EQ(claim_words(expected.language, claim), words);
+        const bool claimed = std::find(disclosure.claims.begin(), disclosure.claims.end(), claim) !=
+                             disclosure.claims.end();
+        EXPECT_EQ(contains(description, words), claimed) << words << " in " << description;
+        EXPECT_EQ(contains(pad, words), claimed) << words << " in " << pad;
+      }
+      EXPECT_EQ(contains(description, expected.sealed_only), sealed) << description;
+    }
+  }
+}
+
+// French puts a no-break space (U+00A0) before ? ! : and ;, never a plain space or none.
+TEST(DialogText, FrenchPunctuationHasNoBreakSpaces) {
+  std::vector<std::string> texts;
+  for (const bool sealed : {false, true}) {
+    const PinDialogTexts pin =
+        pin_dialog_texts(Language::fr, "https://a.chat.example", 1, disclosure_for(sealed));
+    texts.insert(texts.end(), {pin.description, pin.prompt, pin.error});
+  }
+  texts.push_back(invalid_format_text(Language::fr, 1));
+  for (const MessageKind kind : kinds) {
+    for (const CardProblem problem :
+         {CardProblem::no_auth_certificate, CardProblem::unknown_card, CardProblem::card_busy}) {
+      texts.push_back(message_texts({.kind = kind,
+                                     .origin = "https://a.chat.example",
+                                     .language = Language::fr,
+                                     .tries_left = 1,
+                                     .problem = problem})
+                          .description);
+    }
+  }
+  const std::string nbsp = "\u00a0";
+  for (const std::string& text : texts) {
+    for (std::size_t at = 0; at < text.size(); ++at) {
+      if (std::string_view("?!:;").find(text[at]) == std::string_view::npos) {
+        continue;
+      }
+      EXPECT_TRUE(at >= nbsp.size() && text.compare(at - nbsp.size(), nbsp.size(), nbsp) == 0)
+          << "no no-break space before '" << text[at] << "' at " << at << " in " << text;
+    }
+  }
+  // A number stays with its unit.
+  EXPECT_TRUE(contains(message_texts({.kind = MessageKind::card_not_usable,
+                                      .origin = "https://chat.example",
+                                      .language = Language::fr,
+                                      .tries_left = std::nullopt,
+                                      .problem = CardProblem::no_auth_certificate})
+                           .description,
+                       "6\u00a0ans"));
+}
+
+TEST(SiteForDisplay, RegistrableDomainProminentFullHostBeside) {
+  const SiteForDisplay attacker = site_for_display(
+      "https://kinderchat.be.login-secure-session-0123456789abcdef.attacker.example");
+  EXPECT_EQ(attacker.site, "attacker.example");
+  EXPECT_EQ(attacker.full, "kinderchat.be.login-secure-session-0123456789abcdef.attacker.example");
+  const auto site = [](std::string_view origin) { return site_for_display(origin).site; };
+  const auto full = [](std::string_view origin) { return site_for_display(origin).full; };
+  EXPECT_EQ(site("https://www.bbc.co.uk"), "bbc.co.uk");
+  EXPECT_EQ(site("https://kinderchat.be"), "kinderchat.be");
+  EXPECT_EQ(full("https://kinderchat.be"), "kinderchat.be");
+  EXPECT_EQ(site("https://chat.kinderchat.be:8443"), "kinderchat.be");
+  EXPECT_EQ(full("https://chat.kinderchat.be:8443"), "chat.kinderchat.be:8443");
+  EXPECT_EQ(site("https://someone.github.io"), "someone.github.io");
+  // A host that is a public suffix itself, IP addresses and localhost: as they are.
+  EXPECT_EQ(site("https://github.io"), "github.io");
+  EXPECT_EQ(site("https://co.uk"), "co.uk");
+  EXPECT_EQ(site("https://192.168.1.20:8443"), "192.168.1.20:8443");
+  EXPECT_EQ(site("https://10.0.0.1"), "10.0.0.1");
+  EXPECT_EQ(site("http://[::1]:3000"), "[::1]:3000");
+  EXPECT_EQ(site("https://[2001:db8::1]"), "[2001:db8::1]");
+  EXPECT_EQ(site("http://localhost:3000"), "localhost:3000");
+  EXPECT_EQ(site("https://xn--caf-dma.example"), "xn--caf-dma.example");
+  // Whatever arrives (the host checked the origin before): never more than the host shows.
+  EXPECT_EQ(site("https://"), "");
+  EXPECT_EQ(site("https://.:8443"), ".:8443");
+  EXPECT_EQ(site("https://evil@a.b.kinderchat.be/x?y"), "kinderchat.be");
+  EXPECT_EQ(full("https://evil@a.b.kinderchat.be/x?y"), "a.b.kinderchat.be");
+
+  // The dialog: the registrable domain in the sentence, the whole host on the next line.
+  const std::string long_host =
+      pin_dialog_texts(
+          Language::en,
+          "https://kinderchat.be.login-secure-session-0123456789abcdef.attacker.example",
+          std::nullopt)
+          .description;
+  EXPECT_EQ(
+      long_host.rfind(
+          "The website attacker.example wants to know if you are a child.\n"
+          "Full address: kinderchat.be.login-secure-session-0123456789abcdef.attacker.example\n"
+          "It will get",
+          0),
+      0U)
+      << long_host;
+  const std::string plain = pin_dialog_texts(Language::en, "https://kinderchat.be", {}).description;
+  EXPECT_FALSE(contains(plain, "Full address")) << plain;
+  for (const Language language : languages) {
+    const std::string who = message_texts({.kind = MessageKind::insert_card,
+                                           .origin = "https://login.kinderchat.be.attacker.example",
+                                           .language = language,
+                                           .tries_left = std::nullopt})
+                                .description;
+    EXPECT_TRUE(contains(who, " attacker.example ")) << who;
+    EXPECT_TRUE(contains(who, "login.kinderchat.be.attacker.example")) << who;
+  }
+}
+
+TEST(DialogText, CardNotUsableSaysWhyAndWhatToDo) {
+  const auto text = [](Language language, CardProblem problem) {
+    return message_texts({.kind = MessageKind::card_not_usable,
+                          .origin = "https://chat.example",
+                          .language = language,
+                          .tries_left = std::nullopt,
+                          .problem = problem});
+  };
+  const MessageTexts young = text(Language::en, CardProblem::no_auth_certificate);
+  EXPECT_EQ(young.description,
+            "The website chat.example wants to know if you are a child.\n\n"
+            "This card cannot be used to log in on websites. Cards of children under 6 cannot "
+            "do that yet. Ask a grown-up for help.");
+  EXPECT_EQ(young.button, "OK");
+  EXPECT_TRUE(young.to_read);
+  EXPECT_EQ(text(Language::en, CardProblem::unknown_card).description,
+            "The website chat.example wants to know if you are a child.\n\n"
+            "This card is not a Belgian ID card or Kids-ID. Put your own ID card in the card "
+            "reader, then try again. Ask a grown-up if it does not work.");
+  EXPECT_EQ(text(Language::en, CardProblem::card_busy).description,
+            "The website chat.example wants to know if you are a child.\n\n"
+            "Another program on this computer is using your card right now. Ask a grown-up to "
+            "close that program, then try again.");
+  EXPECT_TRUE(contains(text(Language::nl, CardProblem::no_auth_certificate).description,
+                       "jonger dan 6 jaar"));
+  EXPECT_TRUE(contains(text(Language::fr, CardProblem::unknown_card).description,
+                       "carte d'identité belge"));
+  EXPECT_TRUE(
+      contains(text(Language::de, CardProblem::card_busy).description, "Ein anderes Programm"));
+  // Every problem reads differently in every language; waits are not "to read".
+  for (const Language language : languages) {
+    EXPECT_NE(text(language, CardProblem::no_auth_certificate).description,
+              text(language, CardProblem::unknown_card).description);
+    EXPECT_NE(text(language, CardProblem::unknown_card).description,
+              text(language, CardProblem::card_busy).description);
+  }
+  EXPECT_FALSE(message_texts({.kind = MessageKind::insert_card,
+                              .origin = "https://chat.example",
+                              .language = Language::en,
+                              .tries_left = std::nullopt})
+                   .to_read);
+}
+
+TEST(DialogText, CardErrorsToldInTheDialog) {
+  EXPECT_EQ(card_problem_of(ErrorCode::no_auth_certificate), CardProblem::no_auth_certificate);
+  EXPECT_EQ(card_problem_of(ErrorCode::unknown_card), CardProblem::unknown_card);
+  EXPECT_EQ(card_problem_of(ErrorCode::card_busy), CardProblem::card_busy);
+  for (const ErrorCode code : all_error_codes()) {
+    const bool told =
+        std::find(card_errors_told_in_dialog().begin(), card_errors_told_in_dialog().end(), code) !=
+        card_errors_told_in_dialog().end();
+    EXPECT_EQ(card_problem_of(code).has_value(), told) << code_name(code);
+  }
+  EXPECT_EQ(card_errors_told_in_dialog().size(), 3U);
+}
+
+// The extension gives the page one code for exactly the errors the host tells the child about
+// (extension/common.js CARD_ERRORS_BEFORE_DIALOG, docs/protocol.md §8.5 rule 7).
+TEST(DialogText, TheExtensionCollapsesExactlyTheErrorsToldInTheDialog) {
+  std::stringstream text;
+  text << std::ifstream(std::string(SAFERCHAT_SOURCE_DIR) + "/extension/common.js").rdbuf();
+  const std::string source = text.str();
+  const std::size_t start = source.find("const CARD_ERRORS_BEFORE_DIALOG = [");
+  ASSERT_NE(start, std::string::npos);
+  const std::size_t end = source.find("];", start);
+  ASSERT_NE(end, std::string::npos);
+  const std::string list = source.substr(start, end - start);
+  std::vector<std::string> collapsed;
+  for (std::size_t at = list.find('\''); at != std::string::npos;) {
+    const std::size_t close = list.find('\'', at + 1);
+    collapsed.emplace_back(list.substr(at + 1, close - at - 1));
+    at = list.find('\'', close + 1);
+  }
+  std::vector<std::string> told;
+  for (const ErrorCode code : card_errors_told_in_dialog()) {
+    told.emplace_back(code_name(code));
+  }
+  EXPECT_EQ(collapsed, told);
 }
 
 TEST(DialogText, TriesLeftWording) {
@@ -164,7 +401,8 @@ TEST(DialogText, PinPadAndBlockedAndSeveralCards) {
                                           .tries_left = 1});
   EXPECT_EQ(pad.description,
             "The website chat.example wants to know if you are a child.\n"
-            "It will see your name and your age, read from your ID card.\n\n"
+            "It will get what your ID card says: your name, your birth date and your national "
+            "register number.\n\n"
             "Is that OK? Then type your PIN code on the card reader. The website never sees "
             "it.\n\n"
             "Wrong PIN code. Careful! You can try only 1 more time. If it is wrong again, your "
