@@ -41,22 +41,21 @@ const pages = new Set();
 // The request in progress per tab: one at a time per tab.
 const busyTabs = new Map();
 
-// -- Settings (extension/README.md) --
+// -- Settings (extension/README.md) and the sites that may ask (docs/parents.md) --
 
-async function readSettings() {
-  let managed = {};
-  let local = {};
+// Both come from one read of each storage area: the administrator's (storage.managed, a
+// browser policy) and the options page's (storage.local).
+const STORED_NAMES = [...C.SETTING_NAMES, C.SITE_LIST_KEY];
+async function readArea(area) {
   try {
-    managed = await api.storage.managed.get(C.SETTING_NAMES);
+    return await area.get(STORED_NAMES);
   } catch {
-    // Firefox rejects when no managed storage manifest exists; that means "not set".
+    // Firefox rejects managed reads when no managed storage manifest exists: "not set".
+    return {};
   }
-  try {
-    local = await api.storage.local.get(C.SETTING_NAMES);
-  } catch {
-    // No local storage: the defaults.
-  }
-  return C.effectiveSettings(managed, local);
+}
+function readStorage() {
+  return Promise.all([readArea(api.storage.managed), readArea(api.storage.local)]);
 }
 
 function applySettings(settings) {
@@ -66,39 +65,25 @@ function applySettings(settings) {
   }
 }
 
-// Read once when the background starts (Chromium's first storage.managed read after the
-// browser starts takes seconds), again when either storage area changes.
-let settings = readSettings();
-settings.then(applySettings);
-api.storage.onChanged.addListener((changes, area) => {
-  if ((area === 'local' || area === 'managed') && C.SETTING_NAMES.some((name) => name in changes)) {
-    settings = readSettings();
-    settings.then(applySettings);
-  }
-});
-
-// -- Sites that may ask (docs/parents.md) --
-
-// The list in force (C.effectiveSiteList), read like the settings: at start and on changes.
-async function readSiteList() {
-  let managed = {};
-  let local = {};
-  try {
-    managed = await api.storage.managed.get(C.SITE_LIST_KEY);
-  } catch {
-    // No policy.
-  }
-  try {
-    local = await api.storage.local.get(C.SITE_LIST_KEY);
-  } catch {
-    // No list.
-  }
-  return C.effectiveSiteList(managed, local);
+// Read once when the background starts, again when either storage area changes. `settings`
+// (C.effectiveSettings) and `siteList` (C.effectiveSiteList) are promises: every request that
+// may reach the host waits for them, so a policy applies to every request that starts once it
+// is known. Chromium's first storage.managed read after the browser starts takes seconds: only
+// status() without a gesture (quietStatus, below) answers without it.
+let settings;
+let siteList;
+function readSettings() {
+  const stored = readStorage();
+  settings = stored.then(([managed, local]) => C.effectiveSettings(managed, local));
+  siteList = stored.then(([managed, local]) => C.effectiveSiteList(managed, local));
+  settings.then(applySettings);
+  // When the read completed, on the background's performance timeline (bench/browser).
+  stored.then(() => performance.mark('saferchat:storage-read'));
 }
-let siteList = readSiteList();
+readSettings();
 api.storage.onChanged.addListener((changes, area) => {
-  if ((area === 'local' || area === 'managed') && C.SITE_LIST_KEY in changes) {
-    siteList = readSiteList();
+  if ((area === 'local' || area === 'managed') && STORED_NAMES.some((name) => name in changes)) {
+    readSettings();
   }
 });
 
@@ -164,29 +149,6 @@ async function sealKeyFor(origin) {
   });
   sealKeys.set(origin, fetching);
   return (await fetching).key;
-}
-
-// status() does not wait for the first managed read (2 to 3 s in Chromium after the browser
-// starts: the join button would appear late). Until that read completes it goes by the local
-// settings alone; every request that starts after the policy is known follows it, and
-// authenticate() always waits for it.
-let knownSettings = null; // the latest completed read, policy included
-const localAtStart = api.storage.local.get(C.SETTING_NAMES).catch(() => ({}));
-function rememberSettings(read) {
-  read.then((value) => {
-    if (read === settings) {
-      knownSettings = value;
-    }
-  });
-}
-rememberSettings(settings);
-api.storage.onChanged.addListener(() => rememberSettings(settings));
-
-async function settingsWithoutWaitingForPolicy() {
-  if (knownSettings !== null) {
-    return knownSettings;
-  }
-  return C.effectiveSettings({}, await localAtStart);
 }
 
 // -- Requests --
@@ -299,10 +261,32 @@ async function login(page, args, timeoutMs, mode, signal) {
   return C.collapseCardErrors(reply);
 }
 
+// status() on an https page without the child's gesture, or from a tab that is not in front:
+// the extension is there, nothing more (§8.5). The answer depends on no setting and no list, so
+// it waits for no storage read (Chromium's first storage.managed read after the browser starts
+// takes seconds, and a page asks at once to show its join button) and starts no host. null when
+// the request needs the full path of serve() (a gesture, or an http page).
+async function quietStatus(page, attention) {
+  if (C.checkOrigin(page.origin, false) !== null) {
+    return null; // http://localhost: the development switch (a setting) decides
+  }
+  const refusal = (await tabRefusal(page.tabId)) ?? C.checkAttention('status', attention);
+  if (refusal === null) {
+    return null;
+  }
+  return C.statusWithoutHost(api.runtime.getManifest().version, refusal.error.code);
+}
+
 // Serves one checked request for the page (its origin is the sender's).
 async function serve(request, page, attention, signal) {
   const origin = page.origin;
-  const current = request.command === 'status' ? await settingsWithoutWaitingForPolicy() : await settings;
+  if (request.command === 'status') {
+    const quiet = await quietStatus(page, attention);
+    if (quiet !== null) {
+      return quiet;
+    }
+  }
+  const current = await settings;
   if (C.checkOrigin(origin, current.allowHttpLocalhost) !== null) {
     return C.errorReply(C.Codes.INSECURE_CONTEXT);
   }
