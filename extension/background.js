@@ -197,11 +197,14 @@ function saveBackOff() {
   }
 }
 
-// The browser's own record of the tab: its window's active tab, in the focused window.
-async function tabRefusal(tabId) {
+// The browser's own record of the tab: its window's active tab, in the focused window. The tab
+// and the window it was in when the page connected are looked up at once; the window again if
+// the tab moved since.
+async function tabRefusal(page) {
   try {
-    const tab = await api.tabs.get(tabId);
-    const window = await api.windows.get(tab.windowId);
+    const [tab, windowThen] = await Promise.all([api.tabs.get(page.tabId),
+      api.windows.get(page.windowId).catch(() => null)]);
+    const window = tab.windowId === page.windowId && windowThen !== null ? windowThen : await api.windows.get(tab.windowId);
     return C.checkTabState(tab, window);
   } catch {
     return C.errorReply(C.Codes.PAGE_NOT_ACTIVE); // the tab is gone
@@ -212,7 +215,7 @@ async function tabRefusal(tabId) {
 // content script's report (visible, focused, a recent gesture; a fresh one for authenticate),
 // and for authenticate no Stop too recently (claimDialog does the rest).
 async function attentionRefusal(page, request, attention) {
-  const tab = await tabRefusal(page.tabId);
+  const tab = await tabRefusal(page);
   const refusal = tab ?? C.checkAttention(request.command, attention);
   if (refusal !== null || request.command !== 'authenticate') {
     return refusal;
@@ -270,7 +273,7 @@ async function quietStatus(page, attention) {
   if (C.checkOrigin(page.origin, false) !== null) {
     return null; // http://localhost: the development switch (a setting) decides
   }
-  const refusal = (await tabRefusal(page.tabId)) ?? C.checkAttention('status', attention);
+  const refusal = (await tabRefusal(page)) ?? C.checkAttention('status', attention);
   if (refusal === null) {
     return null;
   }
@@ -397,7 +400,7 @@ api.runtime.onConnect.addListener((port) => {
     return;
   }
   // The origin as the browser recorded it when the page connected, never from a message.
-  const page = { port, tabId: sender.tab.id, origin: C.senderOrigin(sender), request: null };
+  const page = { port, tabId: sender.tab.id, windowId: sender.tab.windowId, origin: C.senderOrigin(sender), request: null };
   pages.add(page);
   port.onMessage.addListener((message) => onPageMessage(page, message));
   port.onDisconnect.addListener(() => {

@@ -17,6 +17,10 @@
   const C = globalThis.SaferChatCommon;
   const api = globalThis.browser ?? globalThis.chrome;
   let port = null; // to the background, opened on first use
+  // Firefox binds a content script's runtime API on first use: the first request's
+  // runtime.connect took 60 to 75 ms of the first status() (bench/browser). Bound when the page
+  // is idle instead; nothing is connected or sent.
+  (globalThis.requestIdleCallback ?? setTimeout)(() => void api.runtime.connect, { timeout: 1000 });
   let nextSeq = 1;
   let current = null; // { id (the page's), seq (ours), port, finish }
 
