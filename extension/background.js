@@ -41,22 +41,21 @@ const pages = new Set();
 // The request in progress per tab: one at a time per tab.
 const busyTabs = new Map();
 
-// -- Settings (extension/README.md) --
+// -- Settings (extension/README.md) and the sites that may ask (docs/parents.md) --
 
-async function readSettings() {
-  let managed = {};
-  let local = {};
+// Both come from one read of each storage area: the administrator's (storage.managed, a
+// browser policy) and the options page's (storage.local).
+const STORED_NAMES = [...C.SETTING_NAMES, C.SITE_LIST_KEY];
+async function readArea(area) {
   try {
-    managed = await api.storage.managed.get(C.SETTING_NAMES);
+    return await area.get(STORED_NAMES);
   } catch {
-    // Firefox rejects when no managed storage manifest exists; that means "not set".
+    // Firefox rejects managed reads when no managed storage manifest exists: "not set".
+    return {};
   }
-  try {
-    local = await api.storage.local.get(C.SETTING_NAMES);
-  } catch {
-    // No local storage: the defaults.
-  }
-  return C.effectiveSettings(managed, local);
+}
+function readStorage() {
+  return Promise.all([readArea(api.storage.managed), readArea(api.storage.local)]);
 }
 
 function applySettings(settings) {
@@ -66,39 +65,25 @@ function applySettings(settings) {
   }
 }
 
-// Read once when the background starts (Chromium's first storage.managed read after the
-// browser starts takes seconds), again when either storage area changes.
-let settings = readSettings();
-settings.then(applySettings);
-api.storage.onChanged.addListener((changes, area) => {
-  if ((area === 'local' || area === 'managed') && C.SETTING_NAMES.some((name) => name in changes)) {
-    settings = readSettings();
-    settings.then(applySettings);
-  }
-});
-
-// -- Sites that may ask (docs/parents.md) --
-
-// The list in force (C.effectiveSiteList), read like the settings: at start and on changes.
-async function readSiteList() {
-  let managed = {};
-  let local = {};
-  try {
-    managed = await api.storage.managed.get(C.SITE_LIST_KEY);
-  } catch {
-    // No policy.
-  }
-  try {
-    local = await api.storage.local.get(C.SITE_LIST_KEY);
-  } catch {
-    // No list.
-  }
-  return C.effectiveSiteList(managed, local);
+// Read once when the background starts, again when either storage area changes. `settings`
+// (C.effectiveSettings) and `siteList` (C.effectiveSiteList) are promises: every request that
+// may reach the host waits for them, so a policy applies to every request that starts once it
+// is known. Chromium's first storage.managed read after the browser starts takes seconds: only
+// status() without a gesture (quietStatus, below) answers without it.
+let settings;
+let siteList;
+function readSettings() {
+  const stored = readStorage();
+  settings = stored.then(([managed, local]) => C.effectiveSettings(managed, local));
+  siteList = stored.then(([managed, local]) => C.effectiveSiteList(managed, local));
+  settings.then(applySettings);
+  // When the read completed, on the background's performance timeline (bench/browser).
+  stored.then(() => performance.mark('saferchat:storage-read'));
 }
-let siteList = readSiteList();
+readSettings();
 api.storage.onChanged.addListener((changes, area) => {
-  if ((area === 'local' || area === 'managed') && C.SITE_LIST_KEY in changes) {
-    siteList = readSiteList();
+  if ((area === 'local' || area === 'managed') && STORED_NAMES.some((name) => name in changes)) {
+    readSettings();
   }
 });
 
@@ -166,29 +151,6 @@ async function sealKeyFor(origin) {
   return (await fetching).key;
 }
 
-// status() does not wait for the first managed read (2 to 3 s in Chromium after the browser
-// starts: the join button would appear late). Until that read completes it goes by the local
-// settings alone; every request that starts after the policy is known follows it, and
-// authenticate() always waits for it.
-let knownSettings = null; // the latest completed read, policy included
-const localAtStart = api.storage.local.get(C.SETTING_NAMES).catch(() => ({}));
-function rememberSettings(read) {
-  read.then((value) => {
-    if (read === settings) {
-      knownSettings = value;
-    }
-  });
-}
-rememberSettings(settings);
-api.storage.onChanged.addListener(() => rememberSettings(settings));
-
-async function settingsWithoutWaitingForPolicy() {
-  if (knownSettings !== null) {
-    return knownSettings;
-  }
-  return C.effectiveSettings({}, await localAtStart);
-}
-
 // -- Requests --
 
 function callHost(mode, command, args, replyTimeoutMs, signal) {
@@ -235,11 +197,14 @@ function saveBackOff() {
   }
 }
 
-// The browser's own record of the tab: its window's active tab, in the focused window.
-async function tabRefusal(tabId) {
+// The browser's own record of the tab: its window's active tab, in the focused window. The tab
+// and the window it was in when the page connected are looked up at once; the window again if
+// the tab moved since.
+async function tabRefusal(page) {
   try {
-    const tab = await api.tabs.get(tabId);
-    const window = await api.windows.get(tab.windowId);
+    const [tab, windowThen] = await Promise.all([api.tabs.get(page.tabId),
+      api.windows.get(page.windowId).catch(() => null)]);
+    const window = tab.windowId === page.windowId && windowThen !== null ? windowThen : await api.windows.get(tab.windowId);
     return C.checkTabState(tab, window);
   } catch {
     return C.errorReply(C.Codes.PAGE_NOT_ACTIVE); // the tab is gone
@@ -250,7 +215,7 @@ async function tabRefusal(tabId) {
 // content script's report (visible, focused, a recent gesture; a fresh one for authenticate),
 // and for authenticate no Stop too recently (claimDialog does the rest).
 async function attentionRefusal(page, request, attention) {
-  const tab = await tabRefusal(page.tabId);
+  const tab = await tabRefusal(page);
   const refusal = tab ?? C.checkAttention(request.command, attention);
   if (refusal !== null || request.command !== 'authenticate') {
     return refusal;
@@ -299,10 +264,32 @@ async function login(page, args, timeoutMs, mode, signal) {
   return C.collapseCardErrors(reply);
 }
 
+// status() on an https page without the child's gesture, or from a tab that is not in front:
+// the extension is there, nothing more (§8.5). The answer depends on no setting and no list, so
+// it waits for no storage read (Chromium's first storage.managed read after the browser starts
+// takes seconds, and a page asks at once to show its join button) and starts no host. null when
+// the request needs the full path of serve() (a gesture, or an http page).
+async function quietStatus(page, attention) {
+  if (C.checkOrigin(page.origin, false) !== null) {
+    return null; // http://localhost: the development switch (a setting) decides
+  }
+  const refusal = (await tabRefusal(page)) ?? C.checkAttention('status', attention);
+  if (refusal === null) {
+    return null;
+  }
+  return C.statusWithoutHost(api.runtime.getManifest().version, refusal.error.code);
+}
+
 // Serves one checked request for the page (its origin is the sender's).
 async function serve(request, page, attention, signal) {
   const origin = page.origin;
-  const current = request.command === 'status' ? await settingsWithoutWaitingForPolicy() : await settings;
+  if (request.command === 'status') {
+    const quiet = await quietStatus(page, attention);
+    if (quiet !== null) {
+      return quiet;
+    }
+  }
+  const current = await settings;
   if (C.checkOrigin(origin, current.allowHttpLocalhost) !== null) {
     return C.errorReply(C.Codes.INSECURE_CONTEXT);
   }
@@ -413,7 +400,7 @@ api.runtime.onConnect.addListener((port) => {
     return;
   }
   // The origin as the browser recorded it when the page connected, never from a message.
-  const page = { port, tabId: sender.tab.id, origin: C.senderOrigin(sender), request: null };
+  const page = { port, tabId: sender.tab.id, windowId: sender.tab.windowId, origin: C.senderOrigin(sender), request: null };
   pages.add(page);
   port.onMessage.addListener((message) => onPageMessage(page, message));
   port.onDisconnect.addListener(() => {

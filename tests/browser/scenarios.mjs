@@ -13,13 +13,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
-import { CHROMIUM_PATH, FIREFOX_PATH, launchChromium, launchFirefox } from './support/browsers.mjs';
+import { CHROMIUM_ID, CHROMIUM_PATH, FIREFOX_PATH, launchChromium, launchFirefox } from './support/browsers.mjs';
 import { HostLog, processAlive, waitForExit, waitForReaped } from './support/host_log.mjs';
 import { installHost, uninstallHost } from './support/install.mjs';
 import { isolatedBrowser } from './support/isolation.mjs';
 import { buildPaths } from './support/paths.mjs';
 import { cardControl, startPcscEnv } from './support/pcsc_env.mjs';
-import { newNonce, signatureValid } from './support/token.mjs';
+import { startSaferchatd } from './support/saferchatd.mjs';
+import { newNonce, openSealed, signatureValid } from './support/token.mjs';
 import { startWebServer } from './support/web_server.mjs';
 
 const PROFILE = 'kid-9';
@@ -113,8 +114,17 @@ function cardOf(testCards, profile) {
   return {
     dir,
     certificate: firstDerElement(fs.readFileSync(path.join(dir, 'auth_cert.der'))),
-    pin: JSON.parse(fs.readFileSync(path.join(dir, 'profile.json'), 'utf8')).pin,
+    ...(({ pin, holder }) => ({ pin, holder }))(JSON.parse(fs.readFileSync(path.join(dir, 'profile.json'), 'utf8'))),
   };
+}
+
+// What a page must never see of the child (the virtual card's profile): the certificate (as
+// base64, base64url and hex), the names, the national number, the birth date.
+function secretsOf(card) {
+  const { given_names: givenNames, surname, national_number: nationalNumber, birth_date: birthDate } = card.holder;
+  return [card.certificate.toString('base64'), card.certificate.toString('base64url'),
+    card.certificate.toString('hex'), givenNames, ...givenNames.split(' '), surname, nationalNumber,
+    birthDate];
 }
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -144,6 +154,7 @@ export function browserSuite(browserName) {
     let hostVersion;
     let hostProtocol;
     let hostRecord; // what support/recording_host.cjs saw, one JSON line per message
+    let env; // the browser's environment (the host inherits it)
 
     const install = (host = paths.host) => installHost(paths.installer, {
       host, home, browser: browserName, chromiumUserDataDir,
@@ -207,7 +218,7 @@ export function browserSuite(browserName) {
       pcsc = await startPcscEnv(paths.pcscEnv, kid.dir);
       web = await startWebServer(tmp, path.join(paths.extension, 'page-api'));
       install();
-      const env = {
+      env = {
         ...process.env,
         HOME: home,
         ...pcsc.env,
@@ -427,9 +438,13 @@ export function browserSuite(browserName) {
         const outcome = await callWithoutGesture(hidden, (nonce) => SaferChat.authenticate(nonce, { timeout: 60 })
           .then(() => 'resolved', (e) => e.code), newNonce());
         assert.equal(outcome, 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+        // status() says only that the extension is there: the page knows it is hidden (Firefox);
+        // in Chromium, Playwright's page claims to be visible and focused, so it only knows that
+        // it has no gesture.
         assert.deepEqual(await callWithoutGesture(hidden, () => SaferChat.status()), {
           extension: QUIET_STATUS.extension,
-          host: { ...QUIET_STATUS.host, error: 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE' },
+          host: { ...QUIET_STATUS.host, error: browserName === 'firefox'
+            ? 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE' : 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED' },
         });
       } finally {
         await hidden.close();
@@ -778,6 +793,44 @@ export function browserSuite(browserName) {
       assert.equal(signatureValid(token, web.https, nonce), true);
     });
 
+    // Firefox reads its managed storage when the add-on starts: the case above already asks right
+    // after that (the add-on installed again). Chromium's first storage.managed read after the
+    // browser starts takes seconds, and status() without a gesture does not wait for it.
+    it('a policy in force when the browser starts: the first requests follow it, a page learns only that the extension is there', async (t) => {
+      if (browserName !== 'chromium') {
+        t.skip('Chromium only: Firefox is covered by the case above');
+        return;
+      }
+      const userDataDir = path.join(tmp, 'chromium-policy-profile');
+      fs.mkdirSync(userDataDir);
+      installHost(paths.installer, { host: paths.host, home, browser: 'chromium', chromiumUserDataDir: userDataDir });
+      const executablePath = isolatedBrowser(tmp, CHROMIUM_PATH, {
+        name: 'isolated-chromium-with-policy',
+        chromiumPolicy: { '3rdparty': { extensions: { [CHROMIUM_ID]: { allowedSites: [web.httpsOther] } } } },
+      });
+      setChild([`pin ${kid.pin}`]);
+      const before = hostLog.size();
+      const started = await launchChromium({ extensionDir: path.join(paths.extension, 'chromium'), userDataDir,
+        env, executablePath });
+      try {
+        const first = await started.openPage(`${web.https}/page.html`);
+        assert.deepEqual(await callWithoutGesture(first, () => SaferChat.status()), QUIET_STATUS);
+        const refused = await authenticateInPage(first, newNonce(), { timeout: 60 });
+        assert.deepEqual(refused, { code: 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED', isSaferChatError: true });
+        assert.deepEqual(await statusInPage(first), {
+          extension: QUIET_STATUS.extension,
+          host: { ...QUIET_STATUS.host, error: 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED' },
+        });
+        assert.deepEqual(hostLog.starts(before), [], 'no host started');
+        assert.deepEqual(dialogPids(), []);
+        // The listed site reaches the host.
+        const listed = await started.openPage(`${web.httpsOther}/page.html`);
+        assert.equal((await statusInPage(listed)).host.present, true);
+      } finally {
+        await started.close();
+      }
+    });
+
     it('insecure pages are refused with ERR_SAFERCHAT_INSECURE_CONTEXT', async () => {
       for (const origin of [web.httpOther, web.http]) {
         const insecure = await openChatPage(origin);
@@ -933,8 +986,12 @@ export function browserSuite(browserName) {
         assert.deepEqual(seen.fetches, []);
         // All the page's scripts could see of the login is the result the host gave.
         assert.deepEqual(seen.results, outcomes.map((o) => o.token));
-        const replies = seen.messages.filter((m) => m.type === 'saferchat:reply');
+        const replies = seen.messages.filter((m) => m.type === 'saferchat:reply' && 'result' in m);
         assert.deepEqual(replies.map((m) => m.result), outcomes.map((o) => o.token));
+        // Its key through the page API's options, and as a request of its own: refused.
+        assert.deepEqual(seen.optionRefusals, nonces.map(() => 'ERR_SAFERCHAT_INVALID_ARGUMENT'));
+        assert.equal(seen.messages.find((m) => m.type === 'saferchat:reply' && m.id === 'hostile-seal-key')
+          ?.error?.code, 'ERR_SAFERCHAT_INVALID_ARGUMENT');
         assert.equal(set.keys.some((key) => 'd' in key), false, 'public keys only (test fixture)');
         // A site that publishes no key (404): no sealKey for it.
         plain = await openChatPage(web.https);
@@ -949,6 +1006,84 @@ export function browserSuite(browserName) {
         await plain?.close();
         install();
         page = await openChatPage();
+      }
+    });
+
+    it('sealing with the real host: a hostile page script sees only {format, kid, jwe}, nothing of the child, and its own key opens nothing; the site\'s saferchatd admits the child with pseudonym and age', async (t) => {
+      if (paths.saferchatd === null) {
+        t.skip('saferchatd is not built');
+        return;
+      }
+      const { privateKeys, attackerPrivateKey, current, previous } = web.sealKeys;
+      const service = await startSaferchatd({
+        binary: paths.saferchatd, testCards: paths.testCards, dir: path.join(tmp, 'saferchatd'),
+        origin: web.httpsSealed,
+        sealKeys: [{ kid: 'seal-2', privateKey: privateKeys['seal-2'] }, { kid: 'seal-1', privateKey: privateKeys['seal-1'] }],
+      });
+      let hostile = null;
+      try {
+        // The service publishes the keys the site serves at its own origin (it copied them).
+        const published = await service.get('/.well-known/saferchat-seal-key');
+        assert.deepEqual(published.json.keys.map(({ kid, x, y }) => ({ kid, x, y })),
+          [current, previous].map(({ kid, x, y }) => ({ kid, x, y })));
+        // The real host installed (not a stand-in); the hostile script loads before the page API.
+        hostile = await browser.openPage(`${web.httpsSealed}/page.html?hostile`);
+        setChild([`pin ${kid.pin}`]);
+        const challenge = await service.post('/v1/challenge', {});
+        assert.equal(challenge.status, 200);
+        const { challengeNonce } = challenge.json;
+        const { token: sealed, code } = await authenticateInPage(hostile, challengeNonce, { timeout: 60 });
+        assert.equal(code, undefined);
+        assert.deepEqual(Object.keys(sealed).sort(), ['format', 'jwe', 'kid']);
+        assert.equal(sealed.format, 'saferchat-sealed:1');
+        assert.equal(sealed.kid, 'seal-2');
+        // All the hostile script recorded (fetches, window messages, the page API's results, its
+        // refused attempts) and what it can read of the page: the sealed result, nothing of the
+        // child.
+        const seen = await callWithoutGesture(hostile, () => window.hostile);
+        assert.deepEqual(seen.results, [sealed]);
+        assert.deepEqual(seen.optionRefusals, ['ERR_SAFERCHAT_INVALID_ARGUMENT']);
+        assert.deepEqual(seen.fetches, []);
+        assert.deepEqual(seen.messages.filter((m) => 'result' in m).map((m) => m.result), [sealed]);
+        const page = await callWithoutGesture(hostile, () => ({
+          html: document.documentElement.outerHTML, storage: { ...localStorage }, cookie: document.cookie,
+        }));
+        const recorded = JSON.stringify({ seen, page });
+        for (const secret of secretsOf(kid)) {
+          assert.equal(recorded.includes(secret), false, `the hostile script saw ${secret}`);
+        }
+        // Its own key opens nothing, nor does the site's previous key; the site's current key
+        // does (so the failures above are no accident of the format): the card's token, bound to
+        // the site's origin and the service's challenge.
+        assert.throws(() => openSealed(sealed.jwe, attackerPrivateKey), /unable to authenticate|auth/i);
+        assert.throws(() => openSealed(sealed.jwe, privateKeys['seal-1']), /unable to authenticate|auth/i);
+        const opened = openSealed(sealed.jwe, privateKeys['seal-2']);
+        assert.deepEqual({ ...opened.header, epk: undefined },
+          { alg: 'ECDH-ES', enc: 'A256GCM', kid: 'seal-2', cty: 'web-eid:1.0', epk: undefined });
+        assert.equal(opened.token.format, 'web-eid:1.0');
+        assert.deepEqual(Buffer.from(opened.token.unverifiedCertificate, 'base64'), kid.certificate);
+        assert.equal(signatureValid(opened.token, web.httpsSealed, challengeNonce), true);
+        // The provider's backend posts the page's result unchanged: admitted, with the age and
+        // the pseudonym (names only as the service's configuration reveals them; never the birth
+        // date or national number here).
+        const request = { token: sealed, challengeNonce, origin: web.httpsSealed, room: 'kids-6-11' };
+        const verdict = await service.post('/v1/verify', request);
+        assert.equal(verdict.status, 200);
+        assert.equal(verdict.json.verdict, 'accepted', JSON.stringify(verdict.json));
+        const { givenNames, surname, ...holder } = verdict.json.holder;
+        assert.deepEqual(Object.keys(holder).sort(), ['age', 'pseudonym']);
+        assert.equal(holder.age, kid.holder.age);
+        assert.match(holder.pseudonym, /^[A-Za-z0-9_-]{43}$/);
+        for (const [name, expected] of [[givenNames, kid.holder.given_names], [surname, kid.holder.surname]]) {
+          assert.ok(name === undefined || name === expected);
+        }
+        // The same sealed token again: refused, without the holder.
+        const replay = await service.post('/v1/verify', request);
+        assert.equal(replay.json.verdict, 'rejected');
+        assert.equal(replay.json.holder, undefined);
+      } finally {
+        await hostile?.close();
+        await service.close();
       }
     });
 

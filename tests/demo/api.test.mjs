@@ -213,6 +213,24 @@ describe('api', () => {
       "This room is for children from {min} to {max}. Your card says you are older, so you can't come in.");
     assert.equal(config.json.refusals.nl.too_old.title, 'Je kunt niet binnen');
     assert.equal(config.json.pageApiErrors.ERR_SAFERCHAT_EXTENSION_MISSING, 'extension_missing');
+    // Every code of the integration guide's message table and of the page API has a refusal,
+    // with a title and a text in each of the demo's languages.
+    const source = env('SAFERCHAT_SOURCE_DIR');
+    const guide = fs.readFileSync(path.join(source, 'docs', 'integration.md'), 'utf8');
+    const pageApi = fs.readFileSync(path.join(source, 'extension', 'page-api', 'saferchat.mjs'), 'utf8');
+    const tableRows = guide.split('\n').filter((line) => line.startsWith('| `ERR_SAFERCHAT_'));
+    const codes = new Set([...tableRows.join('\n').matchAll(/`(ERR_SAFERCHAT_[A-Z0-9_]+)`/g),
+      ...pageApi.matchAll(/'(ERR_SAFERCHAT_[A-Z0-9_]+)'/g)].map((match) => match[1]));
+    assert.ok(codes.has('ERR_SAFERCHAT_FRAME_NOT_SUPPORTED'));
+    assert.ok(codes.size >= 30, `${codes.size} codes`);
+    for (const code of codes) {
+      const id = config.json.pageApiErrors[code];
+      assert.equal(typeof id, 'string', `${code} has no refusal`);
+      for (const language of config.json.languages) {
+        const refusal = config.json.refusals[language][id];
+        assert.ok(refusal && refusal.title && refusal.text, `${code} → ${id}: no text in ${language}`);
+      }
+    }
   });
 
   test('challenge: a nonce from saferchatd and a join cookie', async () => {

@@ -16,6 +16,9 @@
 //   stopBackground(page) stops the extension's background as the browser does when it is idle
 //                       (Chromium; null in Firefox)
 //   withoutExtension(fn) runs fn(openPage) in a browser where the extension is absent
+//   backgroundTimes()   (Chromium) the service worker's start and performance marks, for
+//                       bench/browser; absent in Firefox (WebDriver BiDi cannot reach the
+//                       event page)
 //   close()
 // How each is driven headless is explained in tests/browser/README.md.
 import fs from 'node:fs';
@@ -206,6 +209,15 @@ export async function launchChromium({ extensionDir, userDataDir, env, executabl
       } finally {
         await plain.close();
       }
+    },
+    // For bench/browser: the service worker's start (performance.timeOrigin, ms since the
+    // epoch) and its performance marks (the settings read), or null when none runs.
+    async backgroundTimes() {
+      const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${CHROMIUM_ID}/`));
+      return worker ? worker.evaluate(() => ({
+        startedAt: performance.timeOrigin,
+        marks: performance.getEntriesByType('mark').map((m) => ({ name: m.name, at: m.startTime })),
+      })) : null;
     },
     close: () => context.close(),
   };

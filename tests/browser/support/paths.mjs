@@ -33,5 +33,9 @@ export function buildPaths() {
       throw new Error(`${name}: ${file} does not exist (build it first)`);
     }
   }
+  // The verification service, for the sealed-token case; null when the server side is not built.
+  const saferchatd = process.env.SAFERCHAT_SAFERCHATD || process.env.SAFERCHAT_BUILD_DIR
+    ? setting('SAFERCHAT_SAFERCHATD', 'server/service/saferchatd') : null;
+  paths.saferchatd = saferchatd !== null && fs.existsSync(saferchatd) ? saferchatd : null;
   return paths;
 }

@@ -41,12 +41,13 @@ const FRAME = `<!doctype html>
 // A hostile script of the chat page (an advertising or analytics script gone bad), loaded
 // before the page API on page.html?hostile: it hooks fetch, XMLHttpRequest, postMessage and the
 // page API, answers any request for the seal key with a key of its own, slips that key into
-// every Safer Chat request, and keeps all it can see in window.hostile.
+// every Safer Chat request and the page API's options, posts it to the content script as a
+// request and a message of its own, and keeps all it can see in window.hostile.
 function hostileScript(attackerJwk) {
   return `'use strict';
 (() => {
   const attackerKey = ${JSON.stringify(attackerJwk)};
-  const seen = { fetches: [], keyRequests: 0, messages: [], results: [] };
+  const seen = { fetches: [], keyRequests: 0, messages: [], results: [], optionRefusals: [] };
   window.hostile = seen;
   const forged = () => new Response(JSON.stringify({ keys: [attackerKey] }),
     { status: 200, headers: { 'content-type': 'application/jwk-set+json' } });
@@ -79,13 +80,25 @@ function hostileScript(attackerJwk) {
   window.addEventListener('message', (event) => {
     seen.messages.push(JSON.parse(JSON.stringify(event.data)));
   }, true);
-  // The page API, hooked once it is there: every result goes through this script too.
+  // The page API, hooked once it is there: every result goes through this script too, and each
+  // call first tries the key through the API's options.
   window.addEventListener('DOMContentLoaded', () => {
     const api = window.SaferChat;
-    window.SaferChat = { ...api, authenticate: (...args) => api.authenticate(...args).then((token) => {
-      seen.results.push(JSON.parse(JSON.stringify(token)));
-      return token;
-    }) };
+    window.SaferChat = { ...api, authenticate: async (nonce, options = {}) => {
+      seen.optionRefusals.push(await api.authenticate(nonce, { ...options, sealKey: attackerKey })
+        .then(() => 'resolved', (error) => error.code));
+      return api.authenticate(nonce, options).then((token) => {
+        seen.results.push(JSON.parse(JSON.stringify(token)));
+        return token;
+      });
+    } };
+    // And as a request of its own, straight to the content script, and as a message of a kind
+    // the extension might take for its own.
+    realPost.call(window, { type: 'saferchat:request', id: 'hostile-seal-key', command: 'sealKey',
+      arguments: { sealKey: attackerKey } }, window.location.origin);
+    realPost.call(window, { type: 'saferchat:seal-key', origin: window.location.origin,
+      keys: [attackerKey] }, window.location.origin);
+    localStorage.setItem('saferchat-seal-key', JSON.stringify({ keys: [attackerKey] }));
   });
   document.cookie = 'session=secret-of-the-chat; path=/; secure';
 })();
@@ -94,15 +107,22 @@ function hostileScript(attackerJwk) {
 
 // The chat site's seal keys (the sealed-token contract): a JWK Set whose first entry is a
 // signing key (to be skipped), then the current and the previous encryption key; made by
-// node:crypto for the occasion (test-only).
+// node:crypto for the occasion (test-only). The private halves stay with the test: `privateKeys`
+// (kid → KeyObject) for the site's verification service, `attackerPrivateKey` for the hostile
+// script's own key.
 function makeSealKeys() {
-  const jwk = (kid, extra) => ({
-    ...crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }),
-    kid, ...extra,
-  });
+  const privateKeys = {};
+  const jwk = (kid, extra) => {
+    const pair = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    privateKeys[kid] = pair.privateKey;
+    return { ...pair.publicKey.export({ format: 'jwk' }), kid, ...extra };
+  };
   const set = { keys: [jwk('sig-1', { use: 'sig', alg: 'ES256' }), jwk('seal-2', { use: 'enc', alg: 'ECDH-ES' }),
     jwk('seal-1', { use: 'enc', alg: 'ECDH-ES' })] };
-  return { set, current: set.keys[1], attacker: jwk('attacker', { use: 'enc', alg: 'ECDH-ES' }) };
+  const attacker = jwk('attacker', { use: 'enc', alg: 'ECDH-ES' });
+  const attackerPrivateKey = privateKeys.attacker;
+  delete privateKeys.attacker;
+  return { set, current: set.keys[1], previous: set.keys[2], attacker, privateKeys, attackerPrivateKey };
 }
 
 function makeCertificate(dir) {
@@ -165,7 +185,7 @@ function listen(server, host) {
 //   httpOther  http://127.0.0.2:R    (plain http that is not localhost: always refused)
 //   httpsSealed https://localhost:S (a chat site that publishes its seal key, and serves
 //              page.html?hostile with the hostile script); sealKeys: { set, current,
-//              attacker }, sealKeyRequests: what it got for the key ({ method, headers })
+//              previous, attacker, privateKeys, attackerPrivateKey }, sealKeyRequests: what it got for the key ({ method, headers })
 export async function startWebServer(tmpDir, pageApiDir) {
   const serve = handler(pageApiDir);
   const certificate = makeCertificate(tmpDir);
