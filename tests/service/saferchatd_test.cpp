@@ -7,6 +7,7 @@
 #include <atomic>
 #include <chrono>
 #include <regex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -302,6 +303,47 @@ TEST_F(SaferchatdTest, TransferEncodingOtherThanChunkedIsRefused) {
     EXPECT_EQ(reply->json()["error"]["code"], "MALFORMED_HTTP") << fields;
     EXPECT_TRUE(connection.wait_closed(seconds(5))) << fields;
   }
+}
+
+// The other side of the strict rule: exactly "chunked" is still read, split over several chunks
+// (with a chunk extension and a trailer field, RFC 9112 §7.1), and answered on the same
+// keep-alive connection; a verify sent chunked gets its verdict.
+TEST_F(SaferchatdTest, PlainChunkedRequestsAreAnswered) {
+  HttpConnection connection(server().port());
+  const std::string body = R"({"session":"chunked-session"})";
+  const std::string head = body.substr(0, 10);
+  const std::string tail = body.substr(10);
+  const auto hex = [](std::size_t n) {
+    std::ostringstream out;
+    out << std::hex << n;
+    return out.str();
+  };
+  connection.send_raw(
+      "POST /v1/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n" +
+      hex(head.size()) + "\r\n" + head + "\r\n" + hex(tail.size()) + ";note=1\r\n" + tail +
+      "\r\n0\r\nX-Trailer: t\r\n\r\n");
+  const auto challenge = connection.read_reply();
+  ASSERT_TRUE(challenge);
+  EXPECT_EQ(challenge->status, 200) << challenge->body;
+  const std::string nonce = challenge->json().at("challengeNonce").get<std::string>();
+  EXPECT_EQ(nonce.size(), 44U);
+
+  // The nonce is bound to the session the chunked body named: verify (chunked too) with it.
+  const std::string verify_body = nlohmann::json{
+      {"token", kid_->token(test_origin, nonce)},
+      {"challengeNonce", nonce},
+      {"origin", test_origin},
+      {"session", "chunked-session"},
+      {"room", "kids"}}.dump();
+  connection.send_raw(
+      "POST /v1/verify HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked\r\n\r\n" +
+      hex(verify_body.size()) + "\r\n" + verify_body + "\r\n0\r\n\r\n");
+  const auto verdict = connection.read_reply();
+  ASSERT_TRUE(verdict);
+  EXPECT_EQ(verdict->status, 200);
+  EXPECT_EQ(verdict->json().at("verdict"), "accepted") << verdict->body;
 }
 
 TEST_F(SaferchatdTest, HeadersTooLarge) {
