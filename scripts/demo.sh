@@ -191,8 +191,7 @@ cat >"$work/saferchatd.json" <<EOF
   "store": {"type": "memory"},
   "revocation": {"mode": "none"},
   "pseudonymKeyFile": "pseudonym.key",
-  "revealBirthDate": false,
-  "revealNationalNumber": false
+  "revealFirstName": true
 }
 EOF
 "$saferchatd" --config "$work/saferchatd.json" --port-file "$work/saferchatd.port" \

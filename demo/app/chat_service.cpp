@@ -207,11 +207,9 @@ void ChatService::join(const net::Request& request, net::Respond respond) {
   }
   const Language language = language_from_tag(string_member(body, "lang"))
                                 .value_or(language_from_accept_language(request.accept_language));
-  const auto refuse = [this, room, language](Refusal refusal, const std::string& reason,
-                                             const std::string& pseudonym = {}) {
+  const auto refuse = [this, room, language](Refusal refusal, const std::string& reason) {
     if (log_) {
-      log_("join room=" + std::string(room->id) + " verdict=rejected reason=" + reason +
-           (pseudonym.empty() ? std::string() : " pseudonym=" + json(pseudonym).dump()));
+      log_("join room=" + std::string(room->id) + " verdict=rejected reason=" + reason);
     }
     net::Response response =
         json_response(200, json{{"verdict", "rejected"},
@@ -247,7 +245,7 @@ void ChatService::join(const net::Request& request, net::Respond respond) {
         }
         Admission admission = read_verify_reply(reply.status, reply.body, *room);
         if (!admission.member) {
-          respond(refuse(admission.refusal, admission.reason, admission.refused_pseudonym));
+          respond(refuse(admission.refusal, admission.reason));
           return;
         }
         if (!old_member.empty()) {
