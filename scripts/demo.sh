@@ -7,7 +7,9 @@
 # It installs what is missing (scripts/bootstrap.sh), builds the release preset, then starts,
 # each on this machine only and all removed on exit:
 #   * a private pcscd with the virtual card of a TEST profile (saferchat-pcsc-env),
-#   * saferchatd, the verifier, trusting the TEST PKI only,
+#   * saferchatd, the verifier, trusting the TEST PKI only, with a sealing key made for this run
+#     (the chat publishes its public half, so the extension seals the token to it: the chat
+#     sees only ciphertext, and its moderation log only pseudonyms),
 #   * saferchat-demo-chat, the chat site, on https://localhost:PORT with a certificate made
 #     for this run (Chromium is told to accept that one certificate, nothing else),
 #   * Chromium with a temporary profile, the Safer Chat extension loaded and the native host
@@ -27,9 +29,13 @@
 #                 the right PIN), cancel, timeout, wrong-pin (a wrong PIN three times),
 #                 remove-card (pulls the card out while the dialog is open)
 #   --without W   leave out the extension or the host, to see what the child is told
+#   --unsealed    no sealing key: the token reaches the chat unsealed (the PIN dialog then says
+#                 that the site receives the name, birth date and national number)
 # For tests (tests/demo): --build-dir DIR uses the programs already built in DIR (no
 # bootstrap, no build); --out DIR puts the screenshots there; --expect accepted|refused:<id>
-# and --expect-text TEXT make the run fail when the outcome differs.
+# and --expect-text TEXT make the run fail when the outcome differs; headless, a token that
+# reached the chat must have come sealed (unless --unsealed), and after a join the chat's log
+# must name the member by pseudonym only (no name, no national number).
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
@@ -44,7 +50,8 @@ out=build/demo
 expect=()
 child=pin
 without=""
-usage() { sed -n '2,31p' "$0" | sed 's/^# \{0,1\}//'; }
+sealed=1
+usage() { sed -n '2,38p' "$0" | sed 's/^# \{0,1\}//'; }
 while (($#)); do
   case $1 in
     --profile) profile=$2; shift 2 ;;
@@ -54,6 +61,7 @@ while (($#)); do
     --headless) headless=1; shift ;;
     --child) child=$2; shift 2 ;;
     --without) without=$2; shift 2 ;;
+    --unsealed) sealed=0; shift ;;
     --build-dir) build_dir=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
     --expect | --expect-text) expect+=("$1" "$2"); shift 2 ;;
@@ -157,6 +165,10 @@ free_port() {
 holder=$(python3 -c 'import json, sys; h = json.load(open(sys.argv[1]))["holder"]
 print("%s %s, %s years old" % (h["given_names"], h["surname"], h["age"]))' \
   "$cards/cards/$profile/profile.json")
+# What the chat's log must never hold: each name on the card, and its national number.
+mapfile -t holder_secrets < <(python3 -c 'import json, sys; h = json.load(open(sys.argv[1]))["holder"]
+print("\n".join(h["given_names"].split() + h["surname"].split() + [h["national_number"]]))' \
+  "$cards/cards/$profile/profile.json")
 pin=$(python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["pin"])' \
   "$cards/cards/$profile/profile.json")
 
@@ -180,8 +192,16 @@ origin=https://localhost:$chat_port
 echo "== Starting saferchatd (trusts the TEST PKI only; origin $origin)"
 head -c 32 /dev/urandom >"$work/pseudonym.key"
 chmod 600 "$work/pseudonym.key"
+sealing=""
+if ((sealed)); then
+  # The verification service's sealing key, made for this run (docs/integration.md §5.5).
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out "$work/seal.pem" 2>/dev/null
+  chmod 600 "$work/seal.pem"
+  sealing='"sealingKeys": [{"kid": "demo-seal", "file": "seal.pem"}], "requireSealed": true,'
+fi
 cat >"$work/saferchatd.json" <<EOF
 {
+  $sealing
   "listen": "127.0.0.1:0",
   "threads": 2,
   "trustAnchors": ["$cards/pki/trust-anchors.pem"],
@@ -191,8 +211,7 @@ cat >"$work/saferchatd.json" <<EOF
   "store": {"type": "memory"},
   "revocation": {"mode": "none"},
   "pseudonymKeyFile": "pseudonym.key",
-  "revealBirthDate": false,
-  "revealNationalNumber": false
+  "revealFirstName": true
 }
 EOF
 "$saferchatd" --config "$work/saferchatd.json" --port-file "$work/saferchatd.port" \
@@ -200,11 +219,20 @@ EOF
 pids+=($!)
 wait_for_line "$work/saferchatd.out" 'listening on' $! "saferchatd"
 saferchatd_url=http://127.0.0.1:$(cat "$work/saferchatd.port")
+chat_seal=()
+if ((sealed)); then
+  # The chat publishes saferchatd's key set at its /.well-known/saferchat-seal-key (a copy).
+  python3 -c 'import sys, urllib.request
+sys.stdout.write(urllib.request.urlopen(sys.argv[1] + "/v1/seal-key", timeout=10).read().decode())' \
+    "$saferchatd_url" >"$work/seal-key.json"
+  chat_seal=(--seal-key-set "$work/seal-key.json")
+  echo "  sealing key \"demo-seal\" (P-256), published by the chat at /.well-known/saferchat-seal-key"
+fi
 
 echo "== Starting the demo chat on $origin"
 "$demo_chat" --cert "$work/chat.crt" --key "$work/chat.key" --port "$chat_port" \
   --origin "$origin" --saferchatd "$saferchatd_url" --page-api-dir "$extension/page-api" \
-  >"$work/chat.out" 2>"$work/chat.log" &
+  "${chat_seal[@]}" >"$work/chat.out" 2>"$work/chat.log" &
 pids+=($!)
 wait_for_line "$work/chat.out" '^ready$' $! "saferchat-demo-chat"
 
@@ -268,6 +296,30 @@ if ((headless)); then
   fi
   echo "  The chat's log (moderators see the pseudonyms; the room never does):"
   sed -n 's/^saferchat-demo-chat: \(admit\|join\|message\|leave\)/    \1/p' "$work/chat.log"
+  # Sealed: every token that reached the chat came sealed. Admitted: the moderation log names
+  # the member by pseudonym, and holds no name and no national number from the card.
+  if ((sealed)) && grep -q ' token=unsealed' "$work/chat.log"; then
+    echo "demo.sh: a token reached the chat unsealed, though the chat publishes a seal key" >&2
+    exit 1
+  fi
+  if grep -q '^saferchat-demo-chat: admit ' "$work/chat.log"; then
+    if ((sealed)) && ! grep -q ' token=sealed kid="demo-seal"' "$work/chat.log"; then
+      echo "demo.sh: admitted, but no sealed token reached the chat" >&2
+      exit 1
+    fi
+    if ! grep -Eq '^saferchat-demo-chat: admit .* pseudonym="[A-Za-z0-9_-]{43}"' "$work/chat.log"; then
+      echo "demo.sh: the moderation log does not name the member by pseudonym" >&2
+      exit 1
+    fi
+    for secret in "${holder_secrets[@]}"; do
+      if grep -qF -- "$secret" "$work/chat.log"; then
+        echo "demo.sh: the chat's log holds \"$secret\" from the card" >&2
+        exit 1
+      fi
+    done
+    echo "  Checked: $( ((sealed)) && echo 'the token came sealed; ')the moderation log has the" \
+      "pseudonym, no name and no national number."
+  fi
 else
   echo "== Opening Chromium on $origin (the PIN dialog is the real one; this card's PIN: $pin)"
   export SAFERCHAT_PINENTRY=${SAFERCHAT_PINENTRY:-$(command -v pinentry-gtk-2 || command -v pinentry)}

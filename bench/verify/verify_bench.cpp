@@ -5,6 +5,11 @@
 //   token/<alg>/no_cache          Verifier::verify_taken_nonce, X509_verify_cert every time
 //   token/<alg>/issuer_cache      the issuing CA verified once, each leaf checked against it
 //   token/<alg>/full_cache        plus the leaf's chain remembered by its DER hash
+//   token/<alg>/full_cache/sealed_<curve>
+//                                 the same token sealed (docs/protocol.md §4.5): opened with the
+//                                 service's key, then verified as above
+//   seal/<curve>                  the host's seal step alone: jwe::seal of an ES384 token (the
+//                                 ephemeral key, ECDH, Concat KDF, A256GCM), as per login
 //   store/memory_issue_take       one nonce issued and taken in the in-memory store
 // The PKI is made at start-up like Belgium's (RSA-4096 root → RSA-2048 CA → RSA-2048 card;
 // P-384 root → P-384 CA → P-384 card). At the end the ratios token/raw are printed.
@@ -18,6 +23,7 @@
 #include <cstdio>
 #include <map>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -28,6 +34,7 @@
 #include "verify/certificates.hpp"
 #include "verify/token.hpp"
 #include "verify/verifier.hpp"
+#include "wire/jwe.hpp"
 #include "wire/token.hpp"
 
 namespace {
@@ -199,11 +206,46 @@ void raw_verify(benchmark::State& state, TokenAlgorithm algorithm) {
   state.SetItemsProcessed(state.iterations());
 }
 
+// The service's sealing keys, one per curve, made once.
+const saferchat::jwe::PrivateKey& sealing_key(saferchat::jwe::Curve curve) {
+  static const saferchat::jwe::PrivateKey p256 =
+      saferchat::jwe::PrivateKey::generate(saferchat::jwe::Curve::p256, "bench-p256");
+  static const saferchat::jwe::PrivateKey x25519 =
+      saferchat::jwe::PrivateKey::generate(saferchat::jwe::Curve::x25519, "bench-x25519");
+  return curve == saferchat::jwe::Curve::p256 ? p256 : x25519;
+}
+
+// The host's seal step (host/commands/card_commands.cpp): the token's JSON sealed to the site's
+// public key, a fresh ephemeral key each time.
+void seal_token(benchmark::State& state, saferchat::jwe::Curve curve) {
+  const Material& m = material(TokenAlgorithm::es384);
+  const saferchat::jwe::PublicJwk recipient = sealing_key(curve).public_jwk();
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(saferchat::jwe::seal(recipient, m.tokens[0]));
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+
 enum class Cache { none, issuer, full };
 
-void token_verify(benchmark::State& state, TokenAlgorithm algorithm, Cache cache) {
+void token_verify(benchmark::State& state, TokenAlgorithm algorithm, Cache cache,
+                  std::optional<saferchat::jwe::Curve> sealed = std::nullopt) {
   const Material& m = material(algorithm);
+  // Sealed beforehand, as the host would (sealing is the client's cost, not timed here).
+  std::vector<std::string> tokens = m.tokens;
+  if (sealed) {
+    const saferchat::jwe::PrivateKey& key = sealing_key(*sealed);
+    for (std::string& token : tokens) {
+      token = nlohmann::json{{"format", "saferchat-sealed:1"},
+                             {"kid", key.kid()},
+                             {"jwe", saferchat::jwe::seal(key.public_jwk(), token)}}
+                  .dump();
+    }
+  }
   saferchat::verify::VerifierConfig config;
+  if (sealed) {
+    config.sealing_keys = {sealing_key(*sealed)};
+  }
   config.allowed_origins = {origin};
   config.trust_anchors_pem = m.anchors_pem;
   config.intermediates_pem = m.intermediates_pem;
@@ -214,12 +256,12 @@ void token_verify(benchmark::State& state, TokenAlgorithm algorithm, Cache cache
       config, std::make_shared<saferchat::store::MemoryNonceStore>());
   std::size_t i = 0;
   for (auto _ : state) {
-    const auto verdict = verifier.verify_taken_nonce(m.tokens[i], origin, m.nonces[i]);
-    if (!verdict.accepted()) {
+    const auto verdict = verifier.verify_taken_nonce(tokens[i], origin, m.nonces[i]);
+    if (!verdict.accepted() || verdict.sealed != sealed.has_value()) {
       state.SkipWithError(("token rejected: " + verdict.detail).c_str());
       break;
     }
-    i = (i + 1) % m.tokens.size();
+    i = (i + 1) % tokens.size();
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -260,11 +302,21 @@ int main(int argc, char** argv) {
        {std::pair{"ES384", TokenAlgorithm::es384}, std::pair{"RS256", TokenAlgorithm::rs256}}) {
     benchmark::RegisterBenchmark((std::string("raw/") + name).c_str(), raw_verify, algorithm);
     benchmark::RegisterBenchmark((std::string("token/") + name + "/no_cache").c_str(), token_verify,
-                                 algorithm, Cache::none);
+                                 algorithm, Cache::none, std::nullopt);
     benchmark::RegisterBenchmark((std::string("token/") + name + "/issuer_cache").c_str(),
-                                 token_verify, algorithm, Cache::issuer);
+                                 token_verify, algorithm, Cache::issuer, std::nullopt);
     benchmark::RegisterBenchmark((std::string("token/") + name + "/full_cache").c_str(),
-                                 token_verify, algorithm, Cache::full);
+                                 token_verify, algorithm, Cache::full, std::nullopt);
+    for (const auto& [curve_name, curve] : {std::pair{"P-256", saferchat::jwe::Curve::p256},
+                                            std::pair{"X25519", saferchat::jwe::Curve::x25519}}) {
+      benchmark::RegisterBenchmark(
+          (std::string("token/") + name + "/full_cache/sealed_" + curve_name).c_str(), token_verify,
+          algorithm, Cache::full, curve);
+    }
+  }
+  for (const auto& [curve_name, curve] : {std::pair{"P-256", saferchat::jwe::Curve::p256},
+                                          std::pair{"X25519", saferchat::jwe::Curve::x25519}}) {
+    benchmark::RegisterBenchmark((std::string("seal/") + curve_name).c_str(), seal_token, curve);
   }
   benchmark::RegisterBenchmark("store/memory_issue_take", store_issue_take);
   benchmark::Initialize(&argc, argv);
@@ -290,6 +342,29 @@ int main(int argc, char** argv) {
         std::printf("  %s %-12s %8.0f/s  %5.1f%% of raw\n", name, mode, 1.0 / token->second,
                     100.0 * raw->second / token->second);
       }
+    }
+  }
+  std::printf("\nSealed tokens (docs/protocol.md §4.5), same run, leaf and issuer caches on:\n");
+  for (const char* name : {"ES384", "RS256"}) {
+    const auto plain = reporter.seconds_per_item.find(std::string("token/") + name + "/full_cache");
+    if (plain == reporter.seconds_per_item.end()) {
+      continue;
+    }
+    for (const char* curve : {"P-256", "X25519"}) {
+      const auto sealed = reporter.seconds_per_item.find(std::string("token/") + name +
+                                                         "/full_cache/sealed_" + curve);
+      if (sealed != reporter.seconds_per_item.end()) {
+        std::printf("  %s unsealed %8.0f/s, sealed to %-6s %8.0f/s (%5.1f%%; opening %.3f ms)\n",
+                    name, 1.0 / plain->second, curve, 1.0 / sealed->second,
+                    100.0 * plain->second / sealed->second,
+                    1000.0 * (sealed->second - plain->second));
+      }
+    }
+  }
+  for (const char* curve : {"P-256", "X25519"}) {
+    const auto seal = reporter.seconds_per_item.find(std::string("seal/") + curve);
+    if (seal != reporter.seconds_per_item.end()) {
+      std::printf("  host seal step to %-6s %.3f ms per login\n", curve, 1000.0 * seal->second);
     }
   }
   return 0;

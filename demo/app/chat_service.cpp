@@ -84,14 +84,15 @@ std::string build_config(std::string_view origin) {
 
 ChatService::ChatService(std::string origin, net::StaticFiles files,
                          const net::SaferchatdClient& saferchatd, ChatHub::TokenSource tokens,
-                         ChatHub::ModerationLog log)
+                         ChatHub::ModerationLog log, std::string seal_key_set)
     : origin_(std::move(origin)),
       secure_(origin_.starts_with("https://")),
       files_(std::move(files)),
       saferchatd_(saferchatd),
       hub_(std::move(tokens), log),
       log_(std::move(log)),
-      config_json_(build_config(origin_)) {}
+      config_json_(build_config(origin_)),
+      seal_key_set_(std::move(seal_key_set)) {}
 
 void ChatService::handle(const net::Request& request, net::Respond respond) {
   const std::string_view path = path_of(request.target);
@@ -142,6 +143,16 @@ void ChatService::handle(const net::Request& request, net::Respond respond) {
     net::Response response = error_response(405, "METHOD_NOT_ALLOWED");
     response.allow = "GET";
     respond(std::move(response));
+    return;
+  }
+  if (path == "/.well-known/saferchat-seal-key" && !seal_key_set_.empty()) {
+    // docs/protocol.md §4.5: what the extension seals the token to; it keeps it an hour.
+    respond(net::Response{.status = 200,
+                          .content_type = "application/json",
+                          .body = seal_key_set_,
+                          .set_cookies = {},
+                          .cache_control = "public, max-age=3600",
+                          .allow = {}});
     return;
   }
   const net::StaticFile* file = files_.find(path);
@@ -207,11 +218,9 @@ void ChatService::join(const net::Request& request, net::Respond respond) {
   }
   const Language language = language_from_tag(string_member(body, "lang"))
                                 .value_or(language_from_accept_language(request.accept_language));
-  const auto refuse = [this, room, language](Refusal refusal, const std::string& reason,
-                                             const std::string& pseudonym = {}) {
+  const auto refuse = [this, room, language](Refusal refusal, const std::string& reason) {
     if (log_) {
-      log_("join room=" + std::string(room->id) + " verdict=rejected reason=" + reason +
-           (pseudonym.empty() ? std::string() : " pseudonym=" + json(pseudonym).dump()));
+      log_("join room=" + std::string(room->id) + " verdict=rejected reason=" + reason);
     }
     net::Response response =
         json_response(200, json{{"verdict", "rejected"},
@@ -227,6 +236,12 @@ void ChatService::join(const net::Request& request, net::Respond respond) {
   if (!pending || pending->room != room) {
     respond(refuse(Refusal::try_again, "JOIN_UNKNOWN"));
     return;
+  }
+  if (log_) {
+    // Whether the token came sealed (docs/protocol.md §4.5): then this chat saw only ciphertext.
+    const bool sealed = string_member(*token, "format") == "saferchat-sealed:1";
+    log_("join room=" + std::string(room->id) + " token=" + (sealed ? "sealed" : "unsealed") +
+         (sealed ? " kid=" + json(string_member(*token, "kid")).dump() : std::string()));
   }
   const json verify{{"token", *token},
                     {"challengeNonce", nonce},
@@ -247,7 +262,7 @@ void ChatService::join(const net::Request& request, net::Respond respond) {
         }
         Admission admission = read_verify_reply(reply.status, reply.body, *room);
         if (!admission.member) {
-          respond(refuse(admission.refusal, admission.reason, admission.refused_pseudonym));
+          respond(refuse(admission.refusal, admission.reason));
           return;
         }
         if (!old_member.empty()) {

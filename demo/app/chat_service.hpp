@@ -32,9 +32,12 @@ namespace saferchat::demo {
 class ChatService : public net::Handler {
  public:
   // `origin`: the chat's public origin ("https://localhost:8443"): the one the card signs for
-  // and the only one whose requests are served.
+  // and the only one whose requests are served. `seal_key_set`: saferchatd's sealing key set
+  // (JSON, docs/protocol.md §4.5), served at GET /.well-known/saferchat-seal-key so that the
+  // extension seals tokens for this chat; empty = 404 there (tokens come unsealed).
   ChatService(std::string origin, net::StaticFiles files, const net::SaferchatdClient& saferchatd,
-              ChatHub::TokenSource tokens, ChatHub::ModerationLog log);
+              ChatHub::TokenSource tokens, ChatHub::ModerationLog log,
+              std::string seal_key_set = {});
 
   void handle(const net::Request& request, net::Respond respond) override;
   bool accept_websocket(const net::Request& request) override;
@@ -56,6 +59,7 @@ class ChatService : public net::Handler {
   ChatHub hub_;
   ChatHub::ModerationLog log_;
   std::string config_json_;  // GET /api/config, built once
+  std::string seal_key_set_;
 };
 
 }  // namespace saferchat::demo

@@ -7,8 +7,10 @@
 #include <cstdint>
 #include <cstdlib>
 #include <exception>
+#include <fstream>
 #include <iostream>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -19,6 +21,7 @@
 #pragma GCC diagnostic ignored "-Wnull-dereference"
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <nlohmann/json.hpp>
 #pragma GCC diagnostic pop
 
 #include "app/chat_service.hpp"
@@ -43,6 +46,8 @@ The Safer Chat demo chat: rooms by age that children enter with their ID card.
   --origin ORIGIN      the public origin the page is opened at (default https://localhost:PORT);
                        the card signs for it and only its requests are served
   --web-dir DIR        the page's files (default: demo/web of the source tree)
+  --seal-key-set FILE  saferchatd's sealing key set (its GET /v1/seal-key), served at
+                       /.well-known/saferchat-seal-key so that tokens come sealed
   --page-api-dir DIR   the page API's files, served under /page-api/ (the extension build's
                        page-api folder)
   --help
@@ -61,6 +66,7 @@ struct Options {
   std::optional<std::string> origin;
   std::string web_dir = SAFERCHAT_DEMO_WEB_DIR;
   std::optional<std::string> page_api_dir;
+  std::optional<std::string> seal_key_set;
 };
 
 [[noreturn]] void die(std::string_view message) {
@@ -104,6 +110,8 @@ Options parse_options(int argc, char** argv) {
       options.web_dir = value();
     } else if (arg == "--page-api-dir") {
       options.page_api_dir = value();
+    } else if (arg == "--seal-key-set") {
+      options.seal_key_set = value();
     } else {
       die("unknown option " + std::string(arg) + " (see --help)");
     }
@@ -139,6 +147,20 @@ std::string random_token() {
   return token;
 }
 
+// The key set as saferchatd serves it: a JSON object with a non-empty "keys" array of public
+// keys (no "d"); anything else stops the chat at start.
+std::string read_seal_key_set(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream text;
+  text << in.rdbuf();
+  const nlohmann::json set = nlohmann::json::parse(text.str(), nullptr, false);
+  if (!in || !set.is_object() || !set.contains("keys") || !set["keys"].is_array() ||
+      set["keys"].empty() || set["keys"][0].contains("d")) {
+    die("--seal-key-set: " + path + " is not a public JWK set with at least one key");
+  }
+  return set.dump();
+}
+
 int run(int argc, char** argv) {
   const Options options = parse_options(argc, argv);
   boost::asio::io_context io;
@@ -160,7 +182,8 @@ int run(int argc, char** argv) {
       options.origin.value_or("https://localhost:" + std::to_string(server.port()));
   ChatService service(
       origin, std::move(files), saferchatd, random_token,
-      [](std::string_view line) { std::clog << "saferchat-demo-chat: " << line << std::endl; });
+      [](std::string_view line) { std::clog << "saferchat-demo-chat: " << line << std::endl; },
+      options.seal_key_set ? read_seal_key_set(*options.seal_key_set) : std::string());
 
   boost::asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const boost::system::error_code& /*ec*/, int /*signal*/) {

@@ -64,9 +64,9 @@ std::string ChatHub::admit(const Room& room, Member member, Clock::time_point no
                   .expires = now + session_lifetime,
                   .connections = {}};
   if (log_) {
+    // Moderators know members by pseudonym only: the name stays in the room.
     log_("admit room=" + std::string(room.id) + " member=" + session.member_id + " pseudonym=" +
-         json_quoted(session.member.pseudonym) + " name=" + json_quoted(session.member.name) +
-         " age=" + std::to_string(session.member.age));
+         json_quoted(session.member.pseudonym) + " age=" + std::to_string(session.member.age));
   }
   sessions_.insert_or_assign(cookie, std::move(session));
   return cookie;

@@ -111,6 +111,17 @@ Language language_from_accept_language(std::string_view header) {
   return best == choices.end() ? Language::en : best->language;
 }
 
+bool transfer_encoding_acceptable(std::size_t fields, std::string_view value) {
+  if (fields == 0) {
+    return true;
+  }
+  constexpr std::string_view chunked = "chunked";
+  return fields == 1 && value.size() == chunked.size() &&
+         std::equal(value.begin(), value.end(), chunked.begin(), [](char a, char b) {
+           return std::tolower(static_cast<unsigned char>(a)) == b;
+         });
+}
+
 std::string websocket_origin(std::string_view origin) {
   constexpr std::string_view https = "https://";
   constexpr std::string_view http = "http://";

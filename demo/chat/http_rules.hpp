@@ -5,6 +5,7 @@
 #pragma once
 
 #include <chrono>
+#include <cstddef>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -28,6 +29,12 @@ namespace saferchat::demo {
 
 // A language tag the page sent ("nl", "fr-BE"): its language, or nullopt.
 [[nodiscard]] std::optional<Language> language_from_tag(std::string_view tag);
+
+// RFC 9112 §6.1: a request's Transfer-Encoding, given as the number of its fields and the value
+// of the only one: acceptable when absent (0 fields) or exactly "chunked" (case-insensitive) in
+// one field. "gzip, chunked", "chunked, identity", "chunked;x=1" or two fields are not, so they
+// are refused (400) rather than read as plain chunked (the same rule as saferchatd's).
+[[nodiscard]] bool transfer_encoding_acceptable(std::size_t fields, std::string_view value);
 
 // The public origin ("https://localhost:8443") → the WebSocket origin for CSP's connect-src
 // ("wss://localhost:8443").

@@ -11,10 +11,7 @@ namespace {
 constexpr std::size_t max_name_code_points = 40;
 
 Admission refused(Refusal refusal, std::string reason) {
-  return {.member = std::nullopt,
-          .refusal = refusal,
-          .reason = std::move(reason),
-          .refused_pseudonym = {}};
+  return {.member = std::nullopt, .refusal = refusal, .reason = std::move(reason)};
 }
 
 std::string string_field(const nlohmann::json& object, const char* key) {
@@ -58,17 +55,13 @@ Admission read_verify_reply(unsigned status, std::string_view body, const Room& 
   const std::string verdict = string_field(reply, "verdict");
   const auto holder = reply.find("holder");
   if (verdict == "rejected") {
-    Admission admission = refused(refusal_for_category(string_field(reply, "category")),
-                                  string_field(reply, "reason"));
-    if (holder != reply.end() && holder->is_object()) {
-      admission.refused_pseudonym = string_field(*holder, "pseudonym");
-    }
-    return admission;
+    return refused(refusal_for_category(string_field(reply, "category")),
+                   string_field(reply, "reason"));
   }
   if (verdict != "accepted" || holder == reply.end() || !holder->is_object()) {
     return refused(Refusal::software_problem, "VERIFIER_REPLY_INVALID");
   }
-  Member member{.name = first_given_name(string_field(*holder, "givenNames")),
+  Member member{.name = first_given_name(string_field(*holder, "firstName")),
                 .age = 0,
                 .pseudonym = string_field(*holder, "pseudonym")};
   const auto age = holder->find("age");
@@ -86,10 +79,7 @@ Admission read_verify_reply(unsigned status, std::string_view body, const Room& 
   if (member.name.empty() || member.pseudonym.empty()) {
     return refused(Refusal::software_problem, "VERIFIER_REPLY_INVALID");
   }
-  return {.member = std::move(member),
-          .refusal = Refusal::software_problem,
-          .reason = {},
-          .refused_pseudonym = {}};
+  return {.member = std::move(member), .refusal = Refusal::software_problem, .reason = {}};
 }
 
 }  // namespace saferchat::demo

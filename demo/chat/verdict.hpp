@@ -24,9 +24,6 @@ struct Admission {
   std::optional<Member> member;                 // set when admitted
   Refusal refusal = Refusal::software_problem;  // when not admitted
   std::string reason;  // saferchatd's reason code ("AGE_TOO_HIGH"), or the chat's own, for logs
-  // Refused, but the card was genuine (saferchatd sent the holder): their pseudonym, for the
-  // moderators' log only (an adult's card at the kids' room is worth knowing about).
-  std::string refused_pseudonym;
 };
 
 // The first of the holder's given names (subject GN, names separated by spaces): "Lotte Marie"
@@ -34,10 +31,11 @@ struct Admission {
 [[nodiscard]] std::string first_given_name(std::string_view given_names);
 
 // Reads saferchatd's reply (HTTP status and body) to a verify request for `room`:
-//  - 200 {"verdict":"accepted","holder":{"givenNames","age","pseudonym",…}} → admitted, if the
-//    holder has a first name, an age this room admits (checked again here) and a pseudonym;
-//  - 200 {"verdict":"rejected","reason","category",…} → the category's refusal (and the
-//    holder's pseudonym when there is one);
+//  - 200 {"verdict":"accepted","holder":{"firstName","age","pseudonym"}} → admitted, if the
+//    holder has a first name (saferchatd's revealFirstName), an age this room admits (checked
+//    again here) and a pseudonym;
+//  - 200 {"verdict":"rejected","reason","category",…} → the category's refusal (a refusal
+//    carries nothing about the holder, docs/verifier.md §6);
 //  - 503 (the nonce store is down) → service_unavailable; anything else → software_problem.
 [[nodiscard]] Admission read_verify_reply(unsigned status, std::string_view body, const Room& room);
 

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <utility>
 
+#include "chat/http_rules.hpp"
+
 // Asio's scheduler, inlined here, trips GCC 12's -Wnull-dereference (a thread-info pointer it
 // knows to be set); the warning stays on for this project's own code below.
 #pragma GCC diagnostic push
@@ -225,6 +227,34 @@ class HttpSession : public std::enable_shared_from_this<HttpSession> {
     parser_->body_limit(options_.max_body_bytes);
     parser_->header_limit(static_cast<std::uint32_t>(options_.max_header_bytes));
     beast::get_lowest_layer(stream_).expires_after(options_.request_timeout);
+    http::async_read_header(
+        stream_, buffer_, *parser_,
+        [self = shared_from_this()](ErrorCode ec, std::size_t /*bytes*/) { self->on_header(ec); });
+  }
+
+  void on_header(ErrorCode header_ec) {
+    // RFC 9112 §6.1: exactly "chunked" or none; Beast would read "gzip, chunked" as chunked
+    // (and refuses a second "chunked" field itself, bad_transfer_encoding): both get a 400.
+    const auto& header = parser_->get();
+    const auto coding = header[http::field::transfer_encoding];
+    const bool refused_coding = header_ec == http::error::bad_transfer_encoding;
+    if (header_ec && !refused_coding) {
+      on_read(header_ec);
+      return;
+    }
+    if (refused_coding ||
+        !transfer_encoding_acceptable(header.count(http::field::transfer_encoding),
+                                      std::string_view(coding.data(), coding.size()))) {
+      keep_alive_ = false;
+      version_ = 11;
+      write(Response{.status = 400,
+                     .content_type = "application/json",
+                     .body = R"({"error":{"code":"MALFORMED_HTTP"}})",
+                     .set_cookies = {},
+                     .cache_control = "no-store",
+                     .allow = {}});
+      return;
+    }
     http::async_read(
         stream_, buffer_, *parser_,
         [self = shared_from_this()](ErrorCode ec, std::size_t /*bytes*/) { self->on_read(ec); });

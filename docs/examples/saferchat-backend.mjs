@@ -25,6 +25,21 @@ async function saferchatd(path, body) {
   return answer;
 }
 
+// Your chat's GET /.well-known/saferchat-seal-key route returns this, unchanged: saferchatd's
+// sealing key set with its Cache-Control. The Safer Chat extension fetches it from your site
+// itself; tokens then come sealed, and only saferchatd can open them. 404 when saferchatd has no
+// sealing key (tokens then come unsealed).
+export async function sealKeySet() {
+  const response = await fetch(new URL('/.well-known/saferchat-seal-key', SAFERCHATD),
+                               {signal: AbortSignal.timeout(10_000)});
+  return {
+    status: response.status,
+    contentType: 'application/json',
+    cacheControl: response.headers.get('Cache-Control') ?? 'no-store',
+    body: await response.text(),
+  };
+}
+
 // Step 1: the page asks to enter. Get a one-time challenge bound to the visitor's session and
 // give it to the page, which hands it to the Safer Chat extension.
 export async function newChallenge(sessionId) {
@@ -45,15 +60,17 @@ export const MESSAGES = {
   software_problem: 'Something is wrong with the card software or this website. Please tell us.',
 };
 
-// Step 2: the page sends back the token. Ask for a verdict and decide.
+// Step 2: the page sends back the token: what authenticate() gave it, sealed or not, passed on
+// unchanged. Ask for a verdict and decide.
 export async function enterRoom({sessionId, challengeNonce, token, room}) {
   const result = await saferchatd('/v1/verify', {
     token, challengeNonce, origin: ORIGIN, session: sessionId, room,
   });
   if (result.verdict === 'accepted') {
     // Let the child in. The pseudonym is the same on every visit: use it as the child's id.
-    const {givenNames, age, pseudonym} = result.holder;
-    return {admitted: true, name: givenNames, age, pseudonym};
+    // firstName is there only when saferchatd's revealFirstName is on.
+    const {firstName, age, pseudonym} = result.holder;
+    return {admitted: true, name: firstName ?? null, age, pseudonym};
   }
   // Refused: keep the child out. The nonce is used up: another try starts again at step 1.
   return {

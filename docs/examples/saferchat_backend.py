@@ -37,6 +37,21 @@ def _saferchatd(path, body):
         raise SaferchatdError(failure.code, error["code"], error["message"]) from None
 
 
+def seal_key_set():
+    """Your chat's GET /.well-known/saferchat-seal-key route returns this, unchanged:
+    saferchatd's sealing key set with its Cache-Control, as (status, headers, body). The Safer
+    Chat extension fetches it from your site itself; tokens then come sealed, and only
+    saferchatd can open them. 404 when saferchatd has no sealing key (tokens then unsealed)."""
+    request = urllib.request.Request(SAFERCHATD + "/.well-known/saferchat-seal-key")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            status, headers, body = response.status, response.headers, response.read()
+    except urllib.error.HTTPError as failure:
+        status, headers, body = failure.code, failure.headers, failure.read()
+    return status, {"Content-Type": "application/json",
+                    "Cache-Control": headers.get("Cache-Control", "no-store")}, body
+
+
 def new_challenge(session_id):
     """Step 1: the page asks to enter. Get a one-time challenge bound to the visitor's session
     and give it to the page, which hands it to the Safer Chat extension."""
@@ -58,7 +73,8 @@ MESSAGES = {
 
 
 def enter_room(session_id, challenge_nonce, token, room):
-    """Step 2: the page sends back the token. Ask for a verdict and decide."""
+    """Step 2: the page sends back the token: what authenticate() gave it, sealed or not,
+    passed on unchanged. Ask for a verdict and decide."""
     result = _saferchatd("/v1/verify", {
         "token": token,
         "challengeNonce": challenge_nonce,
@@ -68,8 +84,9 @@ def enter_room(session_id, challenge_nonce, token, room):
     })
     if result["verdict"] == "accepted":
         # Let the child in. The pseudonym is the same on every visit: use it as the child's id.
+        # firstName is there only when saferchatd's revealFirstName is on.
         holder = result["holder"]
-        return {"admitted": True, "name": holder["givenNames"], "age": holder["age"],
+        return {"admitted": True, "name": holder.get("firstName"), "age": holder["age"],
                 "pseudonym": holder.get("pseudonym")}
     # Refused: keep the child out. The nonce is used up: another try starts again at step 1.
     return {"admitted": False, "reason": result["reason"],

@@ -111,8 +111,10 @@ int run(const std::vector<std::string>& args) {
     const std::string key = read_file(*options.pseudonym_key_file);
     config.pseudonym_key.assign(key.begin(), key.end());
   }
-  config.expose_national_number = options.show_national_number;
+  config.expose_first_name = options.show_first_name;
+  config.expose_surname = options.show_surname;
   config.expose_birth_date = options.show_birth_date;
+  config.expose_national_number = options.show_national_number;
   config.revocation = revocation_from(options);
 
   const auto now = options.now.value_or(std::chrono::system_clock::now());

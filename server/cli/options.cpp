@@ -41,8 +41,10 @@ Exit status: 0 accepted, 1 rejected, 2 usage or configuration error.
   --crl-fetch               fetch CRLs from the certificate's distribution points
   --crl-url URL             fetch the CRL from this URL (implies --crl-fetch)
   --pseudonym-key FILE      HMAC key (the file's bytes, at least 32) for the holder's pseudonym
-  --show-national-number    include the national register number in the verdict
-  --show-birth-date         include the birth date in the verdict
+  --show-first-name         include the first given name in the verdict (also for sealed tokens)
+  --show-surname            include the surname in the verdict (not for sealed tokens)
+  --show-birth-date         include the birth date in the verdict (not for sealed tokens)
+  --show-national-number    include the national register number (not for sealed tokens)
   --detail                  include the log-only detail of a rejection
   --now TIME                verify as of TIME (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ; tests)
   --help, --version
@@ -138,6 +140,10 @@ CliOptions parse_options(const std::vector<std::string>& args) {
       options.crl_url = value();
     } else if (arg == "--pseudonym-key") {
       options.pseudonym_key_file = value();
+    } else if (arg == "--show-first-name") {
+      options.show_first_name = true;
+    } else if (arg == "--show-surname") {
+      options.show_surname = true;
     } else if (arg == "--show-national-number") {
       options.show_national_number = true;
     } else if (arg == "--show-birth-date") {

@@ -37,8 +37,11 @@ struct CliOptions {
   bool ocsp = false;
   bool ocsp_nonce = true;
   bool crl_fetch = false;
-  bool show_national_number = false;
+  // docs/verifier.md §6: what the verdict says besides age and pseudonym, all off by default.
+  bool show_first_name = false;
+  bool show_surname = false;
   bool show_birth_date = false;
+  bool show_national_number = false;
   bool show_detail = false;
 };
 

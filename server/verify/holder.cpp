@@ -48,19 +48,34 @@ std::string make_pseudonym(std::span<const std::uint8_t> key, std::string_view n
   return base64url_encode({mac.data(), length});
 }
 
+std::string first_given_name(std::string_view given_names) {
+  const std::size_t start = given_names.find_first_not_of(' ');
+  if (start == std::string_view::npos) {
+    return {};
+  }
+  const std::size_t end = given_names.find(' ', start);
+  return std::string(given_names.substr(start, end == std::string_view::npos ? end : end - start));
+}
+
 nlohmann::json holder_to_json(const Holder& holder) {
-  nlohmann::json out = {{"givenNames", holder.given_names}, {"surname", holder.surname}};
+  nlohmann::json out = nlohmann::json::object();
   if (holder.age) {
     out["age"] = *holder.age;
+  }
+  if (holder.pseudonym) {
+    out["pseudonym"] = *holder.pseudonym;
+  }
+  if (holder.first_name) {
+    out["firstName"] = *holder.first_name;
+  }
+  if (holder.surname) {
+    out["surname"] = *holder.surname;
   }
   if (holder.birth_date) {
     out["birthDate"] = format_date(*holder.birth_date);
   }
   if (holder.national_number) {
     out["nationalNumber"] = *holder.national_number;
-  }
-  if (holder.pseudonym) {
-    out["pseudonym"] = *holder.pseudonym;
   }
   return out;
 }

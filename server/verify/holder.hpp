@@ -25,19 +25,24 @@ inline constexpr std::size_t min_pseudonym_key_bytes = 32;
 [[nodiscard]] std::string make_pseudonym(std::span<const std::uint8_t> key,
                                          std::string_view national_number);
 
-// What a verified token tells the provider. The national number and birth date are set only when
-// the provider asked for them (VerifierConfig::expose_national_number / expose_birth_date).
+// What an accepted token tells the provider (docs/verifier.md §6): the age and the pseudonym;
+// the first name, surname, birth date and national number only when the provider turned each
+// on (VerifierConfig::expose_*), and for a sealed token never more than the first name.
 struct Holder {
-  std::string given_names;  // subject GN (all given names, as on the card)
-  std::string surname;      // subject SN
-  std::optional<std::string> national_number;
-  std::optional<std::chrono::year_month_day> birth_date;
   std::optional<int> age;  // completed years on today's Brussels date; unset if unknown
-  std::optional<std::string> pseudonym;  // set when a pseudonym key is configured
+  std::optional<std::string> pseudonym;   // set when a pseudonym key is configured
+  std::optional<std::string> first_name;  // the first of subject GN's names (first_given_name)
+  std::optional<std::string> surname;     // subject SN
+  std::optional<std::chrono::year_month_day> birth_date;
+  std::optional<std::string> national_number;
 };
 
-// {"givenNames", "surname", "age"?, "birthDate"? ("YYYY-MM-DD"), "nationalNumber"?,
-//  "pseudonym"?}: absent members are left out.
+// The first of the given names (subject GN, names separated by spaces): "Lotte Marie" →
+// "Lotte", "Jean-Pierre Luc" → "Jean-Pierre"; empty when there is none.
+[[nodiscard]] std::string first_given_name(std::string_view given_names);
+
+// {"age"?, "pseudonym"?, "firstName"?, "surname"?, "birthDate"? ("YYYY-MM-DD"),
+//  "nationalNumber"?}: absent members are left out.
 [[nodiscard]] nlohmann::json holder_to_json(const Holder& holder);
 
 // The subject's fields as UTF-8 (empty when absent). The certificate stays owned by the caller.

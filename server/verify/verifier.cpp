@@ -452,27 +452,35 @@ Verdict Verifier::Impl::check(std::string_view token_json, std::string_view orig
       }
     }
 
-    // 14. The holder (NOTES §1: GN, SN, serialNumber = national number).
+    // 14. The holder (NOTES §1: GN, SN, serialNumber = national number), as much of it as the
+    // provider turned on (docs/verifier.md §6); for a sealed token at most the first name, which
+    // is all its PIN dialog told the child the chat learns.
     const SubjectFields subject = subject_fields(certificate.get());
-    Holder holder;
-    holder.given_names = subject.given_names;
-    holder.surname = subject.surname;
-    verdict.holder = holder;
     const std::optional<NationalNumber> number =
         parse_national_number(subject.serial_number, brussels_date(now));
     if (!number) {
       reject(Reason::national_number_invalid,
              "subject serialNumber is not a valid national register number");
     }
+    const bool may_reveal_more = !verdict.sealed;
+    Holder holder;
     if (pseudonym) {
       holder.pseudonym = (*pseudonym)(number->digits);
     }
-    if (config.expose_national_number) {
+    if (config.expose_first_name) {
+      if (std::string first = first_given_name(subject.given_names); !first.empty()) {
+        holder.first_name = std::move(first);
+      }
+    }
+    if (config.expose_surname && may_reveal_more) {
+      holder.surname = subject.surname;
+    }
+    if (config.expose_national_number && may_reveal_more) {
       holder.national_number = number->digits;
     }
     if (number->birth_date) {
       holder.age = completed_years(*number->birth_date, brussels_date(now));
-      if (config.expose_birth_date) {
+      if (config.expose_birth_date && may_reveal_more) {
         holder.birth_date = number->birth_date;
       }
     }
@@ -499,8 +507,11 @@ Verdict Verifier::Impl::check(std::string_view token_json, std::string_view orig
   } catch (const std::exception& error) {
     verdict.reason = Reason::internal_error;
     verdict.detail = error.what();
-    verdict.holder.reset();
     ERR_clear_error();
+  }
+  // A refusal carries its reason and category, never the holder's data (docs/verifier.md §6).
+  if (verdict.reason) {
+    verdict.holder.reset();
   }
   return verdict;
 }
@@ -532,7 +543,7 @@ nlohmann::json verdict_to_json(const Verdict& verdict, bool include_detail) {
     out["category"] = category_name(reason_category(*verdict.reason));
     out["message"] = reason_description(*verdict.reason);
   }
-  if (verdict.holder) {
+  if (verdict.accepted() && verdict.holder) {
     out["holder"] = holder_to_json(*verdict.holder);
   }
   if (include_detail && !verdict.detail.empty()) {

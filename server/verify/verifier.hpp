@@ -72,9 +72,13 @@ struct VerifierConfig {
 
   // HMAC key for pseudonyms (≥ 32 bytes); empty = no pseudonym in Holder.
   std::vector<std::uint8_t> pseudonym_key;
-  // Privacy switches, off by default: put the national number / birth date into Holder.
-  bool expose_national_number = false;
+  // What an accepted verdict says about the holder besides the age and pseudonym
+  // (docs/verifier.md §6, whose table a test compares with these defaults): each off by default.
+  // A sealed token's verdict never holds more than the first name, whatever the other three say.
+  bool expose_first_name = false;
+  bool expose_surname = false;
   bool expose_birth_date = false;
+  bool expose_national_number = false;
 
   // Sealed tokens (docs/protocol.md §4.5): the service's private keys, the current one first,
   // then the previous one (at most two, distinct kids); a sealed token names its key by kid
@@ -106,9 +110,7 @@ struct Verdict {
   std::optional<Reason> reason;
   // For the log only (never contains the national number): what exactly failed.
   std::string detail;
-  // Set when the token is authentic (chain, revocation, origin, nonce and signature passed), so
-  // also for NATIONAL_NUMBER_INVALID (names only), HOLDER_UNKNOWN_BIRTH_DATE, AGE_TOO_LOW and
-  // AGE_TOO_HIGH.
+  // Set when accepted, never on a refusal whatever its reason (docs/verifier.md §6).
   std::optional<Holder> holder;
   // The token's algorithm and appVersion once parsed (empty/unset before).
   std::optional<TokenAlgorithm> algorithm;
@@ -123,7 +125,8 @@ struct Verdict {
 // The one verdict shape of saferchat-verify and saferchatd (docs/verifier.md §3):
 // {"verdict": "accepted"|"rejected", "reason"?: "AGE_TOO_HIGH", "category"?: "too_old",
 //  "message"?: reason_description, "holder"?: {...holder_to_json...}}; reason, category and
-// message only when rejected. With include_detail, also "detail" (operators only).
+// message only when rejected, holder only when accepted. With include_detail, also "detail"
+// (operators only).
 [[nodiscard]] nlohmann::json verdict_to_json(const Verdict& verdict, bool include_detail = false);
 
 // The longest provider session id a challenge can be bound to, in bytes: the library and

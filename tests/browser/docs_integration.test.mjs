@@ -129,7 +129,7 @@ describe('docs/integration.md §6: a first TEST login from the document alone', 
     const lines = shellLines(docBlock('run'));
     assert.equal(lines.length, 2);
     const siteEnv = { SITE: `${web.https}/page.html`, SAFERCHATD_URL: saferchatdUrl };
-    const expected = ['verdict accepted 9', 'verdict rejected 35'];
+    const expected = ['verdict accepted 9', 'verdict rejected AGE_TOO_HIGH'];
     for (const [i, line] of lines.entries()) {
       const run = await shAsync(line, siteEnv);
       assert.equal(run.status, 0, `${line}\n${run.stdout}\n${run.stderr}`);

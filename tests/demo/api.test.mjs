@@ -12,6 +12,7 @@ import fs from 'node:fs';
 import https from 'node:https';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 import { after, before, describe, test } from 'node:test';
 
 const env = (name) => {
@@ -110,6 +111,24 @@ function upgrade(headers) {
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+// Bytes over TLS as they are (no client-side HTTP rules); resolves with everything the server
+// sent until it closed the connection.
+function rawRequest(bytes) {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ host: '127.0.0.1', port, servername: 'localhost', rejectUnauthorized: false }, () => {
+      socket.write(bytes);
+    });
+    let data = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (chunk) => {
+      data += chunk;
+    });
+    socket.on('end', () => resolve(data));
+    socket.on('close', () => resolve(data));
+    socket.on('error', (error) => (data ? resolve(data) : reject(error)));
   });
 }
 
@@ -267,6 +286,23 @@ describe('api', () => {
     assert.equal(big.status, 413);
     assert.deepEqual(big.json, { error: { code: 'REQUEST_TOO_LARGE' } });
     assert.equal((await request('GET', '/api/nothing')).status, 404);
+  });
+
+  test('Transfer-Encoding: exactly chunked is read, anything else is refused (400)', async () => {
+    const body = JSON.stringify({ room: 'kids' });
+    const chunked = `${body.length.toString(16)}\r\n${body}\r\n0\r\n\r\n`;
+    const head = (fields) => 'POST /api/challenge HTTP/1.1\r\nHost: localhost\r\n'
+      + `Origin: ${origin}\r\nContent-Type: application/json\r\nConnection: close\r\n${fields}\r\n`;
+    const plain = await rawRequest(head('Transfer-Encoding: chunked\r\n') + chunked);
+    assert.match(plain, /^HTTP\/1\.1 200 /, plain);
+    assert.match(plain, /"challengeNonce":"[A-Za-z0-9+/]{43}="/);
+    for (const fields of ['Transfer-Encoding: gzip, chunked\r\n', 'Transfer-Encoding: chunked, identity\r\n',
+      'Transfer-Encoding: identity\r\n', 'Transfer-Encoding: chunked;x=1\r\n',
+      'Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n']) {
+      const reply = await rawRequest(head(fields) + chunked);
+      assert.match(reply, /^HTTP\/1\.1 400 /, fields);
+      assert.ok(reply.endsWith('{"error":{"code":"MALFORMED_HTTP"}}'), `${fields}: ${reply}`);
+    }
   });
 
   test('join: without the challenge\'s cookie, or a second time, nothing is verified', async () => {

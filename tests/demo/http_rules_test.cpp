@@ -28,6 +28,19 @@ TEST(Cookies, SetCookieIsHttpOnlyStrictAndSecureOnHttps) {
             "sc_join=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict");
 }
 
+TEST(TransferEncoding, OnlyExactlyChunkedInOneField) {
+  EXPECT_TRUE(transfer_encoding_acceptable(0, ""));
+  EXPECT_TRUE(transfer_encoding_acceptable(1, "chunked"));
+  EXPECT_TRUE(transfer_encoding_acceptable(1, "Chunked"));
+  EXPECT_TRUE(transfer_encoding_acceptable(1, "CHUNKED"));
+  for (const std::string_view value :
+       {"gzip, chunked", "chunked, identity", "identity", "chunked;x=1", "chunked ", " chunked",
+        "chunkedx", "", "gzip"}) {
+    EXPECT_FALSE(transfer_encoding_acceptable(1, value)) << value;
+  }
+  EXPECT_FALSE(transfer_encoding_acceptable(2, "chunked"));
+}
+
 TEST(AcceptLanguage, BestWeightThenOrder) {
   EXPECT_EQ(language_from_accept_language("fr-BE,fr;q=0.9,en;q=0.8"), Language::fr);
   EXPECT_EQ(language_from_accept_language("es-ES, de;q=0.5, nl;q=0.7"), Language::nl);

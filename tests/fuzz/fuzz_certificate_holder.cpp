@@ -55,7 +55,9 @@ void check_holder(const X509* certificate) {
   const verify::SubjectFields subject = verify::subject_fields(certificate);
   check_number(subject.serial_number);
   verify::Holder holder;
-  holder.given_names = subject.given_names;
+  holder.first_name = verify::first_given_name(subject.given_names);
+  require(holder.first_name->find(' ') == std::string::npos);
+  require(subject.given_names.find(*holder.first_name) != std::string::npos);
   holder.surname = subject.surname;
   if (const auto number = verify::parse_national_number(subject.serial_number)) {
     holder.national_number = number->digits;

@@ -51,6 +51,8 @@ VerifierConfig config(bool cached) {
   config.intermediates_pem = saferchat::fuzz::test_intermediates_pem;
   config.age_policy = {6, 11};
   config.pseudonym_key = std::vector<std::uint8_t>(32, 0x5A);
+  config.expose_first_name = true;
+  config.expose_surname = true;
   config.expose_national_number = true;
   config.expose_birth_date = true;
   config.cache_intermediates = cached;

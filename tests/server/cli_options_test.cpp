@@ -51,6 +51,8 @@ TEST(CliOptions, EverySetting) {
                                                  "http://127.0.0.1:9/c.crl",
                                                  "--pseudonym-key",
                                                  "k",
+                                                 "--show-first-name",
+                                                 "--show-surname",
                                                  "--show-national-number",
                                                  "--show-birth-date",
                                                  "--detail",
@@ -71,7 +73,8 @@ TEST(CliOptions, EverySetting) {
   EXPECT_EQ(options.crl_files, (std::vector<std::string>{"c.crl"}));
   EXPECT_TRUE(options.crl_fetch);
   EXPECT_EQ(options.pseudonym_key_file, "k");
-  EXPECT_TRUE(options.show_national_number && options.show_birth_date && options.show_detail);
+  EXPECT_TRUE(options.show_first_name && options.show_surname && options.show_national_number &&
+              options.show_birth_date && options.show_detail);
   EXPECT_EQ(options.now, std::chrono::sys_days{std::chrono::year{2024} / 6 / 20} +
                              std::chrono::hours{12} + std::chrono::minutes{30});
   EXPECT_EQ(options.allowed_origins, (std::vector<std::string>{"https://a.example"}));

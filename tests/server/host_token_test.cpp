@@ -32,6 +32,8 @@ TEST_P(HostToken, RealHostTokenIsAccepted) {
   config.intermediates_pem = testing::test_intermediates_pem();
   config.age_policy = {6, 15};
   config.pseudonym_key = std::vector<std::uint8_t>(32, 0x42);
+  config.expose_first_name = true;
+  config.expose_surname = true;
   const Verifier verifier(config, std::make_shared<store::MemoryNonceStore>());
   const Challenge challenge = verifier.issue_challenge("browser-session");
 
@@ -64,13 +66,15 @@ TEST_P(HostToken, RealHostTokenIsAccepted) {
   ASSERT_TRUE(verdict.accepted()) << (verdict.reason ? reason_code(*verdict.reason) : "") << ": "
                                   << verdict.detail;
   EXPECT_EQ(verdict.app_version, "https://saferchat.be/host/" + std::string(host_version));
-  EXPECT_EQ(verdict.holder->given_names, profile["holder"]["given_names"]);
+  EXPECT_EQ(verdict.holder->first_name,
+            first_given_name(profile["holder"]["given_names"].get<std::string>()));
   EXPECT_EQ(verdict.holder->surname, profile["holder"]["surname"]);
   EXPECT_EQ(verdict.holder->age, profile["holder"]["age"]);
   EXPECT_EQ(verdict.holder->pseudonym,
             make_pseudonym(std::vector<std::uint8_t>(32, 0x42),
                            profile["holder"]["national_number"].get<std::string>()));
   EXPECT_FALSE(verdict.holder->national_number);
+  EXPECT_FALSE(verdict.holder->birth_date);
   // The same token again: the nonce is spent.
   EXPECT_EQ(verifier.verify(token, origin, challenge.nonce, "browser-session").reason,
             Reason::nonce_replayed);

@@ -146,6 +146,8 @@ TEST_P(GoodCard, TokenIsAcceptedWithTheCardsHolder) {
   const TestCard& signer = card(GetParam());
   const json& holder = signer.profile["holder"];
   VerifierConfig config = test_config();
+  config.expose_first_name = true;
+  config.expose_surname = true;
   config.expose_national_number = true;
   config.expose_birth_date = true;
   config.pseudonym_key = std::vector<std::uint8_t>(32, 0x5a);
@@ -153,7 +155,7 @@ TEST_P(GoodCard, TokenIsAcceptedWithTheCardsHolder) {
   const Verdict verdict = scenario.verify_card(signer);
   ASSERT_TRUE(verdict.accepted()) << verdict.detail;
   EXPECT_EQ(verdict.algorithm, signer.algorithm);
-  EXPECT_EQ(verdict.holder->given_names, holder["given_names"]);
+  EXPECT_EQ(verdict.holder->first_name, first_given_name(holder["given_names"].get<std::string>()));
   EXPECT_EQ(verdict.holder->surname, holder["surname"]);
   EXPECT_EQ(verdict.holder->national_number, holder["national_number"]);
   EXPECT_EQ(format_date(verdict.holder->birth_date.value()), holder["birth_date"]);
@@ -188,8 +190,11 @@ TEST(RoomPolicy, BoundsAreInclusive) {
   config.age_policy = {std::nullopt, 13};
   const Verdict too_old = Scenario(config).verify_card(card("teen-14"));
   EXPECT_EQ(reason_of(too_old), Reason::age_too_high);
-  ASSERT_TRUE(too_old.holder);  // authentic: the page may say who and how old
-  EXPECT_EQ(too_old.holder->age, 14);
+  // A refusal carries its reason and category, never the holder's data (docs/verifier.md §6).
+  EXPECT_FALSE(too_old.holder);
+  EXPECT_EQ(verdict_to_json(too_old),
+            json::parse(R"({"verdict":"rejected","reason":"AGE_TOO_HIGH","category":"too_old",
+                            "message":"The holder is older than this room's maximum age."})"));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -641,10 +646,49 @@ TEST(Sealed, OpensWithTheCurrentAndThePreviousKeyAndVerifiesTheInnerToken) {
       EXPECT_TRUE(verdict.sealed);
       EXPECT_EQ(verdict.sealed_kid, sealing_key(which).kid());
       ASSERT_TRUE(verdict.holder.has_value());
-      EXPECT_EQ(verdict.holder->surname, card(name).profile["holder"]["surname"]);
+      EXPECT_EQ(verdict.holder->age, card(name).profile["holder"]["age"]);
       EXPECT_EQ(verdict.algorithm, card(name).algorithm);
     }
   }
+}
+
+// The PIN dialog of a sealed login tells the child "the chat learns at most your first name and
+// your age": whatever the provider turned on, the verdict holds no more (docs/verifier.md §6).
+TEST(Sealed, TheVerdictHoldsAtMostTheFirstNameAgeAndPseudonym) {
+  VerifierConfig config = sealed_config();
+  config.pseudonym_key = std::vector<std::uint8_t>(32, 0x5a);
+  config.expose_first_name = true;
+  config.expose_surname = true;
+  config.expose_birth_date = true;
+  config.expose_national_number = true;
+  const Scenario s(config);
+  const json& holder = card("kid-9").profile["holder"];
+  const std::string pseudonym = make_pseudonym(std::vector<std::uint8_t>(32, 0x5a),
+                                               holder["national_number"].get<std::string>());
+  std::string nonce = s.issue();
+  const Verdict verdict = s.verify(sealed(token_for(card("kid-9"), nonce), sealing_key(0)), nonce);
+  ASSERT_TRUE(verdict.accepted()) << verdict.detail;
+  EXPECT_EQ(verdict_to_json(verdict),
+            (json{{"verdict", "accepted"},
+                  {"holder",
+                   {{"age", holder["age"]}, {"firstName", "Lotte"}, {"pseudonym", pseudonym}}}}));
+  // The same card unsealed, same switches: everything turned on.
+  const Verdict unsealed = s.verify_card(card("kid-9"));
+  ASSERT_TRUE(unsealed.accepted()) << unsealed.detail;
+  EXPECT_EQ(verdict_to_json(unsealed)["holder"],
+            (json{{"age", holder["age"]},
+                  {"firstName", "Lotte"},
+                  {"surname", holder["surname"]},
+                  {"birthDate", holder["birth_date"]},
+                  {"nationalNumber", holder["national_number"]},
+                  {"pseudonym", pseudonym}}));
+  // Without the first name turned on, a sealed verdict holds the age and pseudonym only.
+  config.expose_first_name = false;
+  const Scenario without_name(config);
+  nonce = without_name.issue();
+  EXPECT_EQ(verdict_to_json(without_name.verify(
+                sealed(token_for(card("kid-9"), nonce), sealing_key(0)), nonce))["holder"],
+            (json{{"age", holder["age"]}, {"pseudonym", pseudonym}}));
 }
 
 TEST(Sealed, UnsealedTokensStillPassUnlessSealedOnesAreRequired) {
@@ -1251,9 +1295,7 @@ class VerifyCli : public ::testing::Test {
 TEST_F(VerifyCli, AcceptedTokenPrintsTheHolderAndExitsZero) {
   const auto [status, output] = run({"--token", token_path_.string()});
   EXPECT_EQ(status, 0);
-  EXPECT_EQ(json::parse(output),
-            json::parse(R"({"verdict":"accepted","holder":{"givenNames":"Lotte Marie",
-                            "surname":"Testkind","age":9}})"));
+  EXPECT_EQ(json::parse(output), json::parse(R"({"verdict":"accepted","holder":{"age":9}})"));
 }
 
 TEST_F(VerifyCli, TokenFromStandardInput) {
@@ -1268,8 +1310,7 @@ TEST_F(VerifyCli, RejectionPrintsReasonCategoryAndExitsOne) {
   // The shape saferchatd answers with (docs/verifier.md §3).
   EXPECT_EQ(json::parse(output),
             json::parse(R"({"verdict":"rejected","reason":"AGE_TOO_LOW","category":"too_young",
-                            "message":"The holder is younger than this room's minimum age.",
-                            "holder":{"givenNames":"Lotte Marie","surname":"Testkind","age":9}})"));
+                            "message":"The holder is younger than this room's minimum age."})"));
 }
 
 TEST_F(VerifyCli, ShippedBelgianRootsAreTheDefault) {
@@ -1286,10 +1327,12 @@ TEST_F(VerifyCli, NationalNumberAndPseudonymOnlyWhenAsked) {
   testing::write_file(dir_ / "key", key);
   const auto [status, output] =
       run({"--token", token_path_.string(), "--pseudonym-key", (dir_ / "key").string(),
-           "--show-national-number", "--show-birth-date"});
+           "--show-national-number", "--show-birth-date", "--show-first-name", "--show-surname"});
   EXPECT_EQ(status, 0);
   const json holder = json::parse(output)["holder"];
   const json& profile = card("kid-9").profile["holder"];
+  EXPECT_EQ(holder["firstName"], "Lotte");
+  EXPECT_EQ(holder["surname"], profile["surname"]);
   EXPECT_EQ(holder["nationalNumber"], profile["national_number"]);
   EXPECT_EQ(holder["birthDate"], profile["birth_date"]);
   EXPECT_EQ(holder["pseudonym"],

@@ -125,7 +125,7 @@ TEST_F(VerifierUnit, AcceptsEveryAlgorithmWithItsKey) {
   }
 }
 
-TEST_F(VerifierUnit, HolderNamesAgeAndPrivacyDefaults) {
+TEST_F(VerifierUnit, HolderIsMinimalByDefault) {
   make_verifier();
   CertificateSpec spec;
   spec.given_names = "Lotte Marie";
@@ -137,26 +137,29 @@ TEST_F(VerifierUnit, HolderNamesAgeAndPrivacyDefaults) {
       origin, challenge.nonce);
   ASSERT_TRUE(verdict.accepted()) << verdict.detail;
   ASSERT_TRUE(verdict.holder);
-  EXPECT_EQ(verdict.holder->given_names, "Lotte Marie");
-  EXPECT_EQ(verdict.holder->surname, "Testkind");
   EXPECT_EQ(verdict.holder->age, 9);
+  EXPECT_FALSE(verdict.holder->first_name);
+  EXPECT_FALSE(verdict.holder->surname);
   EXPECT_FALSE(verdict.holder->national_number);
   EXPECT_FALSE(verdict.holder->birth_date);
   EXPECT_FALSE(verdict.holder->pseudonym);
   const nlohmann::json json = verdict_to_json(verdict);
-  EXPECT_EQ(json,
-            nlohmann::json::parse(R"({"verdict":"accepted","holder":{"givenNames":"Lotte Marie",
-            "surname":"Testkind","age":9}})"));
+  EXPECT_EQ(json, nlohmann::json::parse(R"({"verdict":"accepted","holder":{"age":9}})"));
   EXPECT_EQ(verdict.app_version, "https://saferchat.be/host/0.1.0");
 }
 
-TEST_F(VerifierUnit, PseudonymNationalNumberAndBirthDateOnRequest) {
+TEST_F(VerifierUnit, PseudonymNamesNationalNumberAndBirthDateOnRequest) {
   VerifierConfig config;
   config.pseudonym_key = std::vector<std::uint8_t>(32, 7);
+  config.expose_first_name = true;
+  config.expose_surname = true;
   config.expose_national_number = true;
   config.expose_birth_date = true;
   make_verifier(std::move(config));
-  const Leaf leaf = make_leaf("P-384");
+  CertificateSpec spec;
+  spec.given_names = "Jean-Pierre Luc";
+  spec.surname = "Testkind";
+  const Leaf leaf = make_leaf("P-384", spec);
   const Challenge challenge = verifier_->issue_challenge();
   const Verdict verdict = verifier_->verify(
       testing::make_token(leaf.der, leaf.key.get(), TokenAlgorithm::es384, origin, challenge.nonce),
@@ -170,6 +173,50 @@ TEST_F(VerifierUnit, PseudonymNationalNumberAndBirthDateOnRequest) {
   EXPECT_EQ(json["holder"]["nationalNumber"], number);
   EXPECT_EQ(json["holder"]["birthDate"], format_date(nine_year_old_birth_date()));
   EXPECT_EQ(json["holder"]["pseudonym"].get<std::string>().size(), 43U);
+  EXPECT_EQ(json["holder"]["firstName"], "Jean-Pierre");
+  EXPECT_EQ(json["holder"]["surname"], "Testkind");
+  EXPECT_EQ(json["holder"].size(), 6U);
+}
+
+TEST_F(VerifierUnit, ARefusalCarriesNoHolderData) {
+  VerifierConfig config;
+  config.pseudonym_key = std::vector<std::uint8_t>(32, 7);
+  config.expose_first_name = true;
+  config.expose_surname = true;
+  config.expose_national_number = true;
+  config.expose_birth_date = true;
+  config.age_policy = {.min_age = 10, .max_age = std::nullopt};
+  make_verifier(std::move(config));
+  const Leaf leaf = make_leaf("P-384");
+  const Challenge challenge = verifier_->issue_challenge();
+  const Verdict verdict = verifier_->verify(
+      testing::make_token(leaf.der, leaf.key.get(), TokenAlgorithm::es384, origin, challenge.nonce),
+      origin, challenge.nonce);
+  EXPECT_EQ(reason_of(verdict), Reason::age_too_low);
+  EXPECT_FALSE(verdict.holder);
+  EXPECT_EQ(verdict_to_json(verdict),
+            nlohmann::json::parse(R"({"verdict":"rejected","reason":"AGE_TOO_LOW",
+            "category":"too_young","message":"The holder is younger than this room's minimum age."})"));
+  // An invalid national number: no names either.
+  CertificateSpec bad_number;
+  bad_number.serial_number = "12345678901";
+  const Leaf odd = make_leaf("P-384", bad_number);
+  const Challenge second = verifier_->issue_challenge();
+  const Verdict invalid = verifier_->verify(
+      testing::make_token(odd.der, odd.key.get(), TokenAlgorithm::es384, origin, second.nonce),
+      origin, second.nonce);
+  EXPECT_EQ(reason_of(invalid), Reason::national_number_invalid);
+  EXPECT_FALSE(invalid.holder);
+  EXPECT_FALSE(verdict_to_json(invalid).contains("holder"));
+}
+
+TEST(FirstGivenName, TheFirstOfTheNames) {
+  EXPECT_EQ(first_given_name("Lotte Marie"), "Lotte");
+  EXPECT_EQ(first_given_name("Jean-Pierre Luc"), "Jean-Pierre");
+  EXPECT_EQ(first_given_name("  Léa  "), "Léa");
+  EXPECT_EQ(first_given_name("Anna"), "Anna");
+  EXPECT_EQ(first_given_name(""), "");
+  EXPECT_EQ(first_given_name("   "), "");
 }
 
 TEST(Pseudonym, KnownAnswerAndKeySeparation) {

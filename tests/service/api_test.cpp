@@ -4,6 +4,8 @@
 // the configuration file and the command line.
 #include <algorithm>
 #include <fstream>
+#include <map>
+#include <regex>
 #include <sstream>
 #include <string>
 
@@ -85,6 +87,47 @@ TEST(ApiErrorTest, EveryCodeIsDocumented) {
     EXPECT_NE(section.find(row), std::string::npos)
         << "docs/verifier.md, \"HTTP service\", lacks the row " << row;
   }
+}
+
+// docs/verifier.md §6's table (the library's and saferchat-verify's columns: tests/server/
+// disclosure_doc_test.cpp): saferchatd's setting of each row, its documented default, and that
+// the setting turns exactly its own switch on.
+TEST(ConfigTest, DisclosureDefaultsAreTheDocumentsOnes) {
+  std::ifstream file(std::string(SAFERCHAT_SOURCE_DIR) + "/docs/verifier.md");
+  std::stringstream text;
+  text << file.rdbuf();
+  const std::string doc = text.str();
+  const auto begin = doc.find("<!-- holder-disclosure: begin -->");
+  const auto end = doc.find("<!-- holder-disclosure: end -->");
+  ASSERT_NE(begin, std::string::npos);
+  ASSERT_NE(end, std::string::npos);
+  const std::map<std::string, bool ServiceConfig::*> switches{
+      {"revealFirstName", &ServiceConfig::reveal_first_name},
+      {"revealSurname", &ServiceConfig::reveal_surname},
+      {"revealBirthDate", &ServiceConfig::reveal_birth_date},
+      {"revealNationalNumber", &ServiceConfig::reveal_national_number}};
+  const std::string minimal = R"({"allowedOrigins": "https://chat.example",
+                                  "revocation": {"mode": "none"})";
+  const ServiceConfig defaults = parse_service_config(minimal + "}", "/etc/saferchat");
+  // | `firstName` | `expose_first_name` | `--show-first-name` | `revealFirstName` | off | … |
+  const std::regex row(R"(\| `(\w+)` \| `(\w+)` \| `([-\w]+)` \| `(\w+)` \| (\w+) \| [^|]+ \|)");
+  const std::string table = doc.substr(begin, end - begin);
+  std::size_t rows = 0;
+  for (auto it = std::sregex_iterator(table.begin(), table.end(), row);
+       it != std::sregex_iterator(); ++it, ++rows) {
+    const std::string setting = (*it)[4];
+    const std::string fallback = (*it)[5];
+    SCOPED_TRACE(setting);
+    ASSERT_TRUE(switches.contains(setting));
+    ASSERT_TRUE(fallback == "off" || fallback == "on") << fallback;
+    EXPECT_EQ(defaults.*switches.at(setting), fallback == "on");
+    const ServiceConfig turned =
+        parse_service_config(minimal + R"(, ")" + setting + R"(": true})", "/etc/saferchat");
+    for (const auto& [name, member] : switches) {
+      EXPECT_EQ(turned.*member, name == setting || defaults.*member) << name;
+    }
+  }
+  EXPECT_EQ(rows, switches.size());
 }
 
 TEST(RoutesTest, KnownEndpoints) {
@@ -293,7 +336,7 @@ TEST(ResponsesTest, ChallengeBody) {
 
 verify::Holder lotte(std::optional<int> age) {
   verify::Holder holder;
-  holder.given_names = "Lotte Marie";
+  holder.first_name = "Lotte";
   holder.surname = "Testkind";
   holder.age = age;
   if (age) {
@@ -324,10 +367,11 @@ TEST(ResponsesTest, AcceptedVerdict) {
   EXPECT_EQ(response.reason, "OK");
   EXPECT_EQ(
       response.body,
-      R"({"verdict":"accepted","holder":{"age":9,"birthDate":"2017-05-12","givenNames":"Lotte Marie","pseudonym":"pSeUdOnYm","surname":"Testkind"}})");
+      R"({"verdict":"accepted","holder":{"age":9,"birthDate":"2017-05-12","firstName":"Lotte","pseudonym":"pSeUdOnYm","surname":"Testkind"}})");
 }
 
-TEST(ResponsesTest, PolicyRefusalKeepsTheHolder) {
+// A refusal carries its reason and category, never the holder's data (docs/verifier.md §6).
+TEST(ResponsesTest, PolicyRefusalDropsTheHolder) {
   verify::Verdict verdict;
   verdict.holder = lotte(9);
   apply_age_policy(verdict, RoomPolicy{12, 15});
@@ -341,8 +385,9 @@ TEST(ResponsesTest, PolicyRefusalKeepsTheHolder) {
   EXPECT_EQ(body["reason"], "AGE_TOO_LOW");
   EXPECT_EQ(body["category"], "too_young");
   EXPECT_EQ(body["message"], verify::reason_description(verify::Reason::age_too_low));
-  EXPECT_EQ(body["holder"]["givenNames"], "Lotte Marie");
-  EXPECT_EQ(body.size(), 5U);
+  EXPECT_FALSE(body.contains("holder"));
+  EXPECT_FALSE(verdict.holder);
+  EXPECT_EQ(body.size(), 4U);
 }
 
 TEST(ResponsesTest, RejectionWithoutHolder) {
@@ -404,8 +449,10 @@ TEST(ConfigTest, MinimalFileGetsTheDefaults) {
   EXPECT_EQ(config.store.kind, StoreKind::memory);
   EXPECT_EQ(config.revocation.mode, RevocationMode::none);
   EXPECT_EQ(config.pseudonym_key_file, "");
+  EXPECT_FALSE(config.reveal_first_name);
+  EXPECT_FALSE(config.reveal_surname);
+  EXPECT_FALSE(config.reveal_birth_date);
   EXPECT_FALSE(config.reveal_national_number);
-  EXPECT_TRUE(config.reveal_birth_date);
   EXPECT_EQ(config.limits.max_body_bytes, 16384U);
   EXPECT_EQ(config.limits.max_header_bytes, 8192U);
   EXPECT_EQ(config.limits.read_timeout, std::chrono::seconds(10));
@@ -427,7 +474,8 @@ TEST(ConfigTest, FullFile) {
     "revocation": {"mode": "ocsp+crl", "ocspResponderUrl": "http://127.0.0.1:8888/",
                    "ocspTimeoutSeconds": 2, "crlFiles": ["crl/citizen.crl"]},
     "pseudonymKeyFile": "../keys/p.key",
-    "revealNationalNumber": true, "revealBirthDate": false,
+    "revealNationalNumber": true, "revealBirthDate": false, "revealFirstName": true,
+    "revealSurname": true,
     "limits": {"maxBodyBytes": 8192, "maxHeaderBytes": 4096, "readTimeoutSeconds": 1.5,
                "idleTimeoutSeconds": 30, "writeTimeoutSeconds": 2, "maxConnections": 10}
   })",
@@ -460,6 +508,8 @@ TEST(ConfigTest, FullFile) {
   EXPECT_EQ(config.pseudonym_key_file, "/etc/keys/p.key");
   EXPECT_TRUE(config.reveal_national_number);
   EXPECT_FALSE(config.reveal_birth_date);
+  EXPECT_TRUE(config.reveal_first_name);
+  EXPECT_TRUE(config.reveal_surname);
   EXPECT_EQ(config.limits.max_body_bytes, 8192U);
   EXPECT_EQ(config.limits.read_timeout, std::chrono::milliseconds(1500));
   EXPECT_EQ(config.limits.max_connections, 10U);

@@ -2,6 +2,7 @@
 // The Node.js and Python backends of docs/integration.md §5 (docs/examples/), run for real
 // against a live saferchatd with tokens from the test cards; and the guide must show them
 // verbatim, so what readers copy is what was tested.
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -23,9 +24,25 @@ std::string read_text(const std::string& path) {
   return text.str();
 }
 
+// The test configuration with a sealing key (so the examples publish it and tokens come
+// sealed) and the first name turned on (the examples' "name").
+nlohmann::json examples_config(const TempDir& dir) {
+  const std::string key = dir.file("seal.pem");
+  const std::string command =
+      "openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out '" + key +
+      "' 2>/dev/null";
+  if (std::system(command.c_str()) != 0) {  // NOLINT(cert-env33-c): a test's fixed command
+    throw std::runtime_error("openssl genpkey failed");
+  }
+  nlohmann::json config = test_config(dir);
+  config["sealingKeys"] = {{{"kid", "chat-examples"}, {"file", key}}};
+  config["revealFirstName"] = true;
+  return config;
+}
+
 class ExamplesTest : public ::testing::Test {
  protected:
-  ExamplesTest() : server_(test_config(dir_), dir_) {}
+  ExamplesTest() : server_(examples_config(dir_), dir_) {}
 
   // Runs a check script with the example's environment; returns its exit status and output.
   std::pair<int, std::string> run_check(const std::vector<std::string>& argv) {
@@ -53,7 +70,7 @@ TEST_F(ExamplesTest, NodeBackend) {
   const auto [status, output] = run_check(
       {SAFERCHAT_NODE, std::string(SAFERCHAT_EXAMPLE_CHECKS_DIR) + "/check_node_example.mjs"});
   EXPECT_EQ(status, 0) << output;
-  EXPECT_EQ(output, "node example: 4 checks passed\n");
+  EXPECT_EQ(output, "node example: 5 checks passed\n");
   EXPECT_TRUE(server_.log_has("path=/v1/verify status=400 reason=UNKNOWN_ROOM"));
 }
 
@@ -61,7 +78,7 @@ TEST_F(ExamplesTest, PythonBackend) {
   const auto [status, output] = run_check(
       {SAFERCHAT_PYTHON3, std::string(SAFERCHAT_EXAMPLE_CHECKS_DIR) + "/check_python_example.py"});
   EXPECT_EQ(status, 0) << output;
-  EXPECT_EQ(output, "python example: 4 checks passed\n");
+  EXPECT_EQ(output, "python example: 5 checks passed\n");
 }
 
 TEST(ExamplesDocTest, TheGuideShowsTheTestedFilesVerbatim) {

@@ -54,6 +54,8 @@ void apply_age_policy(verify::Verdict& verdict, const RoomPolicy& policy) {
                                std::to_string(policy.min_age.value_or(0)) + ".." +
                                (policy.max_age ? std::to_string(*policy.max_age) : "")
                          : "birth date unknown";
+    // A refusal carries its reason and category, never the holder's data (docs/verifier.md §6).
+    verdict.holder.reset();
   }
 }
 

@@ -406,6 +406,12 @@ ServiceConfig parse_service_config(std::string_view text, const std::string& con
   if (const auto key = top.string("pseudonymKeyFile")) {
     config.pseudonym_key_file = resolve(*key, config_dir);
   }
+  if (const auto reveal = top.boolean("revealFirstName")) {
+    config.reveal_first_name = *reveal;
+  }
+  if (const auto reveal = top.boolean("revealSurname")) {
+    config.reveal_surname = *reveal;
+  }
   if (const auto reveal = top.boolean("revealNationalNumber")) {
     config.reveal_national_number = *reveal;
   }

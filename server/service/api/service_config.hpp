@@ -96,8 +96,12 @@ struct ServiceConfig {
   RevocationSettings revocation;
 
   std::string pseudonym_key_file;  // absolute path; empty = no pseudonym
+  // What an accepted verdict says besides age and pseudonym (docs/verifier.md §6): each off by
+  // default; for a sealed token at most the first name.
+  bool reveal_first_name = false;
+  bool reveal_surname = false;
+  bool reveal_birth_date = false;
   bool reveal_national_number = false;
-  bool reveal_birth_date = true;
 
   // Sealed tokens: the current key first, then the previous one (at most two). Their public
   // halves are served at /.well-known/saferchat-seal-key and /v1/seal-key.

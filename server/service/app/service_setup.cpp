@@ -194,8 +194,10 @@ ServiceParts build_service(const ServiceConfig& config) {
     }
     verifier.pseudonym_key.assign(key.begin(), key.end());
   }
-  verifier.expose_national_number = config.reveal_national_number;
+  verifier.expose_first_name = config.reveal_first_name;
+  verifier.expose_surname = config.reveal_surname;
   verifier.expose_birth_date = config.reveal_birth_date;
+  verifier.expose_national_number = config.reveal_national_number;
   verifier.revocation = make_revocation(config.revocation);
   for (const SealingKeyFile& key : config.sealing_keys) {
     const std::string pem = read_file(key.file, "sealingKeys");
@@ -214,6 +216,24 @@ ServiceParts build_service(const ServiceConfig& config) {
   return parts;
 }
 
+namespace {
+
+// The holder members turned on besides age and pseudonym ("firstName,surname"), or "none".
+std::string reveal_list(const ServiceConfig& config) {
+  std::string out;
+  for (const auto& [on, name] : {std::pair{config.reveal_first_name, "firstName"},
+                                 std::pair{config.reveal_surname, "surname"},
+                                 std::pair{config.reveal_birth_date, "birthDate"},
+                                 std::pair{config.reveal_national_number, "nationalNumber"}}) {
+    if (on) {
+      out += (out.empty() ? "" : ",") + std::string(name);
+    }
+  }
+  return out.empty() ? "none" : out;
+}
+
+}  // namespace
+
 std::string describe(const ServiceConfig& config) {
   std::ostringstream out;
   out << "store=" << store_kind_name(config.store.kind)
@@ -221,7 +241,7 @@ std::string describe(const ServiceConfig& config) {
       << " origins=" << config.allowed_origins.size() << " rooms=" << config.rooms.size()
       << " nonce_ttl_s=" << config.nonce_ttl.count()
       << " pseudonyms=" << (config.pseudonym_key_file.empty() ? "off" : "on")
-      << " national_number=" << (config.reveal_national_number ? "revealed" : "hidden");
+      << " reveal=" << reveal_list(config);
   if (!config.sealing_keys.empty()) {
     out << " sealing_keys=" << config.sealing_keys.size()
         << " require_sealed=" << (config.require_sealed ? "yes" : "no");

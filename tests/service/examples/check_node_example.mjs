@@ -13,9 +13,11 @@ const cards = process.env.SAFERCHAT_TEST_CARDS;
 const origin = process.env.CHAT_ORIGIN;
 
 // What the browser, extension, host and card would return for this challenge.
-function tokenFrom(card, challengeNonce) {
+// With sealKeySet (the published key set), sealed to its first key as the host does.
+function tokenFrom(card, challengeNonce, sealKeySet) {
   const out = execFileSync(process.env.SAFERCHAT_TEST_TOKEN,
-                           [path.join(cards, card), origin, challengeNonce]);
+                           [path.join(cards, card), origin, challengeNonce,
+                            ...(sealKeySet === undefined ? [] : [sealKeySet])]);
   return JSON.parse(out);
 }
 const holderOf = (card) =>
@@ -30,7 +32,7 @@ const token = tokenFrom('kid-9', nonce);
 const entered = await backend.enterRoom(
     {sessionId: 'session-node-1', challengeNonce: nonce, token, room: 'kids'});
 assert.equal(entered.admitted, true);
-assert.equal(entered.name, holderOf('kid-9').given_names);
+assert.equal(entered.name, holderOf('kid-9').given_names.split(' ')[0]);
 assert.equal(entered.age, holderOf('kid-9').age);
 assert.match(entered.pseudonym, /^[A-Za-z0-9_-]{43}$/);
 checks++;
@@ -55,6 +57,23 @@ await assert.rejects(
     backend.enterRoom({sessionId: 'session-node-3', challengeNonce: lostNonce,
                        token: tokenFrom('kid-9', lostNonce), room: 'no-such-room'}),
     {status: 400, code: 'UNKNOWN_ROOM'});
+checks++;
+
+// The site publishes saferchatd's seal key; the token comes sealed, is passed on unchanged, and
+// the same child enters with the same pseudonym.
+const published = await backend.sealKeySet();
+assert.equal(published.status, 200);
+assert.equal(published.contentType, 'application/json');
+assert.match(published.cacheControl, /^public, max-age=\d+$/);
+assert.equal(JSON.parse(published.body).keys[0].kid, 'chat-examples');
+const sealedNonce = await backend.newChallenge('session-node-4');
+const sealedToken = tokenFrom('kid-9', sealedNonce, published.body);
+assert.equal(sealedToken.format, 'saferchat-sealed:1');
+assert.doesNotMatch(JSON.stringify(sealedToken), new RegExp(holderOf('kid-9').surname));
+const sealedEntry = await backend.enterRoom(
+    {sessionId: 'session-node-4', challengeNonce: sealedNonce, token: sealedToken, room: 'kids'});
+assert.deepEqual(sealedEntry, {admitted: true, name: entered.name, age: entered.age,
+                               pseudonym: entered.pseudonym});
 checks++;
 
 console.log(`node example: ${checks} checks passed`);
