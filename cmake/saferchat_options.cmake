@@ -62,3 +62,5 @@ endif()
 function(saferchat_target_defaults target)
   target_link_libraries(${target} PRIVATE saferchat::build_flags)
 endfunction()
+
+include(saferchat_unity)
