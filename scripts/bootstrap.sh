@@ -20,6 +20,8 @@ packages=(
   libhiredis-dev redis-server
   # browsers for the end-to-end tests and the demo; Node.js for the browser tooling
   chromium firefox-esr nodejs
+  # the Windows build: mingw-w64 (posix threads), Wine to run its tests, MSI tools, signing
+  g++-mingw-w64-x86-64-posix mingw-w64-x86-64-dev wine wine64 wixl msitools osslsigncode
   # packages: the extension's .zip/.xpi, the Debian package and its checks
   zip dpkg-dev file lintian shellcheck
 )

@@ -6,8 +6,9 @@
 #   4. runs clang-tidy over the production code (host/, virtual-card/, tools/, server/, demo/)
 #   5. runs the unit, integration, browser (Chromium and Firefox), installer and package, server
 #      and demo tests, and the fuzz corpus replays (ctest)
-#   6. builds the `asan-ubsan` preset and runs the unit tests again under ASan + UBSan
-#   7. builds the `fuzz` preset (clang-14 + libFuzzer): replays each corpus, then fuzzes each
+#   6. builds the `windows` preset (mingw-w64) and runs its tests under Wine
+#   7. builds the `asan-ubsan` preset and runs the unit tests again under ASan + UBSan
+#   8. builds the `fuzz` preset (clang-14 + libFuzzer): replays each corpus, then fuzzes each
 #      target for SAFERCHAT_FUZZ_SECONDS (default 30) seconds
 # Prints one summary line per stage and a final "N passed, N failed" line; exits non-zero on
 # any failure. Set SAFERCHAT_SKIP_STAGES="tidy fuzz" (for example) to skip stages locally.
@@ -96,6 +97,18 @@ fi
 
 stage "unit + integration tests"
 ((ci_built)) && run_ctest ci --preset ci -j "$jobs" --timeout 300
+
+stage "Windows build (mingw-w64) and its tests under Wine"
+if [[ -z "$(skipped windows)" ]]; then
+  # The host, its unit tests and the host-process table tests (driven by the ci build's
+  # host_process_test) as Windows programs under Wine (tests/windows/CMakeLists.txt).
+  if cmake --preset windows >"$logs/configure-windows.log" &&
+    cmake --build --preset windows -j "$jobs"; then
+    run_ctest windows --preset windows --timeout 300
+  else
+    fail_stage build-windows
+  fi
+fi
 
 stage "unit tests under ASan + UBSan"
 if [[ -z "$(skipped asan)" ]]; then

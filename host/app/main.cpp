@@ -2,7 +2,6 @@
 // the native messaging loop, or one of the command-line modes for people (docs/protocol.md §1).
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -17,11 +16,12 @@
 #include "commands/card_cache.hpp"
 #include "commands/card_commands.hpp"
 #include "commands/request_registry.hpp"
+#include "platform/platform.hpp"
 #include "protocol/reply.hpp"
-#include "wire/version.hpp"
 #include "transport/log.hpp"
 #include "transport/pcsc_probe.hpp"
 #include "transport/pinentry_dialog.hpp"
+#include "wire/version.hpp"
 
 namespace saferchat {
 namespace {
@@ -63,8 +63,8 @@ CallerAllowList make_allow_list() {
 }
 
 int run(const std::vector<std::string_view>& args) {
-  // A browser that goes away closes our stdout: write() must fail with EPIPE, not kill us.
-  static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
+  // Binary mode (Windows); a browser that goes away must give EPIPE, not kill us (POSIX).
+  platform::prepare_stdio();
 
   if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
     std::cout << usage;
@@ -93,11 +93,21 @@ int run(const std::vector<std::string_view>& args) {
   CardCache card_cache;
   auto card_settings = std::make_shared<CardCommandSettings>();
   card_settings->make_dialog = [&log]() -> std::unique_ptr<PinDialog> {
+#if defined(_WIN32)
+    // The Windows PIN dialog (a Win32 pinentry started with CreateProcessW) is not built yet.
+    static_cast<void>(log);
+    throw Error(ErrorCode::pin_dialog_failed, "no PIN dialog in the Windows build yet");
+#else
     return std::make_unique<PinentryDialog>(std::string{}, &log);
+#endif
   };
   card_settings->lc_all = env_or_empty("LC_ALL");
   card_settings->lc_messages = env_or_empty("LC_MESSAGES");
   card_settings->lang = env_or_empty("LANG");
+  if (card_settings->lc_all.empty() && card_settings->lc_messages.empty() &&
+      card_settings->lang.empty()) {
+    card_settings->lang = platform::os_language();  // Windows sets none of them
+  }
   card_settings->log = &log;
   card_settings->cache = &card_cache;
   CardWatcher watcher(card_cache, &log);

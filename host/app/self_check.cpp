@@ -1,15 +1,14 @@
 #include "app/self_check.hpp"
 
-#include <openssl/x509.h>
-
 #include <memory>
 #include <string>
 
 #include "card/belpic_card.hpp"
 #include "protocol/reply.hpp"
-#include "wire/version.hpp"
 #include "transport/pcsc.hpp"
 #include "transport/pcsc_probe.hpp"
+#include "wire/crypto.hpp"
+#include "wire/version.hpp"
 
 namespace saferchat {
 namespace {
@@ -22,19 +21,6 @@ std::string join(const std::vector<std::string>& items, std::string_view prefix)
   return out;
 }
 
-std::string subject_of(const Bytes& der) {
-  const unsigned char* cursor = der.data();
-  const std::unique_ptr<X509, decltype(&X509_free)> certificate(
-      d2i_X509(nullptr, &cursor, static_cast<long>(der.size())), X509_free);
-  if (!certificate) {
-    return "(not a certificate)";
-  }
-  std::array<char, 256> name{};
-  X509_NAME_oneline(X509_get_subject_name(certificate.get()), name.data(),
-                    static_cast<int>(name.size()));
-  return name.data();
-}
-
 void describe_card(std::ostream& out, const PcscContext& context, const ReaderState& reader) {
   try {
     PcscCard connection(context, reader.name);
@@ -44,8 +30,8 @@ void describe_card(std::ostream& out, const PcscContext& context, const ReaderSt
         << ", authentication signature " << jwa_name(card.variant().authentication) << "\n"
         << "    PIN tries:   " << card.pin_tries_left(transaction) << " left\n";
     try {
-      out << "    certificate: " << subject_of(card.read_authentication_certificate(transaction))
-          << "\n";
+      out << "    certificate: "
+          << certificate_subject(card.read_authentication_certificate(transaction)) << "\n";
     } catch (const Error& e) {
       out << "    certificate: " << code_name(e.code()) << " (" << public_message(e.code())
           << ")\n";

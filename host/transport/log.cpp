@@ -1,7 +1,5 @@
 #include "transport/log.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -11,41 +9,16 @@
 #include <ctime>
 #include <utility>
 
+#include "platform/platform.hpp"
+
 namespace saferchat {
 namespace {
 
-constexpr off_t rotate_above_bytes = off_t{1024} * 1024;
+constexpr std::size_t rotate_above_bytes = std::size_t{1024} * 1024;
 
 std::string default_log_path() {
-  const char* state = std::getenv("XDG_STATE_HOME");
-  std::string dir;
-  if (state != nullptr && state[0] == '/') {
-    dir = state;
-  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
-    dir = std::string(home) + "/.local/state";
-  } else {
-    return {};
-  }
-  return dir + "/saferchat/host.log";
-}
-
-// mkdir -p for the parent folders of `path`, private to the user (0700).
-void make_parents(const std::string& path) {
-  for (std::size_t slash = path.find('/', 1); slash != std::string::npos;
-       slash = path.find('/', slash + 1)) {
-    // An existing folder gives EEXIST; any real failure shows when the file is opened.
-    static_cast<void>(::mkdir(path.substr(0, slash).c_str(), 0700));
-  }
-}
-
-int open_log_file(const std::string& path) {
-  make_parents(path);
-  struct stat info {};
-  if (::stat(path.c_str(), &info) == 0 && info.st_size > rotate_above_bytes) {
-    // Keep one previous generation; a failed rename only means the file keeps growing.
-    static_cast<void>(::rename(path.c_str(), (path + ".1").c_str()));
-  }
-  return ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  const std::string dir = platform::state_dir();
+  return dir.empty() ? dir : dir + platform::path_separator() + "host.log";
 }
 
 std::string_view level_name(LogLevel level) {
@@ -122,7 +95,7 @@ Logger Logger::from_environment() {
   }
   const std::string path = file != nullptr && file[0] != '\0' ? file : default_log_path();
   if (!path.empty()) {
-    const int fd = open_log_file(path);
+    const int fd = platform::open_log_file(path, rotate_above_bytes);
     if (fd >= 0) {
       return {level, fd, true, path};
     }
@@ -140,8 +113,7 @@ void Logger::write(LogLevel level, std::string_view message) const noexcept {
     const auto millis =
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
         1000;
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
+    const std::tm utc = platform::utc_time(seconds);
     std::array<char, 64> stamp{};
     const std::size_t stamp_length =
         std::strftime(stamp.data(), stamp.size(), "%Y-%m-%dT%H:%M:%S", &utc);
@@ -152,7 +124,7 @@ void Logger::write(LogLevel level, std::string_view message) const noexcept {
         std::snprintf(tail.data(), tail.size(), ".%03dZ ", static_cast<int>(millis));
     line.append(tail.data(), static_cast<std::size_t>(tail_length));
     line.append(level_name(level));
-    line.append(" saferchat-host[" + std::to_string(::getpid()) + "] ");
+    line.append(" saferchat-host[" + std::to_string(platform::process_id()) + "] ");
     for (const char c : message) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
         std::array<char, 8> escaped{};
@@ -166,7 +138,7 @@ void Logger::write(LogLevel level, std::string_view message) const noexcept {
     line.push_back('\n');
     // One write per line, O_APPEND: lines of concurrent hosts do not interleave. A log that
     // cannot be written must not stop the host, so the result is ignored.
-    if (::write(fd_, line.data(), line.size()) < 0) {
+    if (platform::write_fd(fd_, line.data(), line.size()) < 0) {
       return;
     }
   } catch (...) {

@@ -11,8 +11,8 @@
 
 #include <gtest/gtest.h>
 
-#include "wire/version.hpp"
 #include "support/memory_source.hpp"
+#include "wire/version.hpp"
 
 namespace saferchat {
 namespace {
@@ -23,6 +23,13 @@ using testing::HostProcess;
 
 const std::string chrome_caller = "chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/";
 const std::string nonce = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI+/w==";
+
+// The host under test: this build's, or the one SAFERCHAT_TEST_HOST names (the Windows host
+// run under Wine, tests/windows/CMakeLists.txt).
+std::string host_path() {
+  const char* other = std::getenv("SAFERCHAT_TEST_HOST");
+  return other != nullptr && other[0] != '\0' ? std::string(other) : SAFERCHAT_HOST_PATH;
+}
 
 json ready() { return {{"event", "ready"}, {"hostVersion", host_version}, {"protocolVersion", 2}}; }
 
@@ -91,7 +98,7 @@ class HostTable : public HostProcessTest, public ::testing::WithParamInterface<C
 
 TEST_P(HostTable, ExactRepliesAndExitCode) {
   const Case& c = GetParam();
-  HostProcess host(SAFERCHAT_HOST_PATH, c.args, env_);
+  HostProcess host(host_path(), c.args, env_);
   // Writing may fail once the host has exited (refused caller): the replies still tell.
   static_cast<void>(host.write(c.input));
   // The replies first, then the end of input: closing stdin cancels card commands still in
@@ -266,7 +273,7 @@ INSTANTIATE_TEST_SUITE_P(
     [](const ::testing::TestParamInfo<Case>& param_info) { return param_info.param.name; });
 
 TEST_F(HostProcessTest, RepliesWhileStdinStaysOpen) {
-  HostProcess host(SAFERCHAT_HOST_PATH, {chrome_caller}, env_);
+  HostProcess host(host_path(), {chrome_caller}, env_);
   ASSERT_EQ(json::parse(host.read_message().value()), ready());
   for (int id = 1; id <= 3; ++id) {
     ASSERT_TRUE(host.write(request({{"command", "version"}, {"id", id}})));
@@ -279,7 +286,7 @@ TEST_F(HostProcessTest, RepliesWhileStdinStaysOpen) {
 }
 
 TEST_F(HostProcessTest, RequestDribbledByteByByte) {
-  HostProcess host(SAFERCHAT_HOST_PATH, {chrome_caller}, env_);
+  HostProcess host(host_path(), {chrome_caller}, env_);
   ASSERT_TRUE(host.read_message().has_value());
   for (const char c : version_request) {
     ASSERT_TRUE(host.write(std::string(1, c)));
@@ -292,7 +299,7 @@ TEST_F(HostProcessTest, RequestDribbledByteByByte) {
 }
 
 TEST_F(HostProcessTest, BrowserGoneBeforeReplyEndsTheHostWithoutACrash) {
-  HostProcess host(SAFERCHAT_HOST_PATH, {chrome_caller}, env_);
+  HostProcess host(host_path(), {chrome_caller}, env_);
   ASSERT_TRUE(host.read_message().has_value());
   host.close_stdout();
   ASSERT_TRUE(host.write(version_request));
@@ -303,7 +310,7 @@ TEST_F(HostProcessTest, BrowserGoneBeforeReplyEndsTheHostWithoutACrash) {
 }
 
 TEST_F(HostProcessTest, LogsOneLinePerRequestAndNoRequestData) {
-  HostProcess host(SAFERCHAT_HOST_PATH, {chrome_caller}, env_);
+  HostProcess host(host_path(), {chrome_caller}, env_);
   static_cast<void>(host.write(
       version_request +
       request({{"command", "authenticate"},
@@ -333,8 +340,7 @@ TEST_F(HostProcessTest, LogsOneLinePerRequestAndNoRequestData) {
 
 TEST_F(HostProcessTest, DevelopmentCallerFromEnvironment) {
   env_["SAFERCHAT_EXTRA_ALLOWED_CALLERS"] = "chromium:abcdefghijklmnopabcdefghijklmnop";
-  HostProcess host(SAFERCHAT_HOST_PATH, {"chrome-extension://abcdefghijklmnopabcdefghijklmnop/"},
-                   env_);
+  HostProcess host(host_path(), {"chrome-extension://abcdefghijklmnopabcdefghijklmnop/"}, env_);
   host.close_stdin();
   EXPECT_EQ(json(host.read_all()), json({ready()}));
   EXPECT_EQ(host.wait(), 0);
