@@ -100,8 +100,8 @@ stage "unit + integration tests"
 
 stage "Windows build (mingw-w64) and its tests under Wine"
 if [[ -z "$(skipped windows)" ]]; then
-  # The host, its unit tests and the host-process table tests (driven by the ci build's
-  # host_process_test) as Windows programs under Wine (tests/windows/CMakeLists.txt).
+  # The host and its unit tests (pure layers, platform and crypto seams) as Windows programs
+  # under Wine (tests/windows/CMakeLists.txt, docs/windows.md).
   if cmake --preset windows >"$logs/configure-windows.log" &&
     cmake --build --preset windows -j "$jobs"; then
     run_ctest windows --preset windows --timeout 300
