@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `authenticate` as a browser and a child would run it, the child replaced by scripted-pinentry
 // (so the figures exclude the human). Run inside a private PC/SC stack:
 //   saferchat-pcsc-env --profile DIR -- authenticate_bench HOST PINENTRY PIN [RUNS]
@@ -86,10 +87,27 @@ int main(int argc, char** argv) {
   const std::regex split(
       R"(authenticate apdus=(\d+) bytes_sent=(\d+) bytes_received=(\d+) total_ms=([\d.]+) )"
       R"(card_io_ms=([\d.]+) dialog_ms=([\d.]+) crypto_ms=([\d.]+))");
+  // A cold login's APDUs: the read ahead when the card came (its own transaction), plus the
+  // first login's (which reads the card itself when it came before the read ahead).
+  const std::regex read_ahead_line(R"(card read ahead apdus=(\d+))");
+  const std::regex read_ahead_flag(R"( read_ahead=(\d))");
+  std::vector<double> read_ahead_apdus;
+  std::vector<double> cold_apdus;
   std::array<std::map<std::string, std::vector<double>>, 2> fields;
   std::size_t index = 0;
   for (std::string line; std::getline(log, line);) {
     std::smatch m;
+    if (std::regex_search(line, m, read_ahead_line)) {
+      read_ahead_apdus.push_back(std::stod(m[1].str()));
+      continue;
+    }
+    std::smatch flag;
+    if (index % 2 == 0 && std::regex_search(line, m, split) &&
+        std::regex_search(line, flag, read_ahead_flag)) {
+      const double read =
+          flag[1].str() == "1" && !read_ahead_apdus.empty() ? read_ahead_apdus.back() : 0.0;
+      cold_apdus.push_back(read + std::stod(m[1].str()));
+    }
     if (std::regex_search(line, m, split)) {
       auto& f = fields.at(index++ % 2);
       const std::array<const char*, 7> names{"apdus",    "bytes_sent", "bytes_received",
@@ -115,6 +133,8 @@ int main(int argc, char** argv) {
         median(f["dialog_ms"]), median(f["crypto_ms"]), median(f["apdus"]), median(f["bytes_sent"]),
         median(f["bytes_received"]));
   }
+  std::printf("  APDUs per cold login (read ahead + first) %.0f, per warm login (repeat) %.0f\n",
+              median(cold_apdus), median(fields.at(1)["apdus"]));
   std::filesystem::remove_all(dir);
   return 0;
 }

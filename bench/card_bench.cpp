@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Card I/O through the real pcscd and the virtual card. Run inside a private PC/SC stack:
 //   saferchat-pcsc-env --profile DIR [--delay-ms N] -- card_bench DIR
 // (bench/run_card_bench.sh does this for every profile, with the card's delay off and at a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Benchmarks of saferchat-host as a browser sees it (issue targets: cold start to first reply
 // under 10 ms, peak RSS under 8 MB). Run: build/ci/bench/host_bench
 //   cold_start: spawn → ready message → `version` reply → exit, one process per iteration;

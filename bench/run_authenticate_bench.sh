@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # authenticate, end to end without the human, for every profile with a key: host start, card
 # I/O, PIN dialog (scripted-pinentry) and crypto; APDUs first time and repeat; peak RSS.
 # Usage: bench/run_authenticate_bench.sh [BUILD_DIR] [RUNS] (default build/ci, 20; build first)

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Card benchmarks for every test profile: APDUs and bytes per operation and time per APDU
 # through the real pcscd with the virtual card, its delay off and at a real card's pace.
 # Usage: bench/run_card_bench.sh [BUILD_DIR] (default build/ci; build it first)

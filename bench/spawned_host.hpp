@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-host started as a browser starts it, for benchmarks: posix_spawn (the cheapest
 // start, so the figures are the host's), pipes for stdin and stdout, framed messages.
 #pragma once
@@ -55,6 +56,8 @@ class SpawnedHost {
       ::waitpid(pid_, nullptr, 0);
     }
   }
+
+  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
 
   void send(const std::string& payload) const {
     const std::string frame = encode_frame(payload);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The virtual card's applet in process (no pcscd, no sockets): time per APDU for a 256-byte
 // READ BINARY and for a signature, per applet version. Usage: virtual_card_bench CARDS_DIR
 // (CARDS_DIR/cards/<profile> from virtual-card/profiles/make_test_cards.sh; default profiles

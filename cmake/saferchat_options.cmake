@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Compiler settings shared by every Safer Chat target. Targets opt in with
 # saferchat_target_defaults(<target>), so warnings stay PRIVATE to our own code.
 

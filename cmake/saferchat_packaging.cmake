@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Native messaging host manifests (manifests/), the installer (installer/) and the Debian
 # package (CPack DEB). Included at the end of the top-level CMakeLists.txt, after the host's
 # install rule (component `host`).

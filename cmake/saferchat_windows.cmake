@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Dependencies of the Windows build (cmake/toolchain-mingw64.cmake). Debian has no mingw builds of
 # OpenSSL or Boost, and the Windows host needs neither: the OS gives PC/SC (winscard) and crypto
 # (CNG, wire/crypto_cng.cpp); the PIN dialog is started with CreateProcessW.

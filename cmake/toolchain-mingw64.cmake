@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Cross build for 64-bit Windows with Debian's mingw-w64, posix thread flavour (the default
 # win32 flavour has no std::thread / std::mutex). Programs run here under Wine.
 set(CMAKE_SYSTEM_NAME Windows)

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Builds the Safer Chat extension for each browser from this one source tree, and the page API.
 //
 //   node extension/build.mjs [--out DIR]        (default: build/extension)
@@ -9,7 +10,8 @@
 //   DIR/saferchat-<version>-chromium.zip   for the Chrome Web Store / policy installs
 //   DIR/saferchat-<version>-firefox.xpi    for addons.mozilla.org (unsigned until AMO signs it)
 //   DIR/page-api/                          saferchat.mjs (ES module), saferchat.js (plain script,
-//                                          global SaferChat), saferchat.d.mts, saferchat.d.ts
+//                                          global SaferChat), saferchat.d.mts, saferchat.d.ts,
+//                                          package.json, LICENSE (the npm package)
 // Archives are reproducible: files in a fixed order with a fixed time stamp.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -28,8 +30,11 @@ const EXTENSION_FILES = [
   'managed_schema.json',
   'options.html',
   'options.js',
+  'options_sites.js',
 ];
-const PAGE_API_FILES = ['saferchat.mjs', 'saferchat.d.mts', 'saferchat.d.ts'];
+// The extension's texts in each language (WebExtension i18n: _locales/<lang>/messages.json).
+const LOCALES = ['de', 'en', 'fr', 'nl'];
+const PAGE_API_FILES = ['saferchat.mjs', 'saferchat.d.mts', 'saferchat.d.ts', 'package.json'];
 // 2000-01-01T00:00:00Z: the time stamp of every file in the archives.
 const FIXED_TIME = new Date(Date.UTC(2000, 0, 1));
 
@@ -103,15 +108,53 @@ function writeFile(file, text) {
   fs.utimesSync(file, FIXED_TIME, FIXED_TIME);
 }
 
-// zip the files of `dir` (sorted) into `archive`, without extra attributes (-X).
+// The files under `dir`, as paths relative to it, sorted.
+function filesUnder(dir, prefix = '') {
+  return fs
+    .readdirSync(path.join(dir, prefix), { withFileTypes: true })
+    .flatMap((entry) => {
+      const name = path.posix.join(prefix, entry.name);
+      return entry.isDirectory() ? filesUnder(dir, name) : [name];
+    })
+    .sort();
+}
+
+// zip the files of `dir` (sorted, folders included) into `archive`, without extra attributes
+// (-X) or folder entries (-D).
 function zipDirectory(dir, archive) {
   fs.rmSync(archive, { force: true });
-  const files = fs.readdirSync(dir).sort();
+  const files = filesUnder(dir);
   execFileSync('zip', ['-q', '-X', '-D', archive, ...files], {
     cwd: dir,
     env: { ...process.env, TZ: 'UTC' },
     stdio: ['ignore', 'inherit', 'inherit'],
   });
+}
+
+// Every language has exactly the messages of English (the default), each non-empty; the
+// manifest's __MSG_name__ references exist.
+function checkLocales() {
+  const read = (locale) =>
+    JSON.parse(fs.readFileSync(path.join(source, '_locales', locale, 'messages.json'), 'utf8'));
+  const english = read('en');
+  for (const locale of LOCALES) {
+    const messages = read(locale);
+    const names = Object.keys(messages).sort().join(' ');
+    if (names !== Object.keys(english).sort().join(' ')) {
+      fail(`_locales/${locale}/messages.json has other message names than en`);
+    }
+    for (const [name, entry] of Object.entries(messages)) {
+      if (typeof entry.message !== 'string' || entry.message.trim() === '') {
+        fail(`_locales/${locale}/messages.json: ${name} is empty`);
+      }
+    }
+  }
+  const manifestText = fs.readFileSync(path.join(source, 'manifest.json'), 'utf8');
+  for (const [, name] of manifestText.matchAll(/__MSG_(\w+)__/g)) {
+    if (!(name in english)) {
+      fail(`manifest.json names the missing message ${name}`);
+    }
+  }
 }
 
 function main() {
@@ -125,6 +168,11 @@ function main() {
   if (!pageApi.includes(`const VERSION = '${manifest.version}';`)) {
     fail(`page-api/saferchat.mjs VERSION differs from the manifest's ${manifest.version}`);
   }
+  const pagePackage = JSON.parse(fs.readFileSync(path.join(source, 'page-api', 'package.json'), 'utf8'));
+  if (pagePackage.version !== manifest.version) {
+    fail(`page-api/package.json version differs from the manifest's ${manifest.version}`);
+  }
+  checkLocales();
 
   const manifests = browserManifests(manifest, key);
   const archives = {
@@ -138,6 +186,11 @@ function main() {
     for (const file of EXTENSION_FILES) {
       writeFile(path.join(dir, file), fs.readFileSync(path.join(source, file)));
     }
+    for (const locale of LOCALES) {
+      const messages = path.join('_locales', locale, 'messages.json');
+      writeFile(path.join(dir, messages), fs.readFileSync(path.join(source, messages)));
+    }
+    writeFile(path.join(dir, 'LICENSE'), fs.readFileSync(path.join(source, '..', 'LICENSE')));
     zipDirectory(dir, path.join(out, archives[browser]));
   }
 
@@ -147,11 +200,12 @@ function main() {
     writeFile(path.join(pageDir, file), fs.readFileSync(path.join(source, 'page-api', file)));
   }
   writeFile(path.join(pageDir, 'saferchat.js'), plainScript(pageApi));
+  writeFile(path.join(pageDir, 'LICENSE'), fs.readFileSync(path.join(source, '..', 'LICENSE')));
 
   console.log(`built Safer Chat ${manifest.version} in ${out}`);
   console.log(`  chromium: ID ${extensionId(key)}, ${archives.chromium}`);
   console.log(`  firefox:  ${manifest.browser_specific_settings.gecko.id}, ${archives.firefox}`);
-  console.log('  page API: page-api/saferchat.mjs, saferchat.js, saferchat.d.mts, saferchat.d.ts');
+  console.log('  page API: page-api/saferchat.mjs, saferchat.js, saferchat.d.mts, saferchat.d.ts, package.json');
 }
 
 // Run when executed, not when a test imports the helpers above.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The pure parts shared by the content script and the background: message names, error codes,
 // checks of every field a page or the host sends, and the origin rules. No I/O, no browser API,
 // so node:test loads it as is (tests/browser/unit/). A classic script, because content scripts
@@ -70,6 +71,14 @@
     // The host's (docs/protocol.md §3.7), also given by the content script to a page that
     // gave up on its request.
     REQUEST_CANCELLED: 'ERR_SAFERCHAT_REQUEST_CANCELLED',
+    // Only when the child acts (issue 14, docs/protocol.md §8.4): no dialog, no host request.
+    USER_ACTIVATION_REQUIRED: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED',
+    PAGE_NOT_ACTIVE: 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE',
+    RETRY_LATER: 'ERR_SAFERCHAT_RETRY_LATER',
+    ANOTHER_SITE_ASKING: 'ERR_SAFERCHAT_ANOTHER_SITE_ASKING',
+    CARD_NOT_USABLE: 'ERR_SAFERCHAT_CARD_NOT_USABLE',
+    // The parents' list of sites that may ask (extension/README.md, docs/parents.md).
+    ORIGIN_NOT_ALLOWED: 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED',
   });
 
   // One fixed English sentence per extension code; programs branch on the code.
@@ -85,6 +94,13 @@
     [Codes.INVALID_ARGUMENT]: 'A request field is missing, of the wrong type or out of range.',
     [Codes.INVALID_CHALLENGE]: 'The challenge nonce is not 44 to 128 characters of base64.',
     [Codes.REQUEST_CANCELLED]: 'The request was cancelled by the browser.',
+    [Codes.USER_ACTIVATION_REQUIRED]:
+      'Safer Chat asks only right after the child clicked or typed on this page.',
+    [Codes.PAGE_NOT_ACTIVE]: 'Safer Chat asks only for the visible, focused tab.',
+    [Codes.RETRY_LATER]: 'The child stopped the last request of this site; ask again later.',
+    [Codes.ANOTHER_SITE_ASKING]: 'Safer Chat is asking the child for another site right now.',
+    [Codes.CARD_NOT_USABLE]: 'The card cannot be used to log in; the child was told why.',
+    [Codes.ORIGIN_NOT_ALLOWED]: 'This site is not on the list of sites allowed to ask.',
   });
 
   const ERROR_CODE_PATTERN = /^ERR_SAFERCHAT_[A-Z0-9_]{1,64}$/;
@@ -402,7 +418,9 @@
     if ('error' in message) {
       return hostError(message.error);
     }
-    const result = command === 'version' ? hostStatus(message.result) : checkToken(message.result);
+    const result = command === 'version'
+      ? hostStatus(message.result)
+      : checkToken(message.result) ?? checkSealedToken(message.result);
     return result === null ? errorReply(Codes.HOST_FAILED) : { result };
   }
 
@@ -415,6 +433,385 @@
       return errorReply(reply.error.code, shortMessage(reply.error));
     }
     return errorReply(Codes.EXTENSION_FAILED);
+  }
+
+  // -- Only when the child acts (issue 14; docs/protocol.md §8.5) --
+  //
+  // The content script reports, with each request, what it sees in the page's top frame from
+  // its isolated world (page scripts cannot reach it):
+  //   { visible, focused, active, gestureAgeMs, fresh, sentAt }
+  // visible: document.visibilityState === 'visible'; focused: document.hasFocus(); active:
+  // navigator.userActivation.isActive; gestureAgeMs: milliseconds since the last trusted
+  // activation-triggering event it saw (keydown, mousedown, pointerdown, pointerup, touchend;
+  // HTML "activation-triggering input event"), or null; fresh: that gesture has not yet been
+  // used by an authenticate request (one gesture, one dialog); sentAt: Date.now() when sent.
+
+  // How long a gesture counts, as the browsers' transient activation (about 5 s).
+  const GESTURE_WINDOW_MS = 5000;
+  // After the child pressed Stop: the same origin waits 5 s, then 10, 20, … up to 5 minutes;
+  // a login that succeeds, or an hour without a Stop, starts over.
+  const BACKOFF_FIRST_MS = 5000;
+  const BACKOFF_MAX_MS = 300000;
+  const BACKOFF_FORGET_MS = 3600000;
+
+  // The report, checked and copied (the background gets it from the content script), or null.
+  function checkActivationReport(report) {
+    if (!isPlainObject(report)) {
+      return null;
+    }
+    const age = report.gestureAgeMs;
+    if (
+      typeof report.visible !== 'boolean' ||
+      typeof report.focused !== 'boolean' ||
+      typeof report.active !== 'boolean' ||
+      typeof report.fresh !== 'boolean' ||
+      !Number.isFinite(report.sentAt) ||
+      !(age === null || (Number.isFinite(age) && age >= 0))
+    ) {
+      return null;
+    }
+    return {
+      visible: report.visible,
+      focused: report.focused,
+      active: report.active,
+      fresh: report.fresh,
+      gestureAgeMs: age,
+      sentAt: report.sentAt,
+    };
+  }
+
+  // Whether the page is the one the child looks at (visible and focused) and the child acted on
+  // it just now. null when `command` may go on, else the error reply. `status` needs the same
+  // as `authenticate` except a fresh gesture (it opens no dialog); the background answers a
+  // status without one itself (statusWithoutHost).
+  function checkAttention(command, report) {
+    const checked = checkActivationReport(report);
+    if (checked === null) {
+      return errorReply(Codes.USER_ACTIVATION_REQUIRED);
+    }
+    if (!checked.visible || !checked.focused) {
+      return errorReply(Codes.PAGE_NOT_ACTIVE);
+    }
+    const recent = checked.active && checked.gestureAgeMs !== null &&
+      checked.gestureAgeMs <= GESTURE_WINDOW_MS;
+    if (!recent || (command === 'authenticate' && !checked.fresh)) {
+      return errorReply(Codes.USER_ACTIVATION_REQUIRED);
+    }
+    return null;
+  }
+
+  // The browser's record of the tab, as the background reads it (tabs.get, windows.get): the
+  // tab must be its window's active tab and the window focused.
+  function checkTabState(tab, window) {
+    if (!isPlainObject(tab) || tab.active !== true || !isPlainObject(window) || window.focused !== true) {
+      return errorReply(Codes.PAGE_NOT_ACTIVE);
+    }
+    return null;
+  }
+
+  // status() before the child acted, or for a site that may not ask: the extension is there,
+  // nothing more; the host is neither started nor asked (§8.2).
+  function statusWithoutHost(version, code) {
+    return {
+      result: {
+        extension: { present: true, version },
+        host: { present: null, version: null, error: code },
+      },
+    };
+  }
+
+  // Errors that arise before the PIN dialog and would tell a page which card is in the reader:
+  // the host tells the child why in its dialog; the page gets one code for all of them.
+  const CARD_ERRORS_BEFORE_DIALOG = [
+    'ERR_SAFERCHAT_NO_AUTH_CERTIFICATE',
+    'ERR_SAFERCHAT_UNKNOWN_CARD',
+    'ERR_SAFERCHAT_CARD_BUSY',
+  ];
+  function collapseCardErrors(reply) {
+    if (isPlainObject(reply) && isPlainObject(reply.error) &&
+      CARD_ERRORS_BEFORE_DIALOG.includes(reply.error.code)) {
+      return errorReply(Codes.CARD_NOT_USABLE);
+    }
+    return reply;
+  }
+
+  // Per origin: how long after the child pressed Stop before it may ask again. `now` in ms.
+  class BackOff {
+    constructor() {
+      this.origins = new Map(); // origin → { until, nextMs, last }
+    }
+
+    // Milliseconds the origin still has to wait (0: it may ask).
+    remainingMs(origin, now) {
+      const entry = this.entry(origin, now);
+      return entry === undefined ? 0 : Math.max(0, entry.until - now);
+    }
+
+    // The child pressed Stop in a dialog for `origin`.
+    stopped(origin, now) {
+      const entry = this.entry(origin, now) ?? { nextMs: BACKOFF_FIRST_MS };
+      const waitMs = entry.nextMs;
+      this.origins.set(origin, {
+        until: now + waitMs,
+        nextMs: Math.min(waitMs * 2, BACKOFF_MAX_MS),
+        last: now,
+      });
+    }
+
+    // A login for `origin` succeeded: the next Stop starts with the shortest wait again.
+    succeeded(origin) {
+      this.origins.delete(origin);
+    }
+
+    // What storage.session keeps, so that a restarted background still makes the site wait.
+    entries() {
+      return [...this.origins.entries()].map(([origin, entry]) => ({ origin, ...entry }));
+    }
+
+    // Takes back what entries() gave (anything malformed is left out).
+    restore(entries) {
+      if (!Array.isArray(entries)) {
+        return;
+      }
+      for (const entry of entries) {
+        if (isPlainObject(entry) && typeof entry.origin === 'string' &&
+          [entry.until, entry.nextMs, entry.last].every(Number.isFinite) &&
+          !this.origins.has(entry.origin)) {
+          this.origins.set(entry.origin, { until: entry.until, nextMs: entry.nextMs, last: entry.last });
+        }
+      }
+    }
+
+    entry(origin, now) {
+      const entry = this.origins.get(origin);
+      if (entry !== undefined && now - entry.last > BACKOFF_FORGET_MS) {
+        this.origins.delete(origin);
+        return undefined;
+      }
+      return entry;
+    }
+  }
+
+  // A dialog never follows another origin's dialog without a gesture in between: the last
+  // dialog that ended ({ origin, endedAt }) and the time of this request's gesture.
+  function gestureAfterOtherDialog(lastDialog, origin, gestureAt) {
+    if (lastDialog === null || lastDialog.origin === origin) {
+      return true;
+    }
+    return gestureAt > lastDialog.endedAt;
+  }
+
+  // -- Sites that may ask (issue 14; docs/parents.md) --
+  //
+  // `allowedSites`, a list of sites, from storage.managed (a school's or parent's browser
+  // policy) or storage.local (the options page, behind the parent PIN). When a list is in force,
+  // only its origins may ask; with none, every https site may ask.
+  const SITE_LIST_KEY = 'allowedSites';
+  const PARENT_PIN_KEY = 'parentPin';
+  const MAX_SITES = 200;
+  // PBKDF2-HMAC-SHA-256 (RFC 8018 §5.2), 600 000 iterations (OWASP's figure for SHA-256), a
+  // 16-byte random salt, 32 bytes out.
+  const PARENT_PIN_ITERATIONS = 600000;
+  const MIN_PARENT_PIN_LENGTH = 6;
+  const MAX_PARENT_PIN_LENGTH = 64;
+
+  // A site as a parent or a policy writes it ("kinderchat.be", "https://kinderchat.be/room")
+  // → its origin ("https://kinderchat.be"), or null. https; http only for localhost names (which
+  // still need the development switch to ask).
+  function siteOrigin(text) {
+    if (typeof text !== 'string') {
+      return null;
+    }
+    const trimmed = text.trim();
+    if (trimmed.length === 0 || trimmed.length > MAX_ORIGIN_LENGTH) {
+      return null;
+    }
+    const withScheme = /^[A-Za-z][A-Za-z0-9+.-]*:/.test(trimmed) && trimmed.includes('//')
+      ? trimmed
+      : `https://${trimmed}`;
+    let url;
+    try {
+      url = new URL(withScheme);
+    } catch {
+      return null;
+    }
+    if (url.username !== '' || url.password !== '' || url.hostname === '') {
+      return null;
+    }
+    if (url.protocol === 'https:' || (url.protocol === 'http:' && isLocalhostName(url.hostname))) {
+      return url.origin;
+    }
+    return null;
+  }
+
+  // The list in force, { from: 'policy' | 'parent', origins }, or null (no list: every https
+  // site may ask). The policy's list wins when it holds at least one entry; an empty list is no
+  // list. Entries that are no site are left out, but the list still counts: a list of typos
+  // lets no site ask rather than every site.
+  function effectiveSiteList(managed, local) {
+    const sources = [['policy', managed], ['parent', local]];
+    for (const [from, source] of sources) {
+      const list = isPlainObject(source) ? source[SITE_LIST_KEY] : undefined;
+      if (Array.isArray(list) && list.length > 0) {
+        const origins = list.slice(0, MAX_SITES).map(siteOrigin).filter((origin) => origin !== null);
+        return { from, origins: [...new Set(origins)] };
+      }
+    }
+    return null;
+  }
+
+  // null when `origin` may ask under `siteList` (effectiveSiteList), else the error reply.
+  function checkSiteList(siteList, origin) {
+    if (siteList === null || siteList.origins.includes(origin)) {
+      return null;
+    }
+    return errorReply(Codes.ORIGIN_NOT_ALLOWED);
+  }
+
+  function validParentPin(pin) {
+    return typeof pin === 'string' && pin.length >= MIN_PARENT_PIN_LENGTH &&
+      pin.length <= MAX_PARENT_PIN_LENGTH;
+  }
+
+  function toBase64(bytes) {
+    return btoa(String.fromCharCode(...bytes));
+  }
+  function fromBase64(text) {
+    return Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+  }
+
+  async function pbkdf2(pin, salt, iterations) {
+    const subtle = globalThis.crypto.subtle;
+    const key = await subtle.importKey('raw', new TextEncoder().encode(pin), 'PBKDF2', false,
+      ['deriveBits']);
+    const bits = await subtle.deriveBits({ name: 'PBKDF2', hash: 'SHA-256', salt, iterations },
+      key, 256);
+    return new Uint8Array(bits);
+  }
+
+  // What storage.local keeps of the parent PIN: never the PIN, only its PBKDF2 hash and salt.
+  async function newParentPinRecord(pin) {
+    if (!validParentPin(pin)) {
+      throw new Error('The parent PIN must be 6 to 64 characters.');
+    }
+    const salt = globalThis.crypto.getRandomValues(new Uint8Array(16));
+    const hash = await pbkdf2(pin, salt, PARENT_PIN_ITERATIONS);
+    return { kdf: 'PBKDF2-SHA-256', iterations: PARENT_PIN_ITERATIONS, salt: toBase64(salt),
+      hash: toBase64(hash) };
+  }
+
+  function isParentPinRecord(record) {
+    return isPlainObject(record) && record.kdf === 'PBKDF2-SHA-256' &&
+      Number.isInteger(record.iterations) && record.iterations >= 100000 &&
+      record.iterations <= 10000000 && typeof record.salt === 'string' &&
+      typeof record.hash === 'string';
+  }
+
+  // Whether `pin` is the parent PIN of `record` (compared in full, not stopping at the first
+  // differing byte).
+  async function parentPinMatches(record, pin) {
+    if (!isParentPinRecord(record) || !validParentPin(pin)) {
+      return false;
+    }
+    let expected;
+    try {
+      expected = fromBase64(record.hash);
+    } catch {
+      return false;
+    }
+    const actual = await pbkdf2(pin, fromBase64(record.salt), record.iterations);
+    let difference = expected.length ^ actual.length;
+    for (let i = 0; i < actual.length; i++) {
+      difference |= actual[i] ^ (expected[i] ?? 0);
+    }
+    return difference === 0;
+  }
+
+  // -- Sealed tokens: the site's seal key (docs/protocol.md §8.6; the sealed-token contract) --
+  //
+  // A chat site that wants sealed tokens publishes its verification service's public key(s) at
+  // GET <origin>/.well-known/saferchat-seal-key, a JWK Set (RFC 7517 §5). The background fetches
+  // it itself (never a page script), checks it here, caches it per origin, and passes the
+  // current key to the host as `sealKey`.
+  const SEAL_KEY_PATH = '/.well-known/saferchat-seal-key';
+  const SEAL_KEY_DEFAULT_AGE_S = 3600;
+  const SEAL_KEY_MIN_AGE_S = 60;
+  const SEAL_KEY_MAX_AGE_S = 86400;
+  const MAX_SEAL_KEY_DOCUMENT = 65536; // bytes of JSON we read at most
+  const KID_PATTERN = /^[A-Za-z0-9._-]{1,64}$/;
+  // base64url without padding (RFC 7515 §2) of exactly 32 bytes: 43 characters, the last one
+  // carrying 4 zero bits.
+  const B64URL_32_PATTERN = /^[A-Za-z0-9_-]{42}[AEIMQUYcgkosw048]$/;
+  const SEALED_FORMAT = 'saferchat-sealed:1';
+  const MAX_JWE_LENGTH = 65536;
+
+  function sealKeyUrl(origin) {
+    return origin + SEAL_KEY_PATH;
+  }
+
+  // Cache-Control's max-age (RFC 9111 §5.2.2.1) in seconds, clamped to 60..86400; 3600 when
+  // absent or malformed.
+  function sealKeyMaxAgeSeconds(cacheControl) {
+    const match = typeof cacheControl === 'string'
+      ? /(?:^|,)\s*max-age\s*=\s*"?(\d{1,10})"?\s*(?:,|$)/i.exec(cacheControl)
+      : null;
+    const seconds = match ? Number(match[1]) : SEAL_KEY_DEFAULT_AGE_S;
+    return Math.min(SEAL_KEY_MAX_AGE_S, Math.max(SEAL_KEY_MIN_AGE_S, seconds));
+  }
+
+  // One public JWK, checked strictly, copied with the members the host reads: EC P-256 (x, y)
+  // or OKP X25519 (x), each coordinate 32 bytes; kid 1 to 64 of [A-Za-z0-9._-]. null if not.
+  function checkSealJwk(jwk) {
+    if (!isPlainObject(jwk) || 'd' in jwk || typeof jwk.kid !== 'string' || !KID_PATTERN.test(jwk.kid)) {
+      return null;
+    }
+    const coordinate = (value) => typeof value === 'string' && B64URL_32_PATTERN.test(value);
+    if (jwk.kty === 'EC' && jwk.crv === 'P-256' && coordinate(jwk.x) && coordinate(jwk.y)) {
+      return { kty: 'EC', crv: 'P-256', x: jwk.x, y: jwk.y, kid: jwk.kid };
+    }
+    if (jwk.kty === 'OKP' && jwk.crv === 'X25519' && coordinate(jwk.x) && !('y' in jwk)) {
+      return { kty: 'OKP', crv: 'X25519', x: jwk.x, kid: jwk.kid };
+    }
+    return null;
+  }
+
+  // The current key of a JWK Set: the first whose use is "enc" (or absent) and whose alg is
+  // "ECDH-ES" (or absent), checked. Returns { key } or { error } (why the set was not taken: it
+  // is then logged, and the site's tokens go unsealed). A set holding any private key ("d") is
+  // refused as a whole.
+  function selectSealKey(document) {
+    if (!isPlainObject(document) || !Array.isArray(document.keys)) {
+      return { error: 'not a JWK Set' };
+    }
+    if (document.keys.some((key) => isPlainObject(key) && 'd' in key)) {
+      return { error: 'a private key in the set' };
+    }
+    const current = document.keys.find((key) => isPlainObject(key) &&
+      (key.use === undefined || key.use === 'enc') &&
+      (key.alg === undefined || key.alg === 'ECDH-ES'));
+    if (current === undefined) {
+      return { error: 'no ECDH-ES encryption key in the set' };
+    }
+    const key = checkSealJwk(current);
+    return key === null ? { error: 'the current key is not a P-256 or X25519 public key with a kid' } : { key };
+  }
+
+  // A sealed reply's `result`: { format: "saferchat-sealed:1", kid, jwe } with jwe in the JWE
+  // compact serialization (RFC 7516 §7.1) of direct key agreement: five base64url parts, the
+  // encrypted key empty. Copied field by field, or null.
+  function checkSealedToken(result) {
+    if (
+      !isPlainObject(result) ||
+      result.format !== SEALED_FORMAT ||
+      typeof result.kid !== 'string' ||
+      !KID_PATTERN.test(result.kid) ||
+      typeof result.jwe !== 'string' ||
+      result.jwe.length > MAX_JWE_LENGTH ||
+      !/^[A-Za-z0-9_-]+\.\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(result.jwe)
+    ) {
+      return null;
+    }
+    return { format: result.format, kid: result.kid, jwe: result.jwe };
   }
 
   global.SaferChatCommon = Object.freeze({
@@ -449,5 +846,32 @@
     hostReplyId,
     checkHostReply,
     checkBackgroundReply,
+    GESTURE_WINDOW_MS,
+    BACKOFF_FIRST_MS,
+    BACKOFF_MAX_MS,
+    checkActivationReport,
+    checkAttention,
+    checkTabState,
+    statusWithoutHost,
+    collapseCardErrors,
+    BackOff,
+    gestureAfterOtherDialog,
+    SITE_LIST_KEY,
+    PARENT_PIN_KEY,
+    PARENT_PIN_ITERATIONS,
+    siteOrigin,
+    effectiveSiteList,
+    checkSiteList,
+    validParentPin,
+    newParentPinRecord,
+    isParentPinRecord,
+    parentPinMatches,
+    SEAL_KEY_PATH,
+    SEALED_FORMAT,
+    sealKeyUrl,
+    sealKeyMaxAgeSeconds,
+    checkSealJwk,
+    selectSealKey,
+    checkSealedToken,
   });
 })(globalThis);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The content script: the only part of the extension a page can reach, through
 // window.postMessage (docs/protocol.md §8). It relays a page's request to the background and
 // the answer back, and trusts nothing in the page's message:
@@ -18,6 +19,39 @@
   let port = null; // to the background, opened on first use
   let nextSeq = 1;
   let current = null; // { id (the page's), seq (ours), port, finish }
+
+  // -- The child's attention (docs/protocol.md §8.5) --
+  // The last trusted activation-triggering event (HTML: keydown, mousedown, pointerdown,
+  // pointerup, touchend) this isolated world saw, on the capture phase of the window, before
+  // any page listener; and the last one an authenticate request used. performance.now() times.
+  let lastGestureAt = null;
+  let usedGestureAt = null;
+  for (const type of ['keydown', 'mousedown', 'pointerdown', 'pointerup', 'touchend']) {
+    window.addEventListener(type, (event) => {
+      if (event.isTrusted) {
+        lastGestureAt = performance.now();
+      }
+    }, { capture: true, passive: true });
+  }
+
+  // What the background needs to decide whether the child acts on this page now.
+  function attentionReport() {
+    const activation = navigator.userActivation;
+    return {
+      visible: document.visibilityState === 'visible',
+      focused: document.hasFocus(),
+      // Browsers without the UserActivation API (none since Firefox 120): the trusted event.
+      active: activation ? activation.isActive === true : lastGestureAt !== null,
+      gestureAgeMs: lastGestureAt === null ? null : performance.now() - lastGestureAt,
+      fresh: lastGestureAt !== null && lastGestureAt !== usedGestureAt,
+      sentAt: Date.now(),
+    };
+  }
+
+  // An authenticate request uses the gesture: the next one needs a new one.
+  function useGesture() {
+    usedGestureAt = lastGestureAt;
+  }
 
   function post(message) {
     window.postMessage(message, window.location.origin);
@@ -52,7 +86,7 @@
     return opened;
   }
 
-  function relay(id, request) {
+  function relay(id, request, attention) {
     let to;
     try {
       to = backgroundPort();
@@ -88,7 +122,7 @@
     post({ type: C.ACK, id });
     timer = setTimeout(() => running.giveUp(C.errorReply(C.Codes.TIMEOUT)), C.contentTimeoutMs(request));
     try {
-      to.postMessage({ seq, ...request });
+      to.postMessage({ seq, ...request, attention });
     } catch {
       running.finish(C.errorReply(C.Codes.EXTENSION_FAILED));
     }
@@ -128,6 +162,12 @@
       reply(data.id, request);
       return;
     }
-    relay(data.id, request);
+    // The background decides with the browser's record of the tab (§8.5); an authenticate
+    // request uses up a gesture either way.
+    const attention = attentionReport();
+    if (request.command === 'authenticate') {
+      useGesture();
+    }
+    relay(data.id, request, attention);
   });
 })();

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The background's two ways of talking to the native host (docs/protocol.md §3, §8.3):
 //
 //   callOnce   one host process per request: start it, wait for its ready event, send one

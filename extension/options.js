@@ -1,11 +1,25 @@
+// SPDX-License-Identifier: Apache-2.0
 // The options page: the settings of extension/README.md. A value set by policy
 // (storage.managed) is shown and cannot be changed here; the others are stored in storage.local
 // when changed, which the background picks up at once (storage.onChanged).
 'use strict';
 
+// Puts each element's text in the browser's language (_locales/, default en): the message named
+// by its data-i18n attribute. textContent only: messages are text, never markup.
+function localize(api, doc) {
+  doc.documentElement.lang = api.i18n.getUILanguage();
+  for (const element of doc.querySelectorAll('[data-i18n]')) {
+    const text = api.i18n.getMessage(element.dataset.i18n);
+    if (text) {
+      element.textContent = text;
+    }
+  }
+}
+
 (async function () {
   const C = globalThis.SaferChatCommon;
   const api = globalThis.browser ?? globalThis.chrome;
+  localize(api, document);
   document.getElementById('version').textContent = api.runtime.getManifest().version;
 
   let managed = {};

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Installs every Debian 12 package that building, testing and the demo need. Idempotent: when
 # everything is present it only checks (well under a second). Run as root, or with sudo.
 set -euo pipefail
@@ -22,6 +23,8 @@ packages=(
   chromium firefox-esr nodejs
   # the Windows build: mingw-w64 (posix threads), Wine to run its tests, MSI tools, signing
   g++-mingw-w64-x86-64-posix mingw-w64-x86-64-dev wine wine64 wixl msitools osslsigncode
+  # the browsers in Dutch, French and German, for the extension's language tests
+  chromium-l10n firefox-esr-l10n-nl firefox-esr-l10n-fr firefox-esr-l10n-de
   # packages: the extension's .zip/.xpi, the Debian package and its checks
   zip dpkg-dev file lintian shellcheck
 )

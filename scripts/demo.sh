@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The demo command (README "Set up"): a child joins the demo chat with their ID card.
 #
 #   bash scripts/demo.sh [--profile P] [--room R] [--lang L] [--keep]

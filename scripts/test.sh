@@ -1,23 +1,31 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # The one command that runs every test of Safer Chat (README "Run all tests"):
 #   1. installs what is missing (scripts/bootstrap.sh)
 #   2. checks formatting (clang-format) of every C++ file
-#   3. builds the `ci` preset: optimised, hardened, warnings as errors
-#   4. runs clang-tidy over the production code (host/, virtual-card/, tools/, server/, demo/)
+#   3. builds the `ci` preset: optimised, hardened, warnings as errors (ccache: a second run, or
+#      a fresh clone in another folder, compiles only what changed)
+#   4. runs clang-tidy over the production code (host/, virtual-card/, tools/, server/, demo/,
+#      wire/); files whose preprocessed source, flags and .clang-tidy are unchanged since a clean
+#      check are not checked again (scripts/clang_tidy_cached.py)
 #   5. runs the unit, integration, browser (Chromium and Firefox), installer and package, server
-#      and demo tests, and the fuzz corpus replays (ctest)
+#      and demo tests, and the fuzz corpus replays (ctest); meanwhile, at low priority, builds
+#      the `asan-ubsan` preset (only what its unit tests run) and the `fuzz` preset (only the
+#      fuzz targets): the tests wait on pcscd, browsers and processes, the builds use the CPU
+#      they leave
 #   6. builds the `windows` preset (mingw-w64) and runs its tests under Wine
-#   7. builds the `asan-ubsan` preset and runs the unit tests again under ASan + UBSan
-#   8. builds the `fuzz` preset (clang-14 + libFuzzer): replays each corpus, then fuzzes each
-#      target for SAFERCHAT_FUZZ_SECONDS (default 30) seconds
-# Prints one summary line per stage and a final "N passed, N failed" line; exits non-zero on
-# any failure. Set SAFERCHAT_SKIP_STAGES="tidy fuzz" (for example) to skip stages locally.
+#   7. runs the unit tests again under ASan + UBSan
+#   8. fuzz targets (clang-14 + libFuzzer, ASan + UBSan): replays each corpus, then fuzzes each
+#      target for SAFERCHAT_FUZZ_SECONDS (default 20) seconds (the long campaign is
+#      scripts/fuzz.sh)
+# Prints each stage's wall-clock and CPU time, a "N passed, N failed" line; exits non-zero on any
+# failure. Set SAFERCHAT_SKIP_STAGES="tidy windows asan fuzz" (for example) to skip stages locally.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc)
-fuzz_seconds=${SAFERCHAT_FUZZ_SECONDS:-30}
+fuzz_seconds=${SAFERCHAT_FUZZ_SECONDS:-20}
 skip=" ${SAFERCHAT_SKIP_STAGES:-} "
 logs="$root/build/test-logs"
 passed=0
@@ -25,7 +33,49 @@ failed=0
 failures=()
 started=$(date +%s)
 
-stage() { printf '\n=== %s (%ss)\n' "$1" "$(($(date +%s) - started))"; }
+# Stage times: wall clock, and CPU (user + system) of the commands the stage ran, which shows
+# the cost of a stage even when other work shares the machine.
+stage_names=()
+stage_walls=()
+stage_cpus=()
+stage_name=""
+stage_start=0
+stage_cpu_start=0
+# Sets cpu_now to the CPU seconds used so far by this shell's finished children: bash's `times`
+# (second line), run in this shell, not in a $(...) subshell, which would count its own only.
+cpu_now=0
+read_cpu() {
+  times >"$logs/.times"
+  cpu_now=$(seconds_of_times "$logs/.times")
+}
+seconds_of_times() {
+  awk 'NR == 2 { s = 0; for (i = 1; i <= 2; i++) { split($i, t, /[ms]/); s += t[1] * 60 + t[2] }
+                 printf "%d", s + 0.5 }' "$1"
+}
+end_stage() {
+  [[ -n "$stage_name" ]] || return 0
+  read_cpu
+  stage_names+=("$stage_name")
+  stage_walls+=($(($(date +%s) - stage_start)))
+  stage_cpus+=($((cpu_now - stage_cpu_start)))
+  stage_name=""
+}
+stage() {
+  end_stage
+  printf '\n=== %s (%ss)\n' "$1" "$(($(date +%s) - started))"
+  stage_name=$1
+  stage_start=$(date +%s)
+  read_cpu
+  stage_cpu_start=$cpu_now
+}
+# Records a stage that ran in the background (its times are in the file it wrote).
+background_stage() {
+  local name=$1 file=$2 wall=0 cpu=0
+  [[ -f "$file" ]] && read -r wall cpu <"$file"
+  stage_names+=("$name")
+  stage_walls+=("$wall")
+  stage_cpus+=("$cpu")
+}
 skipped() { [[ "$skip" == *" $1 "* ]] && echo "(skipped: SAFERCHAT_SKIP_STAGES)"; }
 fail_stage() {
   failures+=("$1")
@@ -56,9 +106,9 @@ run_ctest() {
   ((bad == 0)) || failures+=("ctest-$name")
 }
 
+mkdir -p "$logs"
 stage "bootstrap"
 bash scripts/bootstrap.sh || { echo "bootstrap failed" >&2; exit 1; }
-mkdir -p "$logs"
 
 stage "format (clang-format)"
 mapfile -t cxx_files < <(git ls-files -co --exclude-standard '*.cpp' '*.hpp' 2>/dev/null ||
@@ -79,24 +129,63 @@ else
   fail_stage build-ci
 fi
 
-stage "clang-tidy (host/, virtual-card/, tools/, server/, demo/)"
+stage "clang-tidy (host/, virtual-card/, tools/, server/, demo/, wire/)"
 if [[ -z "$(skipped tidy)" ]] && ((ci_built)); then
   mapfile -t tidy_files < <(git ls-files -co --exclude-standard 'host/*.cpp' 'virtual-card/*.cpp' 'tools/*.cpp' \
-    'server/*.cpp' 'demo/*.cpp')
-  if printf '%s\n' "${tidy_files[@]}" |
-    xargs -P "$jobs" -n 4 clang-tidy -p build/ci --quiet >"$logs/clang-tidy.log" 2>&1; then
-    echo "clang-tidy: ${#tidy_files[@]} files clean"
+    'server/*.cpp' 'demo/*.cpp' 'wire/*.cpp')
+  if python3 scripts/clang_tidy_cached.py -p build/ci -j "$jobs" "${tidy_files[@]}" \
+    >"$logs/clang-tidy.log" 2>&1; then
+    tail -n 1 "$logs/clang-tidy.log"
     passed=$((passed + 1))
   else
-    grep -E 'error:|warning:' "$logs/clang-tidy.log" | sort -u >&2
+    grep -E 'error:|warning:|^clang-tidy:' "$logs/clang-tidy.log" | sort -u >&2
     fail_stage clang-tidy
   fi
 else
   skipped tidy || echo "(not run: build failed)"
 fi
 
+# The sanitizer and fuzz builds, in the background at low priority while the tests below run.
+# Each writes "<wall s> <cpu s>" to a .time file and 0 or 1 to a .status file.
+background_build() {
+  local name=$1
+  shift
+  (
+    begin=$(date +%s)
+    renice -n 15 -p "$BASHPID" >/dev/null
+    status=0
+    "$@" >"$logs/build-$name.log" 2>&1 || status=1
+    echo "$status" >"$logs/build-$name.status"
+    times >"$logs/.times-$name"
+    echo "$(($(date +%s) - begin)) $(seconds_of_times "$logs/.times-$name")" >"$logs/build-$name.time"
+  ) &
+}
+build_asan_and_fuzz() {
+  if [[ -z "$(skipped asan)" ]]; then
+    cmake --preset asan-ubsan && cmake --build --preset asan-ubsan -j "$jobs" || return 1
+  fi
+  if [[ -z "$(skipped fuzz)" ]]; then
+    cmake --preset fuzz -DSAFERCHAT_FUZZ_SECONDS="$fuzz_seconds" &&
+      cmake --build --preset fuzz -j "$jobs" || return 1
+  fi
+}
+rm -f "$logs"/build-sanitizers.*
+background_build sanitizers build_asan_and_fuzz
+builder=$!
+
 stage "unit + integration tests"
 ((ci_built)) && run_ctest ci --preset ci -j "$jobs" --timeout 300
+
+stage "waiting for the asan-ubsan and fuzz builds"
+wait "$builder"
+# Their CPU is counted in their own line below, not in this stage's.
+read -r _ builder_cpu <"$logs/build-sanitizers.time" 2>/dev/null || builder_cpu=0
+stage_cpu_start=$((stage_cpu_start + builder_cpu))
+sanitizer_builds=$(cat "$logs/build-sanitizers.status" 2>/dev/null || echo 1)
+if [[ "$sanitizer_builds" != 0 ]]; then
+  tail -n 40 "$logs/build-sanitizers.log" >&2
+  fail_stage build-asan-fuzz
+fi
 
 stage "Windows build (mingw-w64) and its tests under Wine"
 if [[ -z "$(skipped windows)" ]]; then
@@ -111,27 +200,22 @@ if [[ -z "$(skipped windows)" ]]; then
 fi
 
 stage "unit tests under ASan + UBSan"
-if [[ -z "$(skipped asan)" ]]; then
-  if cmake --preset asan-ubsan >"$logs/configure-asan.log" &&
-    cmake --build --preset asan-ubsan -j "$jobs"; then
-    ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-      run_ctest asan --preset asan-ubsan -j "$jobs" --timeout 300
-  else
-    fail_stage build-asan
-  fi
+if [[ -z "$(skipped asan)" ]] && [[ "$sanitizer_builds" == 0 ]]; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_ctest asan --preset asan-ubsan -j "$jobs" --timeout 300
 fi
 
 stage "fuzzing (clang-14 + libFuzzer, ${fuzz_seconds}s per target)"
-if [[ -z "$(skipped fuzz)" ]]; then
-  if cmake --preset fuzz -DSAFERCHAT_FUZZ_SECONDS="$fuzz_seconds" >"$logs/configure-fuzz.log" &&
-    cmake --build --preset fuzz -j "$jobs"; then
-    run_ctest fuzz --preset fuzz -j "$jobs"
-  else
-    fail_stage build-fuzz
-  fi
+if [[ -z "$(skipped fuzz)" ]] && [[ "$sanitizer_builds" == 0 ]]; then
+  run_ctest fuzz --preset fuzz -j "$jobs"
 fi
 
-stage "summary"
+end_stage
+background_stage "  asan-ubsan + fuzz builds (during the tests)" "$logs/build-sanitizers.time"
+printf '\n=== summary\n%-60s %7s %7s\n' "stage" "wall s" "cpu s"
+for i in "${!stage_names[@]}"; do
+  printf '%-60s %7s %7s\n' "${stage_names[$i]}" "${stage_walls[$i]}" "${stage_cpus[$i]}"
+done
 echo "took $(($(date +%s) - started)) s"
 ((${#failures[@]} == 0)) || echo "failed stages: ${failures[*]}"
 echo "$passed passed, $failed failed"

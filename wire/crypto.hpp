@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The crypto seam: what the wire format needs from a crypto library, filled by OpenSSL
 // (wire/crypto_openssl.cpp) or, on Windows, by the operating system's CNG
 // (wire/crypto_cng.cpp), so that the Windows host ships no OpenSSL DLLs. CertificateKey

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The crypto seam (wire/crypto.hpp) and CertificateKey through Windows' own crypto (CNG):
 // BCryptHash for SHA-2, the certificate's key imported with CryptImportPublicKeyInfoEx2 and
 // checked with BCryptVerifySignature. No OpenSSL on Windows.

@@ -1,7 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 // The crypto seam (wire/crypto.hpp) and CertificateKey through OpenSSL 3.
 #include <openssl/bn.h>
+#include <openssl/ec.h>
 #include <openssl/ecdsa.h>
 #include <openssl/evp.h>
+#include <openssl/obj_mac.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 
@@ -30,6 +33,25 @@ X509Ptr parse_certificate(std::span<const std::uint8_t> der) {
   const unsigned char* in = der.data();
   return X509Ptr(
       d2i_X509(nullptr, &in, static_cast<long>(der.size())));  // NOLINT(google-runtime-int)
+}
+
+// The group order n of the NIST curve whose coordinates take `field_bytes` bytes (P-256,
+// P-384, P-521), built once; null for other sizes.
+const BIGNUM* curve_order(std::size_t field_bytes) {
+  struct Orders {
+    std::unique_ptr<EC_GROUP, OpenSslDeleter<EC_GROUP_free>> p256{
+        EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)};
+    std::unique_ptr<EC_GROUP, OpenSslDeleter<EC_GROUP_free>> p384{
+        EC_GROUP_new_by_curve_name(NID_secp384r1)};
+    std::unique_ptr<EC_GROUP, OpenSslDeleter<EC_GROUP_free>> p521{
+        EC_GROUP_new_by_curve_name(NID_secp521r1)};
+  };
+  static const Orders orders;
+  const EC_GROUP* group = field_bytes == 32   ? orders.p256.get()
+                          : field_bytes == 48 ? orders.p384.get()
+                          : field_bytes == 66 ? orders.p521.get()
+                                              : nullptr;
+  return group == nullptr ? nullptr : EC_GROUP_get0_order(group);
 }
 
 }  // namespace
@@ -67,6 +89,21 @@ std::optional<std::vector<std::uint8_t>> ecdsa_raw_to_der(std::span<const std::u
   const EcdsaSigPtr sig(ECDSA_SIG_new());
   BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(field_bytes), nullptr);
   BIGNUM* s = BN_bin2bn(raw.data() + field_bytes, static_cast<int>(field_bytes), nullptr);
+  // Low-s normalisation: (r, s) and (r, n − s) are the same signature (SEC 1 §4.1.4 accepts
+  // both); with s > n/2 replaced by n − s every signature has one encoding. An s outside 1..n−1
+  // is left as it is (verification refuses it).
+  const BIGNUM* order = curve_order(field_bytes);
+  if (order != nullptr && s != nullptr && BN_cmp(s, order) < 0) {
+    BIGNUM* half = BN_dup(order);
+    if (half == nullptr || BN_rshift1(half, half) != 1 ||
+        (BN_cmp(s, half) > 0 && BN_sub(s, order, s) != 1)) {
+      BN_free(half);
+      BN_free(r);
+      BN_free(s);
+      return std::nullopt;
+    }
+    BN_free(half);
+  }
   if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
     BN_free(r);
     BN_free(s);

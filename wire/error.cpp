@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "wire/error.hpp"
 
 #include <array>
@@ -63,7 +64,8 @@ constexpr std::array<CodeText, 33> code_texts{{
     {ErrorCode::user_cancelled, "ERR_SAFERCHAT_USER_CANCELLED", "The user cancelled."},
     {ErrorCode::user_timeout, "ERR_SAFERCHAT_USER_TIMEOUT", "The user did not answer in time."},
     {ErrorCode::pin_dialog_failed, "ERR_SAFERCHAT_PIN_DIALOG_FAILED",
-     "The PIN dialog could not be shown or stopped working."},
+     "The PIN dialog could not be shown or stopped working. On Linux it needs a graphical "
+     "pinentry: install the package pinentry-gnome3 (or pinentry-qt, pinentry-gtk2)."},
 }};
 
 constexpr bool table_in_enum_order() {

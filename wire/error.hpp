@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one error type of the host: a stable code the browser may see, and a detailed message
 // that only the log sees. docs/protocol.md §5 lists every code; codes are never renamed.
 #pragma once

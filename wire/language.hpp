@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The language the child is spoken to in: Belgium's three languages, and English. Pure: the
 // caller passes the request's language and the locale settings.
 #pragma once

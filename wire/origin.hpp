@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks of the values that bind a token to a site (docs/protocol.md §4.4): the origin the
 // browser reports for the page, and the server's challenge nonce.
 #pragma once

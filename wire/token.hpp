@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The authentication token (docs/protocol.md §4.3), in the Web eID "web-eid:1.0" format so
 // that existing validators accept it:
 //   {"unverifiedCertificate": base64(DER), "algorithm": "ES384"|"RS256", "signature": base64,
@@ -33,7 +34,10 @@ enum class SignatureAlgorithm : std::uint8_t { rs256, es384 };
 
 // A JWS ECDSA signature (raw r ‖ s, RFC 7518 §3.4) as DER ECDSA-Sig-Value (RFC 3279 §2.2.3) for
 // OpenSSL (OpenSSL builds only: CNG takes r ‖ s as it is). `field_bytes` is the curve's coordinate
-// size (48 for P-384). Nullopt if the length is not 2 × field_bytes.
+// size (48 for P-384). Nullopt if the length is not 2 × field_bytes. For P-256, P-384 and P-521
+// (32, 48, 66 bytes) a high s (above n/2) is normalised to n − s, the same signature's low-s
+// form: host and verifier both check the one encoding (docs/verifier.md, "Signature
+// algorithms").
 [[nodiscard]] std::optional<std::vector<std::uint8_t>> ecdsa_raw_to_der(
     std::span<const std::uint8_t> raw, std::size_t field_bytes);
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // Time from a page's SaferChat.authenticate() call to the token, in real headless Chromium and
 // Firefox, with the built extension, the host installed by installer/saferchat-install, a private
 // pcscd with the virtual Kids-ID (kid-9) and scripted-pinentry typing the PIN at once; once over
@@ -16,10 +17,13 @@
 //                                  the request, what it read when it found the card
 // and status() (the host's `version`, no card). Then the targets of issue #7 and whether they
 // are met: warm page → token minus card and dialog ≤ 5 ms (Chromium), ≤ 10 ms (Firefox); at most
-// 5 APDUs per warm login.
+// 5 APDUs per warm login. Before those, the first status() after the browser starts (issue #17:
+// ≤ 300 ms), once per browser start (--cold-starts, default 3): a page opened as soon as the
+// browser is up, its first status() measured in the page (the extension's background reads the
+// managed settings then, and starts the host).
 //
 // Usage: node bench/browser/run_browser_bench.mjs [--build-dir build/ci] [--runs 20]
-//          [--browser chromium|firefox]... [--delay-ms N]
+//          [--browser chromium|firefox]... [--delay-ms N] [--cold-starts N]
 // See bench/README.md.
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -40,9 +44,11 @@ const MODES = ['warm', 'per-request'];
 // Issue #7: warm page → token minus card and dialog time, per browser; APDUs per warm login.
 const TARGET_MS = { chromium: 5, firefox: 10 };
 const TARGET_APDUS = 5;
+// Issue #17: the first status() after the browser starts.
+const TARGET_FIRST_STATUS_MS = 300;
 
 function parseArguments(argv) {
-  const options = { buildDir: 'build/ci', runs: 20, browsers: [], delayMs: 0 };
+  const options = { buildDir: 'build/ci', runs: 20, browsers: [], delayMs: 0, coldStarts: 3 };
   for (let i = 0; i < argv.length; i++) {
     const value = argv[i + 1];
     switch (argv[i]) {
@@ -50,13 +56,18 @@ function parseArguments(argv) {
       case '--runs': options.runs = Number(value); i++; break;
       case '--browser': options.browsers.push(value); i++; break;
       case '--delay-ms': options.delayMs = Number(value); i++; break;
+      case '--cold-starts': options.coldStarts = Number(value); i++; break;
       default:
-        console.error('Usage: run_browser_bench.mjs [--build-dir DIR] [--runs N] [--browser chromium|firefox]... [--delay-ms N]');
+        console.error('Usage: run_browser_bench.mjs [--build-dir DIR] [--runs N] [--browser chromium|firefox]... [--delay-ms N] [--cold-starts N]');
         process.exit(2);
     }
   }
   if (!Number.isInteger(options.runs) || options.runs < 1) {
     console.error('--runs needs a positive integer');
+    process.exit(2);
+  }
+  if (!Number.isInteger(options.coldStarts) || options.coldStarts < 0) {
+    console.error('--cold-starts needs a whole number');
     process.exit(2);
   }
   if (options.browsers.length === 0) {
@@ -171,15 +182,44 @@ async function measureMode(browserName, browser, page, setup, mode, runs) {
   return { status, logins, hostCount: hosts.size };
 }
 
+function launch(name, paths, profileDir, env) {
+  return name === 'firefox'
+    ? launchFirefox({ extensionDir: path.join(paths.extension, 'firefox'), profileDir, env })
+    : launchChromium({ extensionDir: path.join(paths.extension, 'chromium'), userDataDir: profileDir, env });
+}
+
+// The first status() of a page opened as soon as the browser is up, per browser start.
+async function measureFirstStatus(name, setup, profileDir, starts) {
+  const { paths, web, env } = setup;
+  const firsts = [];
+  for (let i = 0; i < starts; i++) {
+    const browser = await launch(name, paths, profileDir, env);
+    try {
+      const page = await browser.openPage(`${web.https}/page.html`);
+      const outcome = await page.evaluate(async () => {
+        const started = performance.now();
+        const answer = await SaferChat.status();
+        return { answer, ms: performance.now() - started };
+      });
+      if (outcome.answer.host.present !== true) {
+        throw new Error(`${name}: first status() after start ${i}: the host is not present`);
+      }
+      firsts.push(outcome.ms);
+    } finally {
+      await browser.close();
+    }
+  }
+  return firsts;
+}
+
 async function benchBrowser(name, setup, options) {
   const { paths, tmp, web, env } = setup;
   const profileDir = path.join(tmp, `${name}-profile`);
   fs.mkdirSync(profileDir, { recursive: true });
   installHost(paths.installer, { host: paths.host, home: env.HOME, browser: name, chromiumUserDataDir: profileDir });
-  const browser = name === 'firefox'
-    ? await launchFirefox({ extensionDir: path.join(paths.extension, 'firefox'), profileDir, env })
-    : await launchChromium({ extensionDir: path.join(paths.extension, 'chromium'), userDataDir: profileDir, env });
-  const results = {};
+  const firstStatus = await measureFirstStatus(name, setup, profileDir, options.coldStarts);
+  const browser = await launch(name, paths, profileDir, env);
+  const results = { firstStatus };
   try {
     for (const mode of MODES) {
       await browser.setSettings({ connectionMode: mode });
@@ -192,6 +232,18 @@ async function benchBrowser(name, setup, options) {
     await browser.close();
   }
   return results;
+}
+
+function reportFirstStatus(firsts) {
+  if (firsts.length === 0) {
+    return;
+  }
+  const worst = Math.max(...firsts);
+  console.log(`  first status() after the browser starts, ${firsts.length} starts: median ` +
+    `${median(firsts).toFixed(1)} ms, worst ${worst.toFixed(1)} ms ` +
+    `(${firsts.map((v) => v.toFixed(0)).join(', ')})`);
+  console.log(`  target: first status() ≤ ${TARGET_FIRST_STATUS_MS} ms: worst ${worst.toFixed(1)} ms, ` +
+    `${worst <= TARGET_FIRST_STATUS_MS ? 'met' : 'NOT met'}`);
 }
 
 function report(name, results, runs) {
@@ -219,6 +271,7 @@ function report(name, results, runs) {
   console.log(`  target: warm page → token minus card and dialog ≤ ${TARGET_MS[name]} ms: ` +
     `${outside.toFixed(1)} ms, ${verdict(outside <= TARGET_MS[name])}`);
   console.log(`  target: ≤ ${TARGET_APDUS} APDUs per warm login: at most ${apdus}, ${verdict(apdus <= TARGET_APDUS)}`);
+  reportFirstStatus(results.firstStatus);
 }
 
 async function main() {

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # saferchatd under concurrent load (bench/README.md, "saferchatd"): both stores, each scenario
 # for a few seconds, at a few connection counts.
 # Usage: bench/service/run_saferchatd_bench.sh [BUILD_DIR] [SECONDS] (default build/ci, 5;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd under concurrent load on loopback: throughput and latency (p50, p99) of
 // POST /v1/challenge, POST /v1/verify and the pair, with the in-memory store and with Redis.
 // Starts the real saferchatd (and redis-server) itself; tokens come from the test card kid-9

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Token verifications per second per core (one thread), full chain and signature, beside raw
 // OpenSSL signature verifications for the same key type in the same run:
 //   raw/ES384, raw/RS256          EVP_DigestVerify with a loaded key over the signed data
@@ -23,11 +24,11 @@
 
 #include <benchmark/benchmark.h>
 
-#include "wire/token.hpp"
 #include "store/memory_nonce_store.hpp"
 #include "verify/certificates.hpp"
 #include "verify/token.hpp"
 #include "verify/verifier.hpp"
+#include "wire/token.hpp"
 
 namespace {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo chat's API, composed from the pure chat layer (rooms, texts, verdicts, the hub) and
 // the transport (the HTTPS server calls it; it calls saferchatd):
 //

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-demo-chat: the demo chat site (demo/README.md). Serves the page, its API and the
 // room's WebSocket over HTTPS, and asks saferchatd to check every card login.
 #include <openssl/rand.h>

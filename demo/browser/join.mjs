@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // The demo's browser part (scripts/demo.sh): Chromium, headless, with the Safer Chat extension
 // loaded, joins a room of the demo chat the way a child does — choose the room, press the
 // button, the card is asked (the PIN typed by scripted-pinentry, the host's real stand-in for

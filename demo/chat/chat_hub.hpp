@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Who is in which room, and the room's live traffic: pending joins (a challenge was asked for),
 // admitted members' sessions, their WebSocket connections, and what goes to whom. Pure: the
 // transport implements Connection; time and randomness are passed in. Not thread-safe: the

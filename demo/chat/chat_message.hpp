@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What a member may send into a room, checked before anyone else sees it: the WebSocket frame
 // the page sends ({"type":"message","text":"…"}), the text's rules, and a per-connection rate
 // limit. Pure: time is passed in.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo chat's small HTTP rules, kept out of the transport so they can be tested alone:
 // cookies (RFC 6265), the page's language from Accept-Language (RFC 9110 §12.5.4), and which
 // origins may call the API. Pure.

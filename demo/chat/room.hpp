@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo chat's rooms and the age policy each one asks saferchatd to check (the "policy"
 // of POST /v1/verify: {"minAge": …, "maxAge": …}, ages in whole years, both inclusive). Pure.
 #pragma once

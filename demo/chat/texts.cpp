@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "chat/texts.hpp"
 
 #include <array>
@@ -19,7 +20,7 @@ struct RefusalRow {
 };
 
 // One row per Refusal, in declaration order (tests check both).
-constexpr std::array<RefusalRow, 20> refusal_rows{{
+constexpr std::array<RefusalRow, 25> refusal_rows{{
     {Refusal::try_again, "try_again", false, "Er ging onderweg iets mis. Probeer het nog eens.",
      "Quelque chose n'a pas marché en route. Réessaie.",
      "Unterwegs ist etwas schiefgegangen. Versuche es bitte noch einmal.",
@@ -174,6 +175,50 @@ constexpr std::array<RefusalRow, 20> refusal_rows{{
      "Le chat ne peut pas vérifier les cartes pour le moment. Réessaie un peu plus tard.",
      "Der Chat kann gerade keine Karten prüfen. Versuche es bitte etwas später noch einmal.",
      "The chat can't check cards right now. Please try again in a little while."},
+    {Refusal::press_again, "press_again", false,
+     "Safer Chat kijkt je kaart pas na als jij zelf op de knop drukt. Druk nog eens op de knop.",
+     "Safer Chat ne lit ta carte que si tu appuies toi-même sur le bouton. Appuie encore une "
+     "fois sur le bouton.",
+     "Safer Chat liest deine Karte nur, wenn du selbst auf den Knopf drückst. Drück noch einmal "
+     "auf den Knopf.",
+     "Safer Chat only reads your card when you press the button yourself. Press the button "
+     "again."},
+    {Refusal::wait_a_moment, "wait_a_moment", false,
+     "Je drukte net op Stoppen. Wacht even en druk dan opnieuw op de knop als je toch binnen "
+     "wilt.",
+     "Tu viens d'appuyer sur Arrêter. Attends un peu, puis appuie à nouveau sur le bouton si tu "
+     "veux quand même entrer.",
+     "Du hast gerade auf Stopp gedrückt. Warte kurz und drück dann noch einmal auf den Knopf, "
+     "wenn du doch hinein willst.",
+     "You just pressed Stop. Wait a little, then press the button again if you still want to "
+     "come in."},
+    {Refusal::other_window_open, "other_window_open", false,
+     "Er staat al een Safer Chat-venster open voor een andere website. Maak dat eerst af of "
+     "sluit het, en druk dan opnieuw op de knop.",
+     "Une fenêtre Safer Chat est déjà ouverte pour un autre site. Termine-la ou ferme-la "
+     "d'abord, puis appuie à nouveau sur le bouton.",
+     "Ein Safer-Chat-Fenster für eine andere Website ist schon offen. Mach es zuerst fertig "
+     "oder schließ es, dann drück noch einmal auf den Knopf.",
+     "A Safer Chat window for another website is already open. Finish it or close it first, "
+     "then press the button again."},
+    {Refusal::card_not_usable, "card_not_usable", false,
+     "Met deze kaart kun je hier niet inloggen. Het Safer Chat-venster zei je waarom. Vraag "
+     "een volwassene om hulp.",
+     "Cette carte ne permet pas de te connecter ici. La fenêtre Safer Chat t'a dit pourquoi. "
+     "Demande de l'aide à un adulte.",
+     "Mit dieser Karte kannst du dich hier nicht anmelden. Das Safer-Chat-Fenster hat dir "
+     "gesagt, warum. Bitte einen Erwachsenen um Hilfe.",
+     "This card can't be used to log in here. The Safer Chat window told you why. Ask a "
+     "grown-up for help."},
+    {Refusal::site_not_allowed, "site_not_allowed", false,
+     "Je ouders of je school hebben deze chat niet toegelaten op deze computer. Vraag het aan "
+     "een volwassene.",
+     "Tes parents ou ton école n'ont pas autorisé ce chat sur cet ordinateur. Demande à un "
+     "adulte.",
+     "Deine Eltern oder deine Schule haben diesen Chat auf diesem Computer nicht erlaubt. Frag "
+     "einen Erwachsenen.",
+     "Your parents or your school have not allowed this chat on this computer. Ask a "
+     "grown-up."},
 }};
 
 constexpr std::array<Refusal, refusal_rows.size()> refusal_list = [] {
@@ -209,7 +254,7 @@ std::string_view in_language(Language language, std::string_view nl, std::string
 }
 
 // docs/protocol.md §5 (host) and §8 (extension): every code a page may get from the page API.
-constexpr std::array<PageApiErrorRefusal, 41> page_api_errors{{
+constexpr std::array<PageApiErrorRefusal, 48> page_api_errors{{
     {"ERR_SAFERCHAT_EXTENSION_MISSING", Refusal::extension_missing},
     {"ERR_SAFERCHAT_EXTENSION_FAILED", Refusal::software_problem},
     {"ERR_SAFERCHAT_HOST_MISSING", Refusal::host_missing},
@@ -251,6 +296,14 @@ constexpr std::array<PageApiErrorRefusal, 41> page_api_errors{{
     {"ERR_SAFERCHAT_PIN_DIALOG_FAILED", Refusal::software_problem},
     {"ERR_SAFERCHAT_HOST_BUSY", Refusal::try_again},
     {"ERR_SAFERCHAT_REQUEST_CANCELLED", Refusal::try_again},
+    {"ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED", Refusal::press_again},
+    {"ERR_SAFERCHAT_PAGE_NOT_ACTIVE", Refusal::press_again},
+    {"ERR_SAFERCHAT_RETRY_LATER", Refusal::wait_a_moment},
+    {"ERR_SAFERCHAT_ANOTHER_SITE_ASKING", Refusal::other_window_open},
+    {"ERR_SAFERCHAT_CARD_NOT_USABLE", Refusal::card_not_usable},
+    {"ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED", Refusal::site_not_allowed},
+    // Only a page that puts the join in a frame gets it: the site's fault, not the child's.
+    {"ERR_SAFERCHAT_FRAME_NOT_SUPPORTED", Refusal::software_problem},
 }};
 // Any code not listed (a newer extension or host): software_problem.
 

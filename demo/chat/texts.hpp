@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Everything the demo chat says to a child, in Dutch, French, German and English: why they
 // cannot come in (a refusal, for every verifier category and every failure of the page API),
 // and the page's own words. Sentences are written for a 9-year-old: what happened, in their
@@ -46,6 +47,12 @@ enum class Refusal : std::uint8_t {
   no_card,
   no_auth_certificate,
   service_unavailable,
+  // Only when the child acts, and which sites may ask (docs/protocol.md §8.4, §8.5).
+  press_again,
+  wait_a_moment,
+  other_window_open,
+  card_not_usable,
+  site_not_allowed,
 };
 
 // Every refusal, in declaration order (for tables and tests).

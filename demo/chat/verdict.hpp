@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's answer to POST /v1/verify, read into what the demo chat needs: accepted (with
 // the holder's first name, age and pseudonym) or refused (with the child's refusal). Pure.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo chat's transport: an HTTPS server (Boost.Beast over Asio and OpenSSL) for the page,
 // its JSON API and the room's WebSocket (/ws). It knows nothing of rooms or cards: each request
 // goes to a Handler, which answers when it is ready (it may first ask saferchatd). Beast stays

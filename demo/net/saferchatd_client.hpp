@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo chat's client for saferchatd (its HTTP API: POST /v1/challenge, POST /v1/verify):
 // one HTTP/1.1 request per call over a fresh TCP connection, with a deadline. Beast stays in
 // the .cpp file.

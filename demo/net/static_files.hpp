@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The page's files (demo/web/) and the page API's (the extension build's page-api/), read into
 // memory once at start: a request can only ever get one of these files, whatever its path says.
 #pragma once

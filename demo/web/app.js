@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo chat's page: choose a room, come in with the ID card (the Safer Chat page API),
 // chat live over a WebSocket. Plain JavaScript, no build step. Every text comes from the
 // server's tables (GET /api/config) in the child's language; everything shown that came from

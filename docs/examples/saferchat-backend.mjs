@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A chat provider's Node.js backend (Node 18 or later, no packages) asking saferchatd whether
 // a child may enter a room. docs/integration.md §5 explains it; tests run it for real.
 const SAFERCHATD = process.env.SAFERCHATD_URL ?? 'http://127.0.0.1:8470';

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A chat provider's Python backend (Python 3.8 or later, standard library only) asking
 saferchatd whether a child may enter a room. docs/integration.md §5 explains it; tests run it
 for real."""

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Types of the plain-script Safer Chat page API (saferchat.js), which defines the global
 // `SaferChat` with the same members as the ES module saferchat.mjs (see saferchat.d.mts).
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Safer Chat page API: what a chat provider's page calls to ask for a token from the child's ID
 // card (docs/integration.md). It talks to the Safer Chat extension's content script through
 // window.postMessage (docs/protocol.md §8). No dependencies.
@@ -42,6 +43,14 @@ const ErrorCode = Object.freeze({
   INVALID_ARGUMENT: 'ERR_SAFERCHAT_INVALID_ARGUMENT',
   INVALID_CHALLENGE: 'ERR_SAFERCHAT_INVALID_CHALLENGE',
   INVALID_ORIGIN: 'ERR_SAFERCHAT_INVALID_ORIGIN',
+  ORIGIN_NOT_ALLOWED: 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED',
+  // Only when the child acts (docs/protocol.md §8.5): ask from a click or key press on the
+  // visible page, never on your own
+  USER_ACTIVATION_REQUIRED: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED',
+  PAGE_NOT_ACTIVE: 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE',
+  RETRY_LATER: 'ERR_SAFERCHAT_RETRY_LATER',
+  ANOTHER_SITE_ASKING: 'ERR_SAFERCHAT_ANOTHER_SITE_ASKING',
+  FRAME_NOT_SUPPORTED: 'ERR_SAFERCHAT_FRAME_NOT_SUPPORTED',
   // The child
   USER_CANCELLED: 'ERR_SAFERCHAT_USER_CANCELLED',
   USER_TIMEOUT: 'ERR_SAFERCHAT_USER_TIMEOUT',
@@ -60,6 +69,9 @@ const ErrorCode = Object.freeze({
   UNKNOWN_CARD: 'ERR_SAFERCHAT_UNKNOWN_CARD',
   CARD_ERROR: 'ERR_SAFERCHAT_CARD_ERROR',
   NO_AUTH_CERTIFICATE: 'ERR_SAFERCHAT_NO_AUTH_CERTIFICATE',
+  // What a page gets instead of NO_AUTH_CERTIFICATE, UNKNOWN_CARD and CARD_BUSY (the child is
+  // told which in the dialog).
+  CARD_NOT_USABLE: 'ERR_SAFERCHAT_CARD_NOT_USABLE',
 });
 
 // The one error type of this API: `code` is one of ErrorCode (or a newer code of the same form).
@@ -75,9 +87,21 @@ class SaferChatError extends Error {
 const CHALLENGE_PATTERN = /^[A-Za-z0-9+/_-]+={0,2}$/;
 const LANG_PATTERN = /^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/;
 
+const OPTION_NAMES = ['lang', 'timeout'];
+
+// An option name this API does not know (a typo such as `language` or `timeOut`), or undefined.
+function unknownOption(options) {
+  return Object.keys(options).find((name) => !OPTION_NAMES.includes(name));
+}
+
 function checkOptions(options) {
-  if (options === null || typeof options !== 'object') {
+  if (options === null || typeof options !== 'object' || Array.isArray(options)) {
     throw new SaferChatError(ErrorCode.INVALID_ARGUMENT, 'options must be an object');
+  }
+  const unknown = unknownOption(options);
+  if (unknown !== undefined) {
+    throw new SaferChatError(ErrorCode.INVALID_ARGUMENT,
+      `unknown option "${unknown}" (known: ${OPTION_NAMES.join(', ')})`);
   }
   const { lang, timeout = DEFAULT_TIMEOUT_S } = options;
   const langValid = typeof lang === 'string' && lang.length <= 35 && LANG_PATTERN.test(lang);
@@ -88,6 +112,16 @@ function checkOptions(options) {
     throw new SaferChatError(ErrorCode.INVALID_ARGUMENT, 'timeout must be 1 to 600 seconds');
   }
   return lang === undefined ? { timeout } : { lang, timeout };
+}
+
+// The extension serves a tab's top page only (its content script runs in no frame), so a page in
+// a frame would wait for an acknowledgement that never comes: it is told at once instead.
+function inFrame() {
+  try {
+    return window.top !== window.self;
+  } catch {
+    return true;
+  }
 }
 
 function newRequestId() {
@@ -103,6 +137,11 @@ function send(command, args, replyTimeoutMs) {
     const id = newRequestId();
     const origin = window.location.origin;
     let timer = null;
+    if (inFrame()) {
+      const why = 'Safer Chat works only in the top page of a tab, not in a frame.';
+      reject(new SaferChatError(ErrorCode.FRAME_NOT_SUPPORTED, why));
+      return;
+    }
     if (origin === 'null') {
       // A sandboxed frame, a file: or data: page: no origin to sign for.
       const why = 'Safer Chat works only on https pages.';
@@ -156,7 +195,11 @@ function send(command, args, replyTimeoutMs) {
 // What is installed: { extension: { present, version }, host: { present, version,
 // protocolVersion, pcsc: { reachable, readerCount } } }. A missing extension or program is
 // data here, not an error; when the program is missing or failed, host.error holds the code.
-// Rejects with SaferChatError for INSECURE_CONTEXT and REQUEST_PENDING.
+// Before the child clicked or typed on the page (or on a site not on the parents' list), the
+// program is not asked: host is { present: null, version: null, error } with error
+// USER_ACTIVATION_REQUIRED, PAGE_NOT_ACTIVE or ORIGIN_NOT_ALLOWED.
+// Rejects with SaferChatError for FRAME_NOT_SUPPORTED (called in a frame), INSECURE_CONTEXT and
+// REQUEST_PENDING.
 async function status() {
   try {
     return await send('status', {}, STATUS_REPLY_TIMEOUT_MS);
@@ -172,9 +215,13 @@ async function status() {
 }
 
 // Asks the child's card to sign `challengeNonce` (from your server) for this page's origin.
-// Resolves with the token (docs/protocol.md §4.3) to send to your server with the nonce;
+// Call it from the child's click or key press (a "Join" button): without one it rejects with
+// USER_ACTIVATION_REQUIRED. Resolves with the token (docs/protocol.md §4.3; sealed to your
+// verification service when your site publishes its key, docs/integration.md) to send to
+// your server with the nonce;
 // rejects with SaferChatError. options: lang (BCP 47, e.g. "nl", "fr-BE": the PIN dialog's
-// language), timeout (seconds the child has, 1 to 600, default 120).
+// language), timeout (seconds the child has, 1 to 600, default 120); any other option is
+// refused with INVALID_ARGUMENT.
 async function authenticate(challengeNonce, options = {}) {
   if (typeof challengeNonce !== 'string') {
     throw new SaferChatError(ErrorCode.INVALID_ARGUMENT, 'challengeNonce must be a string');

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "apdu/apdu.hpp"
 
 #include <stdexcept>
@@ -48,20 +49,32 @@ std::optional<ResponseApdu> ResponseApdu::parse(std::span<const std::uint8_t> by
   return response;
 }
 
-ResponseApdu transmit_with_t0_procedures(const RawTransmit& raw, const CommandApdu& command) {
-  ResponseApdu response = parse_or_throw(raw(command.encode()));
+SecureBytes encode_for_transport(const CommandApdu& command, const TransmitRules& rules) {
+  SecureBytes bytes = command.encode();
+  if (rules.t0 && bytes.size() == 4) {
+    bytes.push_back(0x00);  // case 1 on T=0: P3 = 00 (ISO 7816-3 §12.2.2)
+  }
+  return bytes;
+}
+
+ResponseApdu transmit_with_t0_procedures(const RawTransmit& raw, const CommandApdu& command,
+                                         const TransmitRules& rules) {
+  ResponseApdu response = parse_or_throw(raw(encode_for_transport(command, rules)));
   for (int round = 0; round < max_procedure_rounds; ++round) {
     if (response.sw1 == 0x6C) {
       // Wrong Le: SW2 gives the exact number of bytes available (ISO 7816-4 §5.1.3).
       CommandApdu again = command;
       again.le = response.sw2 == 0 ? 256 : response.sw2;
-      response = parse_or_throw(raw(again.encode()));
+      if (rules.pause_before_repeat) {
+        rules.pause_before_repeat();
+      }
+      response = parse_or_throw(raw(encode_for_transport(again, rules)));
     } else if (response.sw1 == 0x61) {
       // More data: fetch it with GET RESPONSE 00 C0 00 00 xx and append.
       const CommandApdu get_response{
           0x00, 0xC0, 0x00,
           0x00, {},   static_cast<std::uint16_t>(response.sw2 == 0 ? 256 : response.sw2)};
-      ResponseApdu more = parse_or_throw(raw(get_response.encode()));
+      ResponseApdu more = parse_or_throw(raw(encode_for_transport(get_response, rules)));
       more.data.insert(more.data.begin(), response.data.begin(), response.data.end());
       response = std::move(more);
     } else {

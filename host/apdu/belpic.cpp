@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "apdu/belpic.hpp"
 
 #include <algorithm>
@@ -8,6 +9,10 @@
 namespace saferchat::belpic {
 
 CommandApdu select_applet() {
+  return {0x00, 0xA4, 0x04, 0x0C, SecureBytes(pkcs15_aid.begin(), pkcs15_aid.end()), {}};
+}
+
+CommandApdu select_applet_instance() {
   return {0x00, 0xA4, 0x04, 0x0C, SecureBytes(applet_aid.begin(), applet_aid.end()), {}};
 }
 

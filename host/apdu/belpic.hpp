@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // BELPIC applet commands and data (Belpic applet reference manuals 1.7 and 1.8, NOTES §1).
 // Pure: builders of command APDUs and parsers of what the card returns.
 #pragma once
@@ -12,20 +13,34 @@
 
 namespace saferchat::belpic {
 
-// Applet AID (manual 1.8 §3.2): A0 00 00 00 30 29 05 70 00 AD 13 10 01 01 FF.
+// Applet instance AID (manual 1.7 §2.1, 1.8 §2.2): A0 00 00 00 30 29 05 70 00 AD 13 10 01 01
+// FF. Selecting it re-selects the applet as a reset does (PIN state gone).
 inline constexpr std::array<std::uint8_t, 15> applet_aid{
     0xA0, 0x00, 0x00, 0x00, 0x30, 0x29, 0x05, 0x70, 0x00, 0xAD, 0x13, 0x10, 0x01, 0x01, 0xFF};
+// AID of the BELPIC PKCS#15 application, DF(BELPIC) DF00 (content spec v5.4 §5.1, EF(DIR)
+// §5.2.1): A0 00 00 01 77 50 4B 43 53 2D 31 35, 12 bytes. The one field middleware (eid-mw, its
+// minidriver, the Fedict Java library) selects on connect.
+inline constexpr std::array<std::uint8_t, 12> pkcs15_aid{0xA0, 0x00, 0x00, 0x01, 0x77, 0x50,
+                                                         0x4B, 0x43, 0x53, 0x2D, 0x31, 0x35};
 
-// Absolute paths without the MF (SELECT P1=08, manual 1.8 §6.6 table 18).
-using FilePath = std::array<std::uint8_t, 4>;
-inline constexpr FilePath authentication_certificate{0xDF, 0x00, 0x50, 0x38};
-inline constexpr FilePath signing_certificate{0xDF, 0x00, 0x50, 0x39};
-inline constexpr FilePath ca_certificate{0xDF, 0x00, 0x50, 0x3A};
-inline constexpr FilePath root_certificate{0xDF, 0x00, 0x50, 0x3B};
-inline constexpr FilePath rrn_certificate{0xDF, 0x00, 0x50, 0x3C};
-inline constexpr FilePath identity_file{0xDF, 0x01, 0x40, 0x31};
-inline constexpr FilePath identity_signature{0xDF, 0x01, 0x40, 0x32};
-inline constexpr FilePath address_file{0xDF, 0x01, 0x40, 0x33};
+// Full paths from the MF: 3F00 DFxx EFxx (SELECT P1=08). The manuals (1.7 §6.3, 1.8 §6.6 table
+// 18) describe the path without the MF; the eID minidriver sends it with 3F00 and the cards
+// take both, as the paths in EF(ODF) and EF(CDF) (content spec §5.3.2, §5.3.6) are written.
+using FilePath = std::array<std::uint8_t, 6>;
+inline constexpr FilePath authentication_certificate{0x3F, 0x00, 0xDF, 0x00, 0x50, 0x38};
+inline constexpr FilePath signing_certificate{0x3F, 0x00, 0xDF, 0x00, 0x50, 0x39};
+inline constexpr FilePath ca_certificate{0x3F, 0x00, 0xDF, 0x00, 0x50, 0x3A};
+inline constexpr FilePath root_certificate{0x3F, 0x00, 0xDF, 0x00, 0x50, 0x3B};
+inline constexpr FilePath rrn_certificate{0x3F, 0x00, 0xDF, 0x00, 0x50, 0x3C};
+inline constexpr FilePath identity_file{0x3F, 0x00, 0xDF, 0x01, 0x40, 0x31};
+inline constexpr FilePath identity_signature{0x3F, 0x00, 0xDF, 0x01, 0x40, 0x32};
+inline constexpr FilePath address_file{0x3F, 0x00, 0xDF, 0x01, 0x40, 0x33};
+// PKCS#15 directory files of DF(BELPIC) (content spec §4.3, §5.3).
+inline constexpr FilePath odf{0x3F, 0x00, 0xDF, 0x00, 0x50, 0x31};
+inline constexpr FilePath token_info{0x3F, 0x00, 0xDF, 0x00, 0x50, 0x32};
+inline constexpr FilePath aodf{0x3F, 0x00, 0xDF, 0x00, 0x50, 0x34};
+inline constexpr FilePath prkdf{0x3F, 0x00, 0xDF, 0x00, 0x50, 0x35};
+inline constexpr FilePath cdf{0x3F, 0x00, 0xDF, 0x00, 0x50, 0x37};
 
 // Key references (manual §4.1): 82 authentication, 83 non-repudiation (signing).
 inline constexpr std::uint8_t authentication_key = 0x82;
@@ -35,9 +50,14 @@ inline constexpr std::uint8_t signing_key = 0x83;
 inline constexpr std::uint8_t applet17_rsa_pkcs1_sha256 = 0x08;
 inline constexpr std::uint8_t applet18_ecdsa_sha384 = 0x02;
 
-// SELECT FILE by AID: 00 A4 04 0C 0F <AID> (manual §6.6).
+// SELECT FILE by AID of the PKCS#15 application: 00 A4 04 0C 0C A0 00 00 01 77 50 4B 43 53 2D
+// 31 35 (manual 1.8 §6.6 P1=04; content spec §5.1). Keeps the PIN state.
 [[nodiscard]] CommandApdu select_applet();
-// SELECT FILE by absolute path: 00 A4 08 0C 04 <DFxx EFxx> (manual §6.6, P1=08).
+// SELECT FILE by the applet instance AID: 00 A4 04 0C 0F A0 00 00 00 30 29 05 70 00 AD 13 10 01
+// 01 FF (manual 1.8 §2.2, §6.6 note 1): brings the applet back after another was selected.
+[[nodiscard]] CommandApdu select_applet_instance();
+// SELECT FILE by full path: 00 A4 08 0C 06 3F 00 DF xx xx xx (manual §6.6 P1=08, with the MF
+// as the eID minidriver sends it).
 [[nodiscard]] CommandApdu select_path(const FilePath& path);
 // READ BINARY: 00 B0 <offset hi> <offset lo> <Le> (manual §6.7); le 1..256.
 [[nodiscard]] CommandApdu read_binary(std::uint16_t offset, std::uint16_t le);
@@ -61,7 +81,7 @@ inline constexpr std::uint8_t applet18_ecdsa_sha384 = 0x02;
 // GET CARD DATA response (NOTES §1, manual §6.13).
 struct CardData {
   std::array<std::uint8_t, 16> serial{};
-  std::uint8_t applet_version = 0;    // byte 21: 0x11, 0x17 or 0x18
+  std::uint8_t applet_version = 0;    // byte 21: 0x11, 0x17, 0x18 (or later)
   std::uint8_t life_cycle = 0;        // byte 27
   std::optional<int> pin_tries_left;  // byte 28, 1.8 long form only
 };

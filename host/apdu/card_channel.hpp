@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seam between card drivers and the reader: drivers send APDUs only through a channel.
 // The PC/SC transaction implements it; unit tests use an in-process fake.
 #pragma once

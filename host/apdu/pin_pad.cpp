@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "apdu/pin_pad.hpp"
 
 #include "platform/platform.hpp"
@@ -27,15 +28,22 @@ std::optional<std::uint32_t> find_feature(std::span<const std::uint8_t> features
 }
 
 Bytes verify_structure(std::uint8_t timeout_s) {
-  // The VERIFY APDU with an empty PIN block (manual §6.9): 2F = control nibble 2, length 0xF.
-  const Bytes apdu{0x00, 0x20, 0x00, 0x01, 0x08, 0x2F, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
+  // The VERIFY APDU with an empty PIN block (manual §6.9): 20 = control nibble 2 and a length
+  // nibble of 0, which the reader fills in by OR-ing the digit count into it
+  // (bmPINLengthFormat below), then FFs as padding. Every field reference builds the template
+  // this way — eid-mw's PKCS#11 module and minidriver, OpenSC's belpic driver,
+  // libelectronic-id: with 2F a reader that ORs the length leaves F there and the card sees a
+  // malformed block (a wrong PIN that costs a try).
+  const Bytes apdu{0x00, 0x20, 0x00, 0x01, 0x08, 0x20, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF};
   Bytes structure{
       timeout_s,  // bTimerOut
       timeout_s,  // bTimerOut2
       // bmFormatString: byte units (b7), PIN at byte 1 of the block (b6-3 = 0001), left
       // justified (b2 = 0), BCD (b1-0 = 01).
       0x89,
-      // bmPINBlockString: PIN length field of 4 bits (b7-4), PIN block of 8 bytes (b3-0).
+      // bmPINBlockString: PIN length field of 4 bits (b7-4), PIN block of 7 bytes (b3-0):
+      // eid-mw's minidriver counts the 7 FF bytes after the control byte (OpenSC's belpic
+      // driver sends 8, the whole block); either holds 12 BCD digits after byte 0.
       0x47,
       // bmPINLengthFormat: length in bits (b4 = 0), at bit 4 of the block (the low nibble of
       // the first byte: 0x2L).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PIN pad readers (PC/SC Part 10 v2.02.09, "IFDs with Secure PIN Entry Capabilities"): the
 // feature list a reader reports and the PIN_VERIFY_STRUCTURE that makes it collect the PIN on
 // its own keypad and send the BELPIC VERIFY itself (the PIN never reaches the computer).
@@ -25,9 +26,9 @@ inline constexpr std::uint8_t feature_verify_pin_direct = 0x06;
                                                         std::uint8_t tag) noexcept;
 
 // PIN_VERIFY_STRUCTURE (Part 10 §2.5.2) for BELPIC's VERIFY 00 20 00 01 08 <PIN block>: the
-// block template 2F FF FF FF FF FF FF FF (length nibble and BCD digits filled in by the
-// reader), 4 to 12 digits, validated with the reader's OK key. `timeout_s` is the reader's own
-// entry timeout (0 = its default).
+// block template 20 FF FF FF FF FF FF FF (the reader ORs the length into the low nibble of 20
+// and writes the BCD digits), 4 to 12 digits, validated with the reader's OK key. `timeout_s` is
+// the reader's own entry timeout (0 = its default).
 [[nodiscard]] Bytes verify_structure(std::uint8_t timeout_s);
 
 }  // namespace saferchat::pin_pad

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Byte buffers for secrets (PIN digits, PIN blocks, command APDUs that carry them): every
 // buffer the vector ever owned is wiped before it is freed, including on reallocation.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Card commands, one at a time in arrival order (docs/protocol.md §3.6). A request waits in
 // the queue while another uses the card; if its own timeout passes first it is answered
 // ERR_SAFERCHAT_HOST_BUSY at that moment, not when the card frees up. `cancel` and the end

@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-host: the composition root. Wires the real transport, commands and log, then runs
 // the native messaging loop, or one of the command-line modes for people (docs/protocol.md §1).
 #include <unistd.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
@@ -26,20 +28,25 @@
 namespace saferchat {
 namespace {
 
-constexpr std::string_view usage = R"(Usage: saferchat-host [--version | --self-check | --help]
+constexpr std::string_view usage =
+    R"(Usage: saferchat-host [--version | --self-check [--root DIR] | --help]
 
 The Safer Chat native messaging host. Browsers start it for the Safer Chat extension and
 speak to it on standard input and output; people do not need to run it.
 
   --version     print the host and protocol versions
-  --self-check  print what this host can do on this computer (PC/SC, readers, cards);
-                exit 1 if PC/SC is missing
+  --self-check  print whether a login can work on this computer: which browsers have this
+                host registered, the PIN dialog program, PC/SC, readers and cards; exit 0
+                only when a login can work. --root DIR looks for the system-wide browser
+                files under DIR (a staged install)
   --help        print this text
 
 Environment:
   SAFERCHAT_LOG_LEVEL              off | error | warn | info (default) | debug
   SAFERCHAT_LOG_FILE               log file, or - for standard error
-  SAFERCHAT_PINENTRY               the PIN dialog program (default: pinentry)
+  SAFERCHAT_PINENTRY               the PIN dialog program (default: the first of
+                                   pinentry-gnome3, pinentry-qt, pinentry-gtk2 on PATH, then
+                                   pinentry-x11 or pinentry if they are graphical)
   SAFERCHAT_EXTRA_ALLOWED_CALLERS  development only: chromium:<id>;firefox:<id>;...
   SAFERCHAT_ALLOW_HTTP_LOCALHOST   development only: 1 accepts http://localhost origins
 )";
@@ -76,8 +83,23 @@ int run(const std::vector<std::string_view>& args) {
     return 0;
   }
   const Logger log = Logger::from_environment();
-  if (args.size() == 1 && args[0] == "--self-check") {
-    return run_self_check(std::cout, log, make_allow_list());
+  if (!args.empty() && args[0] == "--self-check") {
+    SelfCheckPlaces places;
+    if (args.size() == 3 && args[1] == "--root") {
+      places.root = std::string(args[2]);
+    } else if (args.size() != 1) {
+      std::cerr << usage;
+      return 2;
+    }
+    places.home = env_or_empty("HOME");
+    const std::string config_home = env_or_empty("XDG_CONFIG_HOME");
+    places.config_home = config_home.empty() && !places.home.empty()
+                             ? places.home / ".config"
+                             : std::filesystem::path(config_home);
+    places.self = platform::self_path();
+    places.pinentry = env_or_empty("SAFERCHAT_PINENTRY");
+    places.path_env = env_or_empty("PATH");
+    return run_self_check(std::cout, log, make_allow_list(), places);
   }
 
   const std::optional<Caller> caller = identify_caller(args);

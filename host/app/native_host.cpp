@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "app/native_host.hpp"
 
 #include <chrono>
@@ -9,8 +10,8 @@
 #include "app/request_log.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/reply.hpp"
-#include "wire/version.hpp"
 #include "transport/fd_stream.hpp"
+#include "wire/version.hpp"
 
 namespace saferchat {
 namespace {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The host's main loop (docs/protocol.md §1–§4, §3.6): checks the caller, sends the ready
 // message, then reads requests until end of input, `quit` or a lost stream. Card commands go
 // to a queue and run one at a time; the others are answered at once, so one long-lived

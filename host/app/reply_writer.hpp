@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writes framed replies from any thread (the reader loop, the card queue, its expiry timer):
 // one frame at a time. A reply too large for the browser is replaced by that error; a lost
 // output is remembered instead of thrown, so that worker threads never die of it.

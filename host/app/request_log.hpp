@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The one log line per request (docs/protocol.md §7): command, size, result code, duration and
 // the log-only detail; never the request's data. Written by the reading loop for the commands
 // it answers and by the card queue for card commands.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The BELPIC card driver (Belgian eID and Kids-ID; Belpic applet manuals 1.7 and 1.8).
 // It only sees a CardChannel, so unit tests drive it with APDU transcripts and the host with
 // a PC/SC transaction. The applet variants are rows of a table, not an if-chain.
@@ -14,9 +15,10 @@
 
 namespace saferchat {
 
-// What differs between applet versions (NOTES §1, manual table 14).
+// What differs between applet versions (manuals table 14).
 struct AppletVariant {
-  std::uint8_t applet_version;        // GET CARD DATA byte 21
+  std::uint8_t first_version;         // GET CARD DATA byte 21, from…
+  std::uint8_t last_version;          // …to (eid-mw: any version ≥ 0x18 is the EC generation)
   std::string_view name;              // "1.7", "1.8"
   SignatureAlgorithm authentication;  // RSA-2048 PKCS#1 v1.5 / ECDSA P-384
   std::uint8_t mse_algorithm;         // MSE SET algorithm reference for that signature
@@ -24,16 +26,31 @@ struct AppletVariant {
   bool card_data_has_pin_tries;       // GET CARD DATA 80 E4 00 01 1F (1.8)
 };
 
-// Is this ATR one of a BELPIC card's (NOTES §1)?
-[[nodiscard]] bool is_belpic_atr(std::span<const std::uint8_t> atr) noexcept;
+// What the ATR alone says about a card.
+enum class AtrMatch : std::uint8_t {
+  none,                 // not a known BELPIC ATR: the applet's answer to SELECT decides
+  applet17_generation,  // 3B 98 xx 40 xx A5 03 01 01 01 AD 13 xx (eid-mw's mask)
+  applet18,             // 3B 7F 96 00 00 80 31 80 65 B0 85 04 01 20 12 0F FF 82 90 00
+};
+[[nodiscard]] AtrMatch match_belpic_atr(std::span<const std::uint8_t> atr) noexcept;
+[[nodiscard]] inline bool is_belpic_atr(std::span<const std::uint8_t> atr) noexcept {
+  return match_belpic_atr(atr) != AtrMatch::none;
+}
 
 class BelpicCard {
  public:
-  // Recognises the card from its ATR, then GET CARD DATA's applet version.
-  // Throws Error(unknown_card) for another card or an applet this driver does not support.
+  // On connect: SELECT the BELPIC application by AID, then GET CARD DATA; the applet version
+  // byte gives the variant. A card whose ATR is not a BELPIC one is BELPIC when the SELECT
+  // succeeds and GET CARD DATA answers; otherwise it gets nothing but that one SELECT.
+  // Throws Error(unknown_card) for another card or an applet older than 1.7.
   [[nodiscard]] static BelpicCard identify(CardChannel& channel, std::span<const std::uint8_t> atr);
 
   [[nodiscard]] const belpic::CardData& card_data() const noexcept { return card_data_; }
+  // PIN tries left as GET CARD DATA said while identifying (its long form, tried first unless
+  // the ATR is of the 1.7 generation): nullopt when identify used the short form.
+  [[nodiscard]] std::optional<int> pin_tries_when_identified() const noexcept {
+    return card_data_.pin_tries_left;
+  }
   [[nodiscard]] const AppletVariant& variant() const noexcept { return *variant_; }
 
   // A whole transparent file: SELECT by path, then READ BINARY in 256-byte steps until a

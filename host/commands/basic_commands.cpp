@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "commands/basic_commands.hpp"
 
 #include "protocol/reply.hpp"

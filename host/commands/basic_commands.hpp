@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The commands that need no card: `version` (host and PC/SC status) and `quit`.
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Stopping a request from outside (the browser closed stdin, the card was pulled out): a
 // thread-safe flag plus the callbacks that unblock what the request waits on (close the PIN
 // dialog, cancel SCardGetStatusChange). Callbacks run at once if already cancelled.

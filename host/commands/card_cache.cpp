@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "commands/card_cache.hpp"
 
 #include <algorithm>
@@ -7,7 +8,9 @@ namespace saferchat {
 CardFacts read_card_facts(CardTransaction& transaction, std::span<const std::uint8_t> atr) {
   BelpicCard card = BelpicCard::identify(transaction, atr);
   Bytes certificate = card.read_authentication_certificate(transaction);
-  const int tries = card.pin_tries_left(transaction);
+  // Applet 1.8 said it in GET CARD DATA's long form while identifying: no APDU more.
+  const std::optional<int> said = card.pin_tries_when_identified();
+  const int tries = said ? *said : card.pin_tries_left(transaction);
   std::optional<BelpicCard::PinPad> pin_pad = BelpicCard::find_pin_pad(transaction);
   std::optional<CertificateKey> key = CertificateKey::from_certificate(certificate);
   return {card, std::move(certificate), tries, pin_pad, std::move(key)};

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The warm host's memory of the cards in the readers (docs/protocol.md §3.6): when a card comes,
 // a watcher reads what it shows without a PIN (card data, authentication certificate, PIN
 // tries, the reader's PIN pad) in one short transaction, so that a login on that card needs
@@ -23,9 +24,9 @@
 #include <vector>
 
 #include "card/belpic_card.hpp"
-#include "wire/token.hpp"
 #include "transport/log.hpp"
 #include "transport/pcsc.hpp"
+#include "wire/token.hpp"
 
 namespace saferchat {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "commands/card_commands.hpp"
 
 #include <algorithm>
@@ -9,10 +10,11 @@
 #include <thread>
 
 #include "card/belpic_card.hpp"
+#include "transport/pcsc.hpp"
 #include "wire/error.hpp"
+#include "wire/jwe.hpp"
 #include "wire/token.hpp"
 #include "wire/version.hpp"
-#include "transport/pcsc.hpp"
 
 namespace saferchat {
 namespace {
@@ -249,6 +251,8 @@ struct Timing {
   Clock::time_point started = Clock::now();
   Clock::duration dialog{};
   Clock::duration crypto{};
+  Clock::duration seal{};  // part of crypto: the JWE of a sealed token
+  bool sealed = false;
   Clock::duration card_io_before_reply{};
   Clock::time_point replied;  // the token is ready
 };
@@ -270,8 +274,9 @@ struct Login {
   Login& operator=(Login&&) = delete;
   ~Login() { static_cast<void>(log_off()); }
 
-  // LOG OFF, once, if the PIN was verified. False when the card did not take it: it is gone
-  // or was reset, and its PIN state went with it.
+  // LOG OFF, once, if the PIN was verified. False when the card did not take it (refused, or
+  // gone): then the transaction ends and the connection closes with SCARD_RESET_CARD, so that
+  // the PIN does not stay verified for other programs.
   bool log_off() noexcept {
     if (!pin_verified || !transaction || !card) {
       return true;
@@ -281,6 +286,9 @@ struct Login {
       card->facts.card.log_off(*transaction);
       return true;
     } catch (const Error&) {
+      if (connection) {
+        connection->reset_when_done();
+      }
       return false;
     }
   }
@@ -339,6 +347,15 @@ CommandOutcome sign(Login& login, const AuthenticateArguments& args) {
   }
   CommandOutcome outcome;
   outcome.result = make_token(facts.certificate, algorithm, signature, host_version);
+  if (args.seal_key) {
+    // docs/protocol.md §4.5: the token, encrypted to the site's verification service.
+    const auto seal_started = Clock::now();
+    outcome.result = {{"format", "saferchat-sealed:1"},
+                      {"kid", args.seal_key->kid()},
+                      {"jwe", jwe::seal(*args.seal_key, outcome.result.dump())}};
+    login.timing.seal = Clock::now() - seal_started;
+    login.timing.sealed = true;
+  }
   login.timing.crypto += Clock::now() - crypto_started;
   return outcome;
 }
@@ -349,17 +366,17 @@ void log_timing(const CardCommandSettings& settings, const Login& login, bool lo
   }
   const Timing& timing = login.timing;
   const PcscCard& connection = *login.connection;
-  std::array<char, 320> line{};
+  std::array<char, 360> line{};
   const int length = std::snprintf(
       line.data(), line.size(),
       "authenticate apdus=%zu bytes_sent=%zu bytes_received=%zu total_ms=%.3f card_io_ms=%.3f "
-      "dialog_ms=%.3f crypto_ms=%.3f read_ahead=%d kept_connection=%d after_reply_ms=%.3f "
-      "logged_off=%d",
+      "dialog_ms=%.3f crypto_ms=%.3f sealed=%d seal_ms=%.3f read_ahead=%d kept_connection=%d "
+      "after_reply_ms=%.3f logged_off=%d",
       connection.apdu_count(), connection.bytes_sent(), connection.bytes_received(),
       milliseconds(timing.replied - timing.started), milliseconds(timing.card_io_before_reply),
-      milliseconds(timing.dialog), milliseconds(timing.crypto), login.card->read_ahead ? 1 : 0,
-      login.kept_connection ? 1 : 0, milliseconds(Clock::now() - timing.replied),
-      logged_off ? 1 : 0);
+      milliseconds(timing.dialog), milliseconds(timing.crypto), timing.sealed ? 1 : 0,
+      milliseconds(timing.seal), login.card->read_ahead ? 1 : 0, login.kept_connection ? 1 : 0,
+      milliseconds(Clock::now() - timing.replied), logged_off ? 1 : 0);
   settings.log->write(LogLevel::debug,
                       std::string_view(line.data(), static_cast<std::size_t>(length)));
 }

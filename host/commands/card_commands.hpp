@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The commands that use the card (docs/protocol.md §3.3, §3.4): `get-certificate` (no PIN)
 // and `authenticate` (PIN dialog, signature, token).
 #pragma once
@@ -9,8 +10,8 @@
 #include "commands/card_cache.hpp"
 #include "commands/dispatcher.hpp"
 #include "transport/log.hpp"
-#include "wire/language.hpp"
 #include "ui/pin_dialog.hpp"
+#include "wire/language.hpp"
 
 namespace saferchat {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Routes a decoded request to the handler of its command. A command the protocol knows but
 // this build does not serve yet answers ERR_SAFERCHAT_COMMAND_NOT_AVAILABLE.
 #pragma once

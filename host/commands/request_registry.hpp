@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The requests in flight on one connection (docs/protocol.md §3.6), so that `cancel` can stop
 // one by its `id` and the end of input can stop them all.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The PC/SC API of the platform: pcsc-lite's headers on Linux (and the BSDs), winscard.h on
 // Windows. Only the transport layer (transport/pcsc*.cpp) includes this. Differences it must
 // live with: LONG is 64 bits with pcsc-lite and 32 on Windows; SCardControl codes differ

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The platform seam: the few things the host does differently per operating system, each
 // implemented once per OS folder (platform/posix/, platform/windows/; macOS joins posix/ or a
 // folder of its own). Nothing here knows about cards, frames or dialogs.
@@ -6,7 +7,10 @@
 #include <cstddef>
 #include <cstdint>
 #include <ctime>
+#include <filesystem>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace saferchat::platform {
 
@@ -32,10 +36,21 @@ void prepare_stdio() noexcept;
 // The separator state_dir() paths use ('/' or '\\').
 [[nodiscard]] char path_separator() noexcept;
 
-// Opens (creating the folders, private to the user) the log file at the UTF-8 `path` for
-// appending, after moving a file above `rotate_above` bytes to `path`.1. A C runtime file
-// descriptor for write(), or -1.
-[[nodiscard]] int open_log_file(const std::string& path, std::size_t rotate_above) noexcept;
+// The log file, opened for appending: `fd` a C runtime file descriptor for write(), or -1 and
+// `refused` saying why (for a warning line; no secret in it).
+struct LogFile {
+  int fd = -1;
+  std::string refused;
+};
+
+// Opens the log file at the UTF-8 `path` (creating its folders, private to the user) after
+// moving a file above `rotate_above` bytes to `path`.1. Refused when it is not safe to write
+// to: POSIX: the folder or the file a symbolic link (O_NOFOLLOW), not a folder or regular file,
+// of another user, writable by group or others, or the file with other hard links. Windows:
+// the folder or the file a reparse point (symbolic link, junction), or not a folder or file;
+// ownership is the profile's: %LOCALAPPDATA% is readable by the user, SYSTEM and
+// Administrators only, and a new folder inherits that ACL (docs/windows.md).
+[[nodiscard]] LogFile open_log_file(const std::string& path, std::size_t rotate_above);
 
 // The user's language as the operating system states it, in locale form ("nl_BE"), for when
 // the page gives none: empty on POSIX (LC_ALL, LC_MESSAGES and LANG say it there), the user's
@@ -43,6 +58,34 @@ void prepare_stdio() noexcept;
 [[nodiscard]] std::string os_language();
 
 [[nodiscard]] int process_id() noexcept;
+
+// This program's own file (/proc/self/exe, GetModuleFileNameW); empty when unknown.
+[[nodiscard]] std::filesystem::path self_path();
+
+// Whether `path` is a program this user may start: a regular file with execute permission
+// (POSIX), an existing regular file (Windows).
+[[nodiscard]] bool is_program(const std::filesystem::path& path);
+
+// How browsers find a native messaging host's manifest: in folders (Linux, macOS: the host's
+// app/browser_registrations.cpp knows them) or in the registry (Windows).
+#if defined(_WIN32)
+inline constexpr bool browsers_use_registry = true;
+#else
+inline constexpr bool browsers_use_registry = false;
+#endif
+
+struct RegisteredManifest {
+  std::string browser;  // "Chrome", "Edge", "Firefox"
+  bool system = false;  // HKEY_LOCAL_MACHINE (else HKEY_CURRENT_USER)
+  std::filesystem::path file;
+};
+
+// Windows: the manifests the registry names for `host_name`, the default value of
+// HKCU then HKLM SOFTWARE\Google\Chrome\NativeMessagingHosts\<name>,
+// SOFTWARE\Microsoft\Edge\NativeMessagingHosts\<name> and
+// SOFTWARE\Mozilla\NativeMessagingHosts\<name>, in that order; keys that do not exist are left
+// out. Empty on POSIX.
+[[nodiscard]] std::vector<RegisteredManifest> registered_manifests(std::string_view host_name);
 
 // SCARD_CTL_CODE(function) from the platform's PC/SC headers: 0x42000000 + function with
 // pcsc-lite, CTL_CODE(FILE_DEVICE_SMARTCARD, function, METHOD_BUFFERED, FILE_ANY_ACCESS) on

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Which extension started the host (docs/protocol.md §1), read from the command line the
 // browser passes: Chromium-family browsers give `chrome-extension://<id>/` as argv[1]
 // (Windows adds `--parent-window=<hwnd>`); Firefox gives the manifest path and the add-on id.

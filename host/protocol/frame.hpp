@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Native messaging framing (docs/protocol.md §2): each message is a 32-bit length in native
 // byte order followed by that many bytes of UTF-8 JSON. Pure logic over an abstract byte
 // source, so tests and fuzzers drive it from memory and the host from stdin.

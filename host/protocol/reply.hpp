@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Messages from the host to the browser (docs/protocol.md §4): the ready message sent once at
 // start, and one reply per request carrying either "result" or "error".
 #pragma once
@@ -7,8 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "wire/error.hpp"
 #include "protocol/request.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 

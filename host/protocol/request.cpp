@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "protocol/request.hpp"
 
 #include <algorithm>
@@ -129,6 +130,22 @@ std::optional<std::string> parse_lang(const json& arguments) {
   return primary;
 }
 
+// The public JWK to seal to (docs/protocol.md §4.5): strictly one EC P-256 or OKP X25519 key.
+std::optional<jwe::PublicJwk> parse_seal_key(const json& arguments) {
+  const json* field = optional_field(arguments, "sealKey");
+  if (field == nullptr) {
+    return std::nullopt;
+  }
+  if (!field->is_object()) {
+    reject_argument("\"sealKey\" must be an object");
+  }
+  try {
+    return jwe::PublicJwk::from_json(*field);
+  } catch (const jwe::JweError& e) {
+    reject_argument(std::string("\"sealKey\": ") + e.what());
+  }
+}
+
 std::chrono::seconds parse_timeout(const json& arguments) {
   const json* field = optional_field(arguments, "timeout");
   if (field == nullptr) {
@@ -174,6 +191,7 @@ Arguments parse_arguments(Command command, const json& arguments, const RequestO
       check_origin(parsed.origin, options.allow_http_localhost);
       parsed.lang = parse_lang(arguments);
       parsed.timeout = parse_timeout(arguments);
+      parsed.seal_key = parse_seal_key(arguments);
       return parsed;
     }
   }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Requests from the browser (docs/protocol.md §3): decoding of one framed payload into a typed
 // request. Pure: no I/O, every rejection an Error with a stable code.
 #pragma once
@@ -11,6 +12,8 @@
 #include <variant>
 
 #include <nlohmann/json.hpp>
+
+#include "wire/jwe.hpp"
 
 namespace saferchat {
 
@@ -50,6 +53,8 @@ struct AuthenticateArguments {
   std::string origin;
   std::optional<std::string> lang;
   std::chrono::seconds timeout = default_timeout;
+  // The chat site's verification service key (docs/protocol.md §3.4, §4.5): set = seal.
+  std::optional<jwe::PublicJwk> seal_key;
 };
 
 using Arguments = std::variant<VersionArguments, QuitArguments, CancelArguments,

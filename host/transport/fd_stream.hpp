@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Byte I/O on file descriptors for native messaging: stdin as a ByteSource, stdout as a frame
 // sink. Both retry on EINTR and on short transfers.
 #pragma once

@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "transport/log.hpp"
 
 #include <unistd.h>
 
 #include <array>
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -94,13 +96,16 @@ Logger Logger::from_environment() {
     return {level, STDERR_FILENO, false, "stderr"};
   }
   const std::string path = file != nullptr && file[0] != '\0' ? file : default_log_path();
-  if (!path.empty()) {
-    const int fd = platform::open_log_file(path, rotate_above_bytes);
-    if (fd >= 0) {
-      return {level, fd, true, path};
-    }
+  if (path.empty()) {
+    return {level, STDERR_FILENO, false, "stderr"};
   }
-  return {level, STDERR_FILENO, false, "stderr"};
+  const auto [fd, refused] = platform::open_log_file(path, rotate_above_bytes);
+  if (fd >= 0) {
+    return {level, fd, true, path};
+  }
+  Logger fallback(level, STDERR_FILENO, false, "stderr");
+  fallback.write(LogLevel::warn, "log file refused (" + refused + "); logging to stderr");
+  return fallback;
 }
 
 void Logger::write(LogLevel level, std::string_view message) const noexcept {

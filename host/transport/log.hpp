@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The host's log: one line per event, to a file in the user's state directory and/or stderr.
 // Settings (docs/protocol.md §7): SAFERCHAT_LOG_LEVEL = off|error|warn|info|debug (default
 // info); SAFERCHAT_LOG_FILE = a path, "-" for stderr only, or unset for
@@ -29,7 +30,9 @@ class Logger {
   Logger& operator=(Logger&& other) noexcept;
   ~Logger();
 
-  // Reads the settings above. Never fails: a log that cannot be opened falls back to stderr.
+  // Reads the settings above. Never fails: a log that cannot be opened, or is not safe (a
+  // symbolic link, a folder or file of another user or writable by others), falls back to
+  // stderr with a warning line.
   static Logger from_environment();
 
   [[nodiscard]] bool enabled(LogLevel level) const noexcept {

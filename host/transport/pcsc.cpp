@@ -1,8 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "transport/pcsc.hpp"
 
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <thread>
 
 namespace saferchat {
 namespace {
@@ -326,8 +328,9 @@ PcscCard::PcscCard(const PcscContext& context, std::string reader)
 }
 
 PcscCard::~PcscCard() {
-  // Leave the card powered for other programs; failure means the card is already gone.
-  static_cast<void>(SCardDisconnect(card_, SCARD_LEAVE_CARD));
+  // Leave the card powered for other programs (unless reset_when_done); failure means the card
+  // is already gone.
+  static_cast<void>(SCardDisconnect(card_, disposition_));
 }
 
 void PcscCard::reset_counters() noexcept {
@@ -445,12 +448,20 @@ CardTransaction::CardTransaction(PcscCard& card) : card_(card) {
 
 CardTransaction::~CardTransaction() {
   // A card removed meanwhile makes this fail; there is nothing left to end then.
-  static_cast<void>(SCardEndTransaction(card_.card_, SCARD_LEAVE_CARD));
+  static_cast<void>(SCardEndTransaction(card_.card_, card_.disposition_));
 }
 
 ResponseApdu CardTransaction::transmit(const CommandApdu& command) {
+  TransmitRules rules;
+  // BELPIC cards speak T=0 only; a T=1 card gets case 1 commands as four bytes.
+  rules.t0 = card_.protocol_ != SCARD_PROTOCOL_T1;
+  // After 6Cxx eid-mw waits 50 ms before the repeat (OpenSC 40 ms): some older cards need it.
+  // No BELPIC exchange of ours provokes 6Cxx (Le always fits the file), so it costs nothing
+  // in the normal flow.
+  rules.pause_before_repeat = [] { std::this_thread::sleep_for(std::chrono::milliseconds(50)); };
   return transmit_with_t0_procedures(
-      [this](std::span<const std::uint8_t> bytes) { return card_.transmit_raw(bytes); }, command);
+      [this](std::span<const std::uint8_t> bytes) { return card_.transmit_raw(bytes); }, command,
+      rules);
 }
 
 SharedPcscContext::Lease SharedPcscContext::get() {

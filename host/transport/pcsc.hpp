@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PC/SC access (pcsc-lite, or winscard on Windows: platform/pcsc_api.hpp): a context, reader and
 // card-state queries, waiting for changes with SCardGetStatusChange and a deadline, card
 // connections, and the RAII transaction that is the only way to transmit. Every SCARD_* result is
@@ -100,6 +101,11 @@ class PcscCard {
   // Starts the counts above again (a kept connection counts per login).
   void reset_counters() noexcept;
 
+  // From now on the open transaction ends, and the connection closes, with SCARD_RESET_CARD
+  // instead of leaving the card as it is: for when LOG OFF failed, so that a verified PIN does
+  // not stay usable by other programs (the reset discards the card's security state).
+  void reset_when_done() noexcept { disposition_ = SCARD_RESET_CARD; }
+
  private:
   friend class CardTransaction;
   Bytes transmit_raw(std::span<const std::uint8_t> command);
@@ -117,6 +123,7 @@ class PcscCard {
   std::size_t bytes_sent_ = 0;
   std::size_t bytes_received_ = 0;
   std::chrono::steady_clock::duration io_time_{};
+  DWORD disposition_ = SCARD_LEAVE_CARD;
 };
 
 // The only way to send APDUs: [[nodiscard]] so that a transaction cannot end by accident.

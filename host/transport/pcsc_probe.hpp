@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Whether the PC/SC service (pcscd) answers, for the `version` command and the self-check.
 #pragma once
 

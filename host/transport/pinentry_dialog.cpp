@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "transport/pinentry_dialog.hpp"
 
 #include <fcntl.h>
@@ -28,10 +29,11 @@
 #include <boost/process/io.hpp>
 #include <boost/process/pipe.hpp>
 
-#include "wire/error.hpp"
 #include "transport/log.hpp"
+#include "transport/pinentry_program.hpp"
 #include "ui/assuan.hpp"
 #include "ui/dialog_text.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {
@@ -53,39 +55,6 @@ struct Closed {};
 std::string env_or_empty(const char* name) {
   const char* value = std::getenv(name);
   return value == nullptr ? std::string() : std::string(value);
-}
-
-// Resolves `program` as execvp would: a name with a '/' is a path, anything else is looked up
-// in PATH. nullopt when there is no executable regular file.
-std::optional<std::string> find_program(const std::string& program) {
-  const auto executable = [](const std::string& path) {
-    struct stat info {};
-    return ::stat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-           ::access(path.c_str(), X_OK) == 0;
-  };
-  if (program.empty()) {
-    return std::nullopt;
-  }
-  if (program.find('/') != std::string::npos) {
-    return executable(program) ? std::optional<std::string>(program) : std::nullopt;
-  }
-  std::string path = env_or_empty("PATH");
-  if (path.empty()) {
-    path = "/usr/local/bin:/usr/bin:/bin";
-  }
-  for (std::size_t start = 0; start <= path.size();) {
-    std::size_t end = path.find(':', start);
-    if (end == std::string::npos) {
-      end = path.size();
-    }
-    std::string dir = path.substr(start, end - start);
-    const std::string candidate = (dir.empty() ? std::string(".") : dir) + "/" + program;
-    if (executable(candidate)) {
-      return candidate;
-    }
-    start = end + 1;
-  }
-  return std::nullopt;
 }
 
 // The first terminal among our standard descriptors (a developer's shell; never the case
@@ -513,9 +482,6 @@ PinentryDialog::PinentryDialog(std::string program, const Logger* log)
   if (program_.empty()) {
     program_ = env_or_empty("SAFERCHAT_PINENTRY");
   }
-  if (program_.empty()) {
-    program_ = "pinentry";
-  }
   wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wake_fd_ < 0) {
     throw Error(ErrorCode::internal, std::string("pinentry: eventfd: ") + ::strerror(errno));
@@ -523,6 +489,14 @@ PinentryDialog::PinentryDialog(std::string program, const Logger* log)
 }
 
 PinentryDialog::~PinentryDialog() { ::close(wake_fd_); }
+
+std::optional<std::string> PinentryDialog::resolve_program() const {
+  const PinentryChoice choice = choose_pinentry(program_, env_or_empty("PATH"));
+  if (!choice.path) {
+    throw Error(ErrorCode::pin_dialog_failed, "pinentry: " + choice.why);
+  }
+  return choice.path;
+}
 
 void PinentryDialog::close() noexcept {
   const std::lock_guard lock(mutex_);
@@ -540,10 +514,7 @@ SecureBytes PinentryDialog::ask_pin(const PinPrompt& prompt) {
   if (Clock::now() >= prompt.deadline) {
     throw Error(ErrorCode::user_timeout, "pinentry: the deadline passed before the dialog");
   }
-  const std::optional<std::string> path = find_program(program_);
-  if (!path) {
-    throw Error(ErrorCode::pin_dialog_failed, "pinentry: program not found: " + program_);
-  }
+  const std::optional<std::string> path = resolve_program();
   const PinDialogTexts texts = pin_dialog_texts(prompt.language, prompt.origin, prompt.tries_left);
   try {
     Session session(*path, wake_fd_, prompt.deadline);
@@ -603,10 +574,7 @@ void PinentryDialog::show_message(const DialogMessage& message, Deadline deadlin
   if (Clock::now() >= deadline) {
     throw Error(ErrorCode::user_timeout, "pinentry: the deadline passed before the dialog");
   }
-  const std::optional<std::string> path = find_program(program_);
-  if (!path) {
-    throw Error(ErrorCode::pin_dialog_failed, "pinentry: program not found: " + program_);
-  }
+  const std::optional<std::string> path = resolve_program();
   const MessageTexts texts = message_texts(message);
   try {
     Session session(*path, wake_fd_, deadline);

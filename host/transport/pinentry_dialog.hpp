@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The PIN dialog through pinentry, GnuPG's PIN programs (pinentry-gnome3, -gtk2, -qt, -curses),
 // spoken to over their stdin and stdout in Assuan (ui/assuan.hpp). One pinentry process per
 // call, never outliving it. The texts come from ui/dialog_text.hpp; no key info is sent
@@ -6,10 +7,11 @@
 
 #include <chrono>
 #include <mutex>
+#include <optional>
 #include <string>
 
-#include "wire/language.hpp"
 #include "ui/pin_dialog.hpp"
+#include "wire/language.hpp"
 
 namespace saferchat {
 
@@ -22,7 +24,8 @@ class Logger;
 class PinentryDialog final : public PinDialog {
  public:
   // `program`: a path, or a name looked up on PATH when the call comes. Empty: the
-  // SAFERCHAT_PINENTRY environment variable, else "pinentry". `log` (optional, must outlive
+  // SAFERCHAT_PINENTRY environment variable, else the first graphical pinentry on PATH when the
+  // call comes (transport/pinentry_program.hpp). `log` (optional, must outlive
   // the dialog) gets one line per dialog and its outcome; never a PIN.
   explicit PinentryDialog(std::string program = {}, const Logger* log = nullptr);
   PinentryDialog(const PinentryDialog&) = delete;
@@ -48,7 +51,7 @@ class PinentryDialog final : public PinDialog {
   // is never signalled after it could have been reused.
   void close() noexcept override;
 
-  // The program as configured (a name or a path).
+  // The program as configured (a name or a path); empty: chosen from PATH at each call.
   [[nodiscard]] const std::string& program() const noexcept { return program_; }
 
  private:
@@ -56,6 +59,10 @@ class PinentryDialog final : public PinDialog {
   // Marks a dialog open (throws Error(internal) when one already is); the destructor of the
   // returned guard marks it closed.
   class OpenGuard;
+
+  // The program to start for this call; Error(pin_dialog_failed) naming what to install
+  // when there is none.
+  [[nodiscard]] std::optional<std::string> resolve_program() const;
 
   std::string program_;
   const Logger* log_;

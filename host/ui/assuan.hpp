@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Assuan, the line protocol of GnuPG's PIN programs (pinentry): encoding the commands a client
 // sends and decoding the lines a server answers with. Pure: no I/O.
 //

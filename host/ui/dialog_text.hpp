@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the child reads in the PIN dialog and in the other messages, in Dutch, French, German
 // and English: short sentences for a 9-year-old that say who asks, what the site learns, and
 // that the PIN stays on this computer. Pure.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seam between the commands layer and whatever asks the child for the PIN: pinentry in the
 // host (transport/pinentry_dialog.hpp), a fake in tests. Pure: an interface and value types.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-verify: verifies one authentication token and prints a JSON verdict
 // (docs/verifier.md §9). The composition root of the verifier: reads files, wires the
 // in-memory nonce store (the given nonce counts as issued now), the revocation checkers and the
@@ -10,12 +11,12 @@
 #include <vector>
 
 #include "cli/options.hpp"
-#include "wire/version.hpp"
 #include "revocation/crl_checker.hpp"
 #include "revocation/ocsp_checker.hpp"
 #include "store/memory_nonce_store.hpp"
 #include "trust/belgian_trust.hpp"
 #include "verify/verifier.hpp"
+#include "wire/version.hpp"
 
 namespace {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command line of saferchat-verify (docs/verifier.md §9).
 #pragma once
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "revocation/crl_checker.hpp"
 
 #include <openssl/bio.h>
@@ -17,7 +18,6 @@
 namespace saferchat::revocation {
 namespace {
 
-using verify::RevocationResult;
 using verify::RevocationStatus;
 
 using CrlPtr = std::shared_ptr<X509_CRL>;
@@ -71,6 +71,42 @@ std::vector<std::string> distribution_points(const X509* certificate) {
   return urls;
 }
 
+// "" for a complete CRL this checker can use, else why not. Refused: delta CRLs (RFC 5280
+// §5.2.4: they only mean something applied to their base), partial-scope CRLs (§5.2.5
+// issuingDistributionPoint with a distribution point name, onlySomeReasons, onlyContainsCACerts,
+// onlyContainsAttributeCerts or indirectCRL: "not listed" there says nothing about our card)
+// and any other critical extension we do not know (§5.2). onlyContainsUserCerts alone is
+// complete for end-entity certificates, which is all the verifier asks about.
+std::string unsupported(const X509_CRL* crl) {
+  for (int i = 0; i < X509_CRL_get_ext_count(crl); ++i) {
+    X509_EXTENSION* extension = X509_CRL_get_ext(crl, i);
+    const int nid = OBJ_obj2nid(X509_EXTENSION_get_object(extension));
+    if (nid == NID_delta_crl) {
+      return "a delta CRL (deltaCRLIndicator, RFC 5280 §5.2.4): delta CRLs are not supported, "
+             "configure the issuer's full CRL";
+    }
+    if (nid == NID_issuing_distribution_point) {
+      const std::unique_ptr<ISSUING_DIST_POINT, decltype(&ISSUING_DIST_POINT_free)> point(
+          static_cast<ISSUING_DIST_POINT*>(X509V3_EXT_d2i(extension)), ISSUING_DIST_POINT_free);
+      if (!point) {
+        ERR_clear_error();
+        return "issuingDistributionPoint does not parse";
+      }
+      if (point->distpoint != nullptr || point->onlyCA != 0 || point->onlyattr != 0 ||
+          point->onlysomereasons != nullptr || point->indirectCRL != 0) {
+        return "a partial-scope CRL (issuingDistributionPoint, RFC 5280 §5.2.5): not supported, "
+               "configure the issuer's full CRL";
+      }
+      continue;
+    }
+    if (X509_EXTENSION_get_critical(extension) != 0 && nid != NID_crl_number &&
+        nid != NID_authority_key_identifier) {
+      return "unsupported critical CRL extension";
+    }
+  }
+  return {};
+}
+
 struct Fetched {
   CrlPtr crl;
   std::chrono::system_clock::time_point fetched_at;
@@ -80,9 +116,9 @@ struct Fetched {
 
 struct CrlChecker::Impl {
   CrlOptions options;
-  std::vector<CrlPtr> loaded;
+  std::vector<std::pair<std::string, CrlPtr>> loaded;  // (file, CRL)
   std::mutex mutex;
-  std::map<std::string, Fetched> fetched;  // by URL
+  std::map<std::string, Fetched> fetched;  // by URL and issuer name hash, validated CRLs only
 
   // "" if the CRL is usable for `issuer` at `now`, else why not.
   [[nodiscard]] std::string unusable(const X509_CRL* crl, const X509* issuer,
@@ -104,17 +140,26 @@ struct CrlChecker::Impl {
     if (next == nullptr || to_time_t(next) < now - skew) {
       return "nextUpdate has passed (or is missing)";
     }
-    return {};
+    return unsupported(crl);
   }
 
-  CrlPtr fetch(const std::string& url, std::chrono::system_clock::time_point now,
-               std::string& why) {
+  // A validated CRL from `url` for `issuer`: from the cache while it is younger than
+  // max_cache_age and still current, else fetched, validated and only then cached.
+  CrlPtr fetch(const std::string& url, const X509* issuer,
+               std::chrono::system_clock::time_point now, std::string& why) {
+    const std::string key =
+        url + '\n' +
+        std::to_string(X509_NAME_hash_ex(X509_get_subject_name(issuer), nullptr, nullptr, nullptr));
+    const std::time_t now_t = std::chrono::system_clock::to_time_t(now);
     {
       const std::scoped_lock lock(mutex);
-      const auto it = fetched.find(url);
-      if (it != fetched.end() && now - it->second.fetched_at < options.max_cache_age &&
-          now >= it->second.fetched_at) {
-        return it->second.crl;
+      const auto it = fetched.find(key);
+      if (it != fetched.end()) {
+        if (now - it->second.fetched_at < options.max_cache_age && now >= it->second.fetched_at &&
+            unusable(it->second.crl.get(), issuer, now_t).empty()) {
+          return it->second.crl;
+        }
+        fetched.erase(it);
       }
     }
     try {
@@ -125,8 +170,12 @@ struct CrlChecker::Impl {
         why = url + ": not a CRL";
         return nullptr;
       }
+      if (const std::string problem = unusable(crl.get(), issuer, now_t); !problem.empty()) {
+        why = url + ": " + problem;  // never cached: the next login fetches again
+        return nullptr;
+      }
       const std::scoped_lock lock(mutex);
-      fetched[url] = Fetched{crl, now};
+      fetched[key] = Fetched{crl, now};
       return crl;
     } catch (const std::exception& error) {
       why = error.what();
@@ -150,7 +199,13 @@ CrlChecker::CrlChecker(CrlOptions options) : impl_(std::make_unique<Impl>()) {
     if (!crl) {
       throw std::invalid_argument("not a CRL: " + path);
     }
-    impl_->loaded.push_back(std::move(crl));
+    if (const std::string problem = unsupported(crl.get()); !problem.empty()) {
+      std::string message = "CRL file " + path;
+      message += ": ";
+      message += problem;
+      throw std::invalid_argument(message);
+    }
+    impl_->loaded.emplace_back(path, std::move(crl));
   }
   if (options.url && !is_http_url(*options.url)) {
     throw std::invalid_argument("CRL URL is not an http:// URL");
@@ -166,25 +221,29 @@ CrlChecker::~CrlChecker() = default;
 verify::RevocationResult CrlChecker::check(const verify::RevocationQuery& query) noexcept {
   try {
     const std::time_t now = std::chrono::system_clock::to_time_t(query.now);
-    std::vector<CrlPtr> candidates = impl_->loaded;
     std::string why_not;
-    const auto consider = [&](const CrlPtr& crl) -> std::optional<RevocationResult> {
-      const std::string problem = impl_->unusable(crl.get(), query.issuer, now);
-      if (!problem.empty()) {
-        why_not += (why_not.empty() ? "" : "; ") + problem;
-        return std::nullopt;
+    const auto note = [&why_not](const std::string& problem) {
+      why_not += (why_not.empty() ? "" : "; ") + problem;
+    };
+    std::size_t current = 0;  // usable CRLs that do not list the card
+    // Every usable CRL is consulted: one that lists the serial number is enough (1 = listed;
+    // 2 = removeFromCRL, which only delta CRLs carry and those are refused).
+    const auto listed = [&](const X509_CRL* crl, const std::string& source) {
+      if (const std::string problem = impl_->unusable(crl, query.issuer, now); !problem.empty()) {
+        note(source + ": " + problem);
+        return false;
       }
       X509_REVOKED* entry = nullptr;
-      // 1 = listed, 2 = listed as removeFromCRL (delta CRLs; counted as listed, see header).
-      if (X509_CRL_get0_by_serial(crl.get(), &entry, X509_get0_serialNumber(query.certificate)) !=
-          0) {
-        return RevocationResult{RevocationStatus::revoked, "CRL: serial number listed"};
+      if (X509_CRL_get0_by_serial(const_cast<X509_CRL*>(crl), &entry,
+                                  X509_get0_serialNumber(query.certificate)) != 0) {
+        return true;
       }
-      return RevocationResult{RevocationStatus::good, "CRL: not listed"};
+      ++current;
+      return false;
     };
-    for (const CrlPtr& crl : candidates) {
-      if (auto result = consider(crl)) {
-        return *result;
+    for (const auto& [path, crl] : impl_->loaded) {
+      if (listed(crl.get(), path)) {
+        return {RevocationStatus::revoked, "CRL " + path + ": serial number listed"};
       }
     }
     if (impl_->options.fetch) {
@@ -195,19 +254,23 @@ verify::RevocationResult CrlChecker::check(const verify::RevocationQuery& query)
         urls = distribution_points(query.certificate);
       }
       if (urls.empty()) {
-        why_not += (why_not.empty() ? "" : "; ") + std::string("no http CRL distribution point");
+        note("no http CRL distribution point");
       }
       for (const std::string& url : urls) {
         std::string fetch_error;
-        const CrlPtr crl = impl_->fetch(url, query.now, fetch_error);
+        const CrlPtr crl = impl_->fetch(url, query.issuer, query.now, fetch_error);
         if (!crl) {
-          why_not += (why_not.empty() ? "" : "; ") + fetch_error;
+          note(fetch_error);
           continue;
         }
-        if (auto result = consider(crl)) {
-          return *result;
+        if (listed(crl.get(), url)) {
+          return {RevocationStatus::revoked, "CRL " + url + ": serial number listed"};
         }
       }
+    }
+    if (current > 0) {
+      return {RevocationStatus::good,
+              "CRL: not listed in " + std::to_string(current) + " current CRL(s)"};
     }
     return {RevocationStatus::unavailable,
             "CRL: no valid CRL for the issuer" + (why_not.empty() ? "" : " (" + why_not + ")")};

@@ -1,11 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
 // Revocation by CRL (RFC 5280 §5, §6.3), from files (PEM or DER) loaded once at construction
 // and/or fetched over HTTP (DER, RFC 5280 §4.2.1.13) from the certificate's CRL distribution
-// point or a configured URL, and cached for at most `max_cache_age`.
+// point or a configured URL.
 //
-// A CRL is used only if its issuer name equals the certificate's issuer, its signature verifies
-// with the issuer's key, thisUpdate ≤ now + clock_skew and nextUpdate ≥ now − clock_skew.
-// Serial listed → revoked (removeFromCRL entries of delta CRLs are not supported and count as
-// listed); not listed in a valid CRL → good; no valid CRL → unavailable.
+// A CRL is usable only if its issuer name equals the certificate's issuer, its signature
+// verifies with the issuer's key, thisUpdate ≤ now + clock_skew and nextUpdate ≥ now −
+// clock_skew, and it is complete: delta CRLs (deltaCRLIndicator), partial-scope CRLs
+// (issuingDistributionPoint other than onlyContainsUserCerts) and CRLs with an unknown critical
+// extension are refused — a file at construction (std::invalid_argument naming it), a fetched
+// one at each fetch (never cached). Every usable CRL is consulted (files, then each fetched URL):
+// listed in any → revoked; else not listed in at least one → good; no usable CRL → unavailable.
+// A stale or invalid CRL never decides. A fetched CRL is validated before it is cached, and
+// cached for at most `max_cache_age` (and only while it stays usable).
 #pragma once
 
 #include <chrono>
@@ -22,7 +28,7 @@ namespace saferchat::revocation {
 struct CrlOptions {
   // CRL files (PEM or DER), read once by the constructor.
   std::vector<std::string> files;
-  // Fetch over HTTP when no loaded CRL covers the issuer: from `url` if set, else from the
+  // Also fetch over HTTP (consulted besides the files): from `url` if set, else from the
   // certificate's CRL distribution points (http URLs only).
   bool fetch = false;
   std::optional<std::string> url;

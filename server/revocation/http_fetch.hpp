@@ -1,7 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 // Internal to saferchat::revocation: one HTTP/1.0 exchange with OpenSSL's client
 // (OSSL_HTTP_transfer over a socket we connect ourselves, one attempt per address), for DER
 // bodies: OCSP (RFC 6960 Appendix A.1) and CRLs (RFC 5280 §4.2.1.13: DER at http URIs).
-// http:// URLs only (the data is signed); direct connections, no proxy.
+// http:// URLs only (the data is signed); direct connections, no proxy. Name resolution is
+// bounded by the same timeout (it runs on a thread of its own). Per responder (host:port), at
+// most 4 exchanges at once and 32 in all; a responder that let an exchange run out of time is not
+// asked again for 30 s (the logins that need it are told at once, REVOCATION_UNAVAILABLE).
 #pragma once
 
 #include <chrono>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "revocation/ocsp_checker.hpp"
 
 #include <openssl/err.h>

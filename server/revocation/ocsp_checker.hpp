@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Revocation by OCSP (RFC 6960) over HTTP with OpenSSL's client (OSSL_HTTP_transfer).
 //
 // For each query: an OCSPRequest for the leaf (CertID with SHA-1, as responders expect) with a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "store/nonce_store.hpp"
 
 #include <openssl/evp.h>

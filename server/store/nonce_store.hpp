@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Challenge nonces (NOTES §3, docs/verifier.md §2): at least 32 random bytes, base64, single
 // use, expiring. A NonceStore keeps what was issued so that a nonce can be taken exactly once,
 // even across several server instances sharing one store (RedisNonceStore).
@@ -42,6 +43,25 @@ class StoreUnavailable : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// A cap on challenges was reached for one session or one client (ChallengeLimits): the caller
+// is asking for too many at once. saferchatd answers 429 TOO_MANY_CHALLENGES. what() is for the
+// log only.
+class TooManyChallenges : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// Caps on live challenges — issued and not yet expired, used or not — per session id and per
+// client id (each only when not empty), so that one session or one client (an IP address, an
+// account: what the provider passes) cannot fill the store. Within one nonce lifetime (5
+// minutes) a child's page asks for one or two; a school behind one address for a few dozen.
+struct ChallengeLimits {
+  std::size_t per_session = 10;
+  std::size_t per_client = 100;
+};
+
+inline constexpr std::size_t max_client_id_bytes = 128;
+
 enum class TakeStatus : std::uint8_t {
   taken,     // was issued and unused and not expired; now marked used
   unknown,   // never issued here, or forgotten (past expires_at + retention)
@@ -67,10 +87,18 @@ class NonceStore {
   NonceStore& operator=(NonceStore&&) = delete;
 
   // Records `nonce` as issued until `expires_at`, bound to `session_id` (opaque, may be empty,
-  // at most 256 bytes). Returns false, changing nothing, if the nonce is already present (a
-  // collision: the caller draws another). Throws StoreUnavailable.
+  // at most 256 bytes) and counted for `client_id` (opaque, may be empty, at most 128 bytes).
+  // Returns false, changing nothing, if the nonce is already present (a collision: the caller
+  // draws another). Throws TooManyChallenges when the session or the client is at its cap
+  // (ChallengeLimits), StoreUnavailable when the store cannot take it (down, or full).
   [[nodiscard]] virtual bool put(std::string_view nonce, std::string_view session_id,
-                                 TimePoint expires_at, TimePoint now) = 0;
+                                 std::string_view client_id, TimePoint expires_at,
+                                 TimePoint now) = 0;
+  // The same without a client id.
+  [[nodiscard]] bool put(std::string_view nonce, std::string_view session_id, TimePoint expires_at,
+                         TimePoint now) {
+    return put(nonce, session_id, {}, expires_at, now);
+  }
 
   // Atomically looks the nonce up and, if it is issued and unexpired, marks it used (one taker
   // wins across every instance sharing the store). Throws StoreUnavailable.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "store/redis_nonce_store.hpp"
 
 #include <algorithm>
@@ -26,6 +27,35 @@ end
 if tonumber(ARGV[1]) >= tonumber(string.sub(v, 3, sep - 1)) then return {2} end
 redis.call('SET', KEYS[1], 'U' .. string.sub(v, 2), 'KEEPTTL')
 return {1, string.sub(v, sep + 1)}
+)lua";
+
+// Atomic put with caps. KEYS: [1] nonce key, [2] session set or "", [3] client set or "",
+// [4] the set of all entries. ARGV: [1] value, [2] ms to keep the entry, [3] now ms, [4] expiry
+// ms, [5] per-session cap, [6] per-client cap, [7] max entries, [8] the nonce.
+// Returns 1 stored, 0 collision, 2 session at its cap, 3 client at its cap, 4 store full.
+constexpr std::string_view put_script = R"lua(
+local now = tonumber(ARGV[3])
+local function live(key)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', now)
+  return redis.call('ZCARD', key)
+end
+if KEYS[2] ~= '' and live(KEYS[2]) >= tonumber(ARGV[5]) then return 2 end
+if KEYS[3] ~= '' and live(KEYS[3]) >= tonumber(ARGV[6]) then return 3 end
+if live(KEYS[4]) >= tonumber(ARGV[7]) then return 4 end
+if not redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 0 end
+local expiry = tonumber(ARGV[4])
+for i = 2, 3 do
+  if KEYS[i] ~= '' then
+    redis.call('ZADD', KEYS[i], expiry, ARGV[8])
+    if redis.call('PTTL', KEYS[i]) < expiry - now then
+      redis.call('PEXPIRE', KEYS[i], expiry - now + 1000)
+    end
+  end
+end
+local keep = tonumber(ARGV[2])
+redis.call('ZADD', KEYS[4], now + keep, ARGV[8])
+if redis.call('PTTL', KEYS[4]) < keep then redis.call('PEXPIRE', KEYS[4], keep + 1000) end
+return 1
 )lua";
 
 std::int64_t to_ms(TimePoint time) {
@@ -141,19 +171,29 @@ void ensure_connected(std::unique_ptr<detail::RedisConnection>& connection,
 
 }  // namespace
 
-bool RedisNonceStore::put(std::string_view nonce, std::string_view session_id, TimePoint expires_at,
-                          TimePoint now) {
+bool RedisNonceStore::put(std::string_view nonce, std::string_view session_id,
+                          std::string_view client_id, TimePoint expires_at, TimePoint now) {
   const std::scoped_lock lock(mutex_);
   const SigpipeGuard no_sigpipe;
   const std::int64_t keep_ms =
       std::max<std::int64_t>(1, to_ms(expires_at + options_.retention) - to_ms(now));
+  const std::string& prefix = options_.key_prefix;
   const std::vector<std::string> args{
-      "SET",
-      options_.key_prefix + std::string(nonce),
+      "EVAL",
+      std::string(put_script),
+      "4",
+      prefix + std::string(nonce),
+      session_id.empty() ? std::string() : prefix + "session:" + std::string(session_id),
+      client_id.empty() ? std::string() : prefix + "client:" + std::string(client_id),
+      prefix + "all",
       "I|" + std::to_string(to_ms(expires_at)) + "|" + std::string(session_id),
-      "NX",
-      "PX",
-      std::to_string(keep_ms)};
+      std::to_string(keep_ms),
+      std::to_string(to_ms(now)),
+      std::to_string(to_ms(expires_at)),
+      std::to_string(options_.limits.per_session),
+      std::to_string(options_.limits.per_client),
+      std::to_string(options_.max_entries),
+      std::string(nonce)};
   // A put may be retried once on a new connection (a stale one, e.g. after a Redis restart):
   // if the first attempt did store the nonce, the retry reports a collision and the caller
   // draws another nonce, which is harmless.
@@ -161,11 +201,29 @@ bool RedisNonceStore::put(std::string_view nonce, std::string_view session_id, T
     ensure_connected(connection_, options_);
     try {
       const ReplyPtr reply = run(connection_, options_, args);
-      // SET … NX: +OK when stored, nil when the key exists.
-      return reply->type == REDIS_REPLY_STATUS;
+      if (reply->type != REDIS_REPLY_INTEGER) {
+        throw StoreUnavailable("Redis " + where(options_) + ": unexpected reply to the put script");
+      }
+      switch (reply->integer) {
+        case 1:
+          return true;
+        case 0:
+          return false;
+        case 2:
+          throw TooManyChallenges("the session already holds " +
+                                  std::to_string(options_.limits.per_session) + " live challenges");
+        case 3:
+          throw TooManyChallenges("the client already holds " +
+                                  std::to_string(options_.limits.per_client) + " live challenges");
+        case 4:
+          throw StoreUnavailable("Redis nonce store full (" + std::to_string(options_.max_entries) +
+                                 " entries)");
+        default:
+          throw StoreUnavailable("Redis " + where(options_) + ": unexpected put status");
+      }
     } catch (const StoreUnavailable&) {
       if (connection_ || attempt > 0) {
-        throw;  // a Redis error reply, or a second I/O failure
+        throw;  // a Redis error reply or answer, or a second I/O failure
       }
     }
   }

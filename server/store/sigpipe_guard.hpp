@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Writing to a socket whose peer has gone raises SIGPIPE, which kills a process that has not
 // ignored it. hiredis and OpenSSL's BIO sockets write with write(2), so a library cannot ask for
 // MSG_NOSIGNAL; instead this guard blocks SIGPIPE in the calling thread for its scope and drops

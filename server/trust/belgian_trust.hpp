@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real Belgian eID certificates shipped with Safer Chat (server/trust/README.md: origin and
 // SHA-256 fingerprints), compiled in so that no file has to be found at run time.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // OpenSSL ownership helpers and certificate loading from memory (no file I/O in this layer:
 // callers read files and pass their text).
 #pragma once

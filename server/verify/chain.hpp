@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Internal to saferchat::verify: path validation to the configured trust anchors (RFC 5280 §6
 // through OpenSSL's X509_verify_cert), with the caches of docs/verifier.md §7.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The card holder as the authentication certificate names them (NOTES §1: subject GN, SN,
 // serialNumber = national number), and the provider's pseudonym for them (docs/verifier.md §6).
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "verify/national_number.hpp"
 
 #include <algorithm>
@@ -62,6 +63,16 @@ std::optional<NationalNumber> parse_national_number(std::string_view text) {
     return std::nullopt;
   }
   number.birth_date = date;
+  return number;
+}
+
+std::optional<NationalNumber> parse_national_number(std::string_view text,
+                                                    std::chrono::year_month_day today) {
+  std::optional<NationalNumber> number = parse_national_number(text);
+  if (number && (number->birth_date ? *number->birth_date > today
+                                    : std::chrono::year{number->birth_year} > today.year())) {
+    return std::nullopt;
+  }
   return number;
 }
 

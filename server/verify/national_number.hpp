@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Belgian national register number (rijksregisternummer / numéro de registre national) and
 // age arithmetic (NOTES §2, docs/verifier.md §5).
 //
@@ -34,6 +35,13 @@ struct NationalNumber {
 // month (after removing a bis offset) is 00..12 and whose day is 00..31 (a non-existent date like
 // 31 February is invalid, not unknown).
 [[nodiscard]] std::optional<NationalNumber> parse_national_number(std::string_view text);
+
+// As above, and also nullopt when the number was issued for a birth after `today` (the Belgian
+// date at verification): a birth date later than today, or, when month or day is unknown, a
+// birth year later than today's. Such a number cannot be genuine, and its negative age would
+// pass a room with only a maximum age. The verifier uses this one.
+[[nodiscard]] std::optional<NationalNumber> parse_national_number(
+    std::string_view text, std::chrono::year_month_day today);
 
 // Completed years from `birth` to `on` (both calendar dates). Someone born on 29 February
 // completes a year on 1 March in non-leap years (a birthday is reached when (month, day) of `on`

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "verify/reason.hpp"
 
 #include <array>
@@ -13,11 +14,17 @@ struct ReasonInfo {
 };
 
 // One row per reason, in enum (= check) order; docs/verifier.md §3 mirrors this table.
-constexpr std::array<ReasonInfo, 25> reasons{{
+constexpr std::array<ReasonInfo, 28> reasons{{
     {Reason::token_too_large, "TOKEN_TOO_LARGE", Category::software_problem,
      "The token, or one of its fields, is larger than this verifier accepts."},
     {Reason::token_malformed, "TOKEN_MALFORMED", Category::software_problem,
      "The token is not a JSON object with the required string fields in valid base64."},
+    {Reason::token_not_sealed, "TOKEN_NOT_SEALED", Category::software_problem,
+     "This verifier requires sealed tokens and the token is not sealed."},
+    {Reason::seal_key_unknown, "SEAL_KEY_UNKNOWN", Category::try_again,
+     "The token is sealed to a key this verifier does not hold (neither current nor previous)."},
+    {Reason::seal_invalid, "SEAL_INVALID", Category::software_problem,
+     "The sealed token is malformed or does not decrypt with this verifier's key."},
     {Reason::format_unsupported, "FORMAT_UNSUPPORTED", Category::software_problem,
      "The token's format is not web-eid:1."},
     {Reason::algorithm_unsupported, "ALGORITHM_UNSUPPORTED", Category::software_problem,

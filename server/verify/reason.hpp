@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Why a token was rejected: one stable code per check (docs/verifier.md §3 lists them with their
 // meaning). Codes are UPPER_SNAKE strings on the wire, never renamed or reused; programs branch
 // on the code. Each code has a child-friendly category that a chat page maps to its own words.
@@ -16,6 +17,10 @@ namespace saferchat::verify {
 enum class Reason : std::uint8_t {
   token_too_large,     // TOKEN_TOO_LARGE: the token or one of its fields is over its limit
   token_malformed,     // TOKEN_MALFORMED: not a JSON object with the string fields, or bad base64
+  token_not_sealed,    // TOKEN_NOT_SEALED: requireSealed is set and the token is not sealed
+  seal_key_unknown,    // SEAL_KEY_UNKNOWN: sealed to a kid that is neither the current nor the
+                       // previous sealing key
+  seal_invalid,        // SEAL_INVALID: a sealed token that does not parse or does not decrypt
   format_unsupported,  // FORMAT_UNSUPPORTED: `format` is not "web-eid:1" / "web-eid:1.x"
   algorithm_unsupported,  // ALGORITHM_UNSUPPORTED: `algorithm` is no JWA name this verifier allows
   certificate_malformed,  // CERTIFICATE_MALFORMED: not one DER X.509 certificate

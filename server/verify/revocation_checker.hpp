@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The seam between the pure verifier and revocation I/O (server/revocation: OCSP, CRL). The
 // verifier calls a checker after the chain is verified, with the leaf and its issuer.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "verify/token.hpp"
 
 #include <openssl/bn.h>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "verify/reason.hpp"
+#include "wire/jwe.hpp"
 
 namespace saferchat::verify {
 namespace {
@@ -147,16 +149,14 @@ const EVP_MD* algorithm_digest(TokenAlgorithm algorithm) noexcept {
   return digests[1];
 }
 
-Token parse_token(std::string_view json, const TokenLimits& limits,
-                  std::span<const TokenAlgorithm> allowed) {
+nlohmann::json parse_token_object(std::string_view json, std::size_t max_bytes, int max_depth) {
   // 1. Size of the whole text, before any parsing.
-  if (json.size() > limits.max_token_bytes) {
+  if (json.size() > max_bytes) {
     reject(Reason::token_too_large, "token of " + std::to_string(json.size()) + " bytes, limit " +
-                                        std::to_string(limits.max_token_bytes));
+                                        std::to_string(max_bytes));
   }
   // 2. JSON (RFC 8259; nlohmann rejects invalid UTF-8) and its depth.
   bool too_deep = false;
-  const int max_depth = limits.max_json_depth;
   nlohmann::json object = nlohmann::json::parse(
       json.begin(), json.end(),
       [&too_deep, max_depth](int depth, nlohmann::json::parse_event_t /*event*/,
@@ -174,6 +174,11 @@ Token parse_token(std::string_view json, const TokenLimits& limits,
   if (!object.is_object()) {
     reject(Reason::token_malformed, "token is not a JSON object");
   }
+  return object;
+}
+
+Token token_from_object(const nlohmann::json& object, const TokenLimits& limits,
+                        std::span<const TokenAlgorithm> allowed) {
   // 3. Members: present, strings, within their size (docs/protocol.md §4.3).
   const std::string certificate =
       *string_member(object, "unverifiedCertificate", limits.max_certificate_chars, true);
@@ -209,6 +214,12 @@ Token parse_token(std::string_view json, const TokenLimits& limits,
   }
   return Token{std::move(*certificate_der), *parsed_algorithm, std::move(*signature_bytes), format,
                app_version.value_or("")};
+}
+
+Token parse_token(std::string_view json, const TokenLimits& limits,
+                  std::span<const TokenAlgorithm> allowed) {
+  return token_from_object(parse_token_object(json, limits.max_token_bytes, limits.max_json_depth),
+                           limits, allowed);
 }
 
 std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text, bool url_safe) {
@@ -271,32 +282,7 @@ std::optional<std::vector<std::uint8_t>> base64_decode(std::string_view text, bo
 }
 
 std::string base64url_encode(std::span<const std::uint8_t> bytes) {
-  static constexpr std::string_view alphabet =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  out.reserve((bytes.size() * 4 + 2) / 3);
-  std::size_t i = 0;
-  for (; i + 3 <= bytes.size(); i += 3) {
-    const std::uint32_t n = (std::uint32_t{bytes[i]} << 16) | (std::uint32_t{bytes[i + 1]} << 8) |
-                            std::uint32_t{bytes[i + 2]};
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    out += alphabet[(n >> 6) & 63];
-    out += alphabet[n & 63];
-  }
-  const std::size_t rest = bytes.size() - i;
-  if (rest > 0) {
-    std::uint32_t n = std::uint32_t{bytes[i]} << 16;
-    if (rest == 2) {
-      n |= std::uint32_t{bytes[i + 1]} << 8;
-    }
-    out += alphabet[(n >> 18) & 63];
-    out += alphabet[(n >> 12) & 63];
-    if (rest == 2) {
-      out += alphabet[(n >> 6) & 63];
-    }
-  }
-  return out;
+  return jwe::base64url_encode(bytes);  // one encoder, in the shared wire format (wire/jwe.hpp)
 }
 
 std::vector<std::uint8_t> signed_data(TokenAlgorithm algorithm, std::string_view origin,

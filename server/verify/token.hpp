@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Decoding the authentication token (docs/protocol.md §4.3, NOTES §3, Web eID "web-eid:1.0"):
 //   {"unverifiedCertificate": base64(DER), "algorithm": JWA name, "signature": base64,
 //    "format": "web-eid:1.0", "appVersion": "…"}
@@ -14,6 +15,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 namespace saferchat::verify {
 
@@ -38,6 +41,8 @@ enum class TokenAlgorithm : std::uint8_t {
 
 struct TokenLimits {
   std::size_t max_token_bytes = std::size_t{16} * 1024;  // the whole JSON text
+  // A sealed token's whole JSON text (docs/protocol.md §4.5): base64url of the token + header.
+  std::size_t max_sealed_token_bytes = std::size_t{24} * 1024;
   std::size_t max_certificate_chars =
       std::size_t{8} * 1024;               // base64 of the DER (6 KiB certificate)
   std::size_t max_signature_chars = 1024;  // base64 (RSA-4096 is 684 characters)
@@ -59,6 +64,14 @@ struct Token {
 // Unknown extra members are ignored (Web eID adds optional fields in minor versions).
 [[nodiscard]] Token parse_token(std::string_view json, const TokenLimits& limits,
                                 std::span<const TokenAlgorithm> allowed = {});
+
+// parse_token in two steps, so that a sealed token's envelope is read once: steps 1-2 (size
+// against `max_bytes`, JSON, depth, an object) throw TOKEN_TOO_LARGE or TOKEN_MALFORMED; then
+// the members, format and algorithm of a web-eid:1 token.
+[[nodiscard]] nlohmann::json parse_token_object(std::string_view json, std::size_t max_bytes,
+                                                int max_depth);
+[[nodiscard]] Token token_from_object(const nlohmann::json& object, const TokenLimits& limits,
+                                      std::span<const TokenAlgorithm> allowed = {});
 
 // Strict base64 (RFC 4648 §4, padding required, no whitespace) or, with url_safe, base64url
 // (§5, padding optional). Nullopt on any other input.

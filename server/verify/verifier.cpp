@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "verify/verifier.hpp"
 
 #include <openssl/core_names.h>
@@ -12,12 +13,12 @@
 #include <ctime>
 #include <stdexcept>
 
-#include "wire/error.hpp"
-#include "wire/origin.hpp"
-#include "wire/token.hpp"
 #include "verify/certificates.hpp"
 #include "verify/chain.hpp"
 #include "verify/national_number.hpp"
+#include "wire/error.hpp"
+#include "wire/origin.hpp"
+#include "wire/token.hpp"
 
 namespace saferchat::verify {
 namespace {
@@ -161,6 +162,47 @@ std::optional<Reason> nonce_reason(store::TakeStatus status) {
   return Reason::nonce_unknown;
 }
 
+// docs/protocol.md §4.5: {"format":"saferchat-sealed:1","kid":"…","jwe":"…"}.
+constexpr std::string_view sealed_format = "saferchat-sealed:1";
+
+bool is_sealed(const nlohmann::json& object) {
+  const auto format = object.find("format");
+  return format != object.end() && format->is_string() &&
+         format->get_ref<const std::string&>() == sealed_format;
+}
+
+// The plaintext (the web-eid:1.0 token's JSON) of a sealed token, with the key for its kid.
+std::string open_sealed(const nlohmann::json& envelope, std::span<const jwe::PrivateKey> keys,
+                        Verdict& verdict) {
+  const nlohmann::json kid = envelope.value("kid", nlohmann::json());
+  const nlohmann::json compact = envelope.value("jwe", nlohmann::json());
+  if (!kid.is_string() || !compact.is_string()) {
+    reject(Reason::seal_invalid, R"(sealed token without string "kid" and "jwe")");
+  }
+  const auto kid_text = kid.get<std::string>();
+  const auto key = std::find_if(keys.begin(), keys.end(), [&](const jwe::PrivateKey& candidate) {
+    return candidate.kid() == kid_text;
+  });
+  if (key == keys.end()) {
+    // The kid is the provider's own label, not holder data: safe for the log when well formed.
+    reject(Reason::seal_key_unknown, jwe::is_valid_kid(kid_text)
+                                         ? "sealed to unknown key \"" + kid_text + "\""
+                                         : std::string("sealed to a malformed kid"));
+  }
+  try {
+    const jwe::CompactJwe parsed = jwe::parse_compact(compact.get<std::string>());
+    if (jwe::header_kid(parsed) != kid_text) {
+      reject(Reason::seal_invalid, "the JWE header's kid is not the envelope's");
+    }
+    std::string plaintext = jwe::open(parsed, *key);
+    verdict.sealed = true;
+    verdict.sealed_kid = kid_text;
+    return plaintext;
+  } catch (const jwe::JweError& error) {
+    reject(Reason::seal_invalid, error.what());
+  }
+}
+
 struct NonceOutcome {
   std::optional<Reason> failure;
   std::string detail;
@@ -251,6 +293,14 @@ Verifier::Verifier(VerifierConfig config, std::shared_ptr<store::NonceStore> non
       *config.age_policy.min_age > *config.age_policy.max_age) {
     throw std::invalid_argument("minimum age above maximum age");
   }
+  if (config.sealing_keys.size() > 2 ||
+      (config.sealing_keys.size() == 2 &&
+       config.sealing_keys[0].kid() == config.sealing_keys[1].kid())) {
+    throw std::invalid_argument("sealing keys: at most two (current, previous), distinct kids");
+  }
+  if (config.require_sealed && config.sealing_keys.empty()) {
+    throw std::invalid_argument("sealed tokens required, but no sealing key");
+  }
   std::vector<X509Ptr> anchors = parse_pem_certificates(config.trust_anchors_pem);
   std::vector<X509Ptr> intermediates = parse_pem_certificates(config.intermediates_pem);
   impl_->chain = std::make_unique<ChainVerifier>(
@@ -273,16 +323,20 @@ Verifier::CacheStats Verifier::cache_stats() const {
           impl_->chain->full_verifications()};
 }
 
-Challenge Verifier::issue_challenge(std::string_view session_id) const {
-  if (session_id.size() > 256) {
-    throw std::invalid_argument("session id longer than 256 bytes");
+Challenge Verifier::issue_challenge(std::string_view session_id, std::string_view client_id) const {
+  if (session_id.size() > max_session_bytes) {
+    throw std::invalid_argument("session id longer than " + std::to_string(max_session_bytes) +
+                                " bytes");
+  }
+  if (client_id.size() > store::max_client_id_bytes) {
+    throw std::invalid_argument("client id longer than 128 bytes");
   }
   const auto now = impl_->clock();
   const auto expires_at = now + impl_->config.nonce_ttl;
   // 256 bits of randomness never collide in practice; a collision is retried anyway.
   for (int attempt = 0; attempt < 3; ++attempt) {
     std::string nonce = store::generate_nonce(impl_->config.nonce_bytes);
-    if (impl_->nonce_store->put(nonce, session_id, expires_at, now)) {
+    if (impl_->nonce_store->put(nonce, session_id, client_id, expires_at, now)) {
       return {std::move(nonce), expires_at};
     }
   }
@@ -319,8 +373,24 @@ Verdict Verifier::Impl::check(std::string_view token_json, std::string_view orig
   Verdict verdict;
   try {
     const std::time_t now_t = std::chrono::system_clock::to_time_t(now);
-    // 1-4. Sizes, JSON, format, algorithm name (verify/token.hpp).
-    const Token token = parse_token(token_json, config.limits, config.allowed_algorithms);
+    // 1-2. Size and JSON. A sealed token (docs/protocol.md §4.5) is opened, and its plaintext
+    // goes through the same steps; an unsealed one is refused if only sealed ones may come.
+    const TokenLimits& limits = config.limits;
+    nlohmann::json object = parse_token_object(
+        token_json, std::max(limits.max_token_bytes, limits.max_sealed_token_bytes),
+        limits.max_json_depth);
+    if (is_sealed(object)) {
+      const std::string plaintext = open_sealed(object, config.sealing_keys, verdict);
+      object = parse_token_object(plaintext, limits.max_token_bytes, limits.max_json_depth);
+    } else if (token_json.size() > limits.max_token_bytes) {
+      reject(Reason::token_too_large, "token of " + std::to_string(token_json.size()) +
+                                          " bytes, limit " +
+                                          std::to_string(limits.max_token_bytes));
+    } else if (config.require_sealed) {
+      reject(Reason::token_not_sealed, "unsealed token, and sealed tokens are required");
+    }
+    // 3-4. Members, format, algorithm name (verify/token.hpp).
+    const Token token = token_from_object(object, limits, config.allowed_algorithms);
     verdict.algorithm = token.algorithm;
     verdict.app_version = token.app_version;
 
@@ -347,7 +417,30 @@ Verdict Verifier::Impl::check(std::string_view token_json, std::string_view orig
       reject(Reason::chain_untrusted, path.detail);
     }
 
-    // 10. Revocation.
+    // 10. Origin: the browser's serialisation (docs/protocol.md §3.5), one this verifier serves.
+    try {
+      check_origin(origin, config.allow_http_localhost);
+    } catch (const Error& error) {
+      reject(Reason::origin_invalid, error.what());
+    }
+    if (std::find(config.allowed_origins.begin(), config.allowed_origins.end(), origin) ==
+        config.allowed_origins.end()) {
+      reject(Reason::origin_not_allowed, "origin is not in the allowed list");
+    }
+
+    // 11. The nonce, already taken from the store before the first check.
+    if (nonce.failure) {
+      reject(*nonce.failure, nonce.detail);
+    }
+
+    // 12. Signature over H(origin) ‖ H(nonce).
+    if (!signature_verifies(token, key, signed_data(token.algorithm, origin, challenge_nonce))) {
+      reject(Reason::signature_invalid, "signature does not verify");
+    }
+
+    // 13. Revocation, after everything the token itself can prove: a token with a foreign
+    // origin, a nonce this verifier did not issue or a bad signature never makes it fetch
+    // anything (docs/verifier.md §4).
     if (config.revocation) {
       const RevocationResult status = config.revocation->check(RevocationQuery{
           certificate.get(), path.issuer.get(), chain->store(), chain->intermediates(), now});
@@ -359,34 +452,14 @@ Verdict Verifier::Impl::check(std::string_view token_json, std::string_view orig
       }
     }
 
-    // 11. Origin: the browser's serialisation (docs/protocol.md §3.5), one this verifier serves.
-    try {
-      check_origin(origin, config.allow_http_localhost);
-    } catch (const Error& error) {
-      reject(Reason::origin_invalid, error.what());
-    }
-    if (std::find(config.allowed_origins.begin(), config.allowed_origins.end(), origin) ==
-        config.allowed_origins.end()) {
-      reject(Reason::origin_not_allowed, "origin is not in the allowed list");
-    }
-
-    // 12. The nonce, already taken from the store before the first check.
-    if (nonce.failure) {
-      reject(*nonce.failure, nonce.detail);
-    }
-
-    // 13. Signature over H(origin) ‖ H(nonce).
-    if (!signature_verifies(token, key, signed_data(token.algorithm, origin, challenge_nonce))) {
-      reject(Reason::signature_invalid, "signature does not verify");
-    }
-
     // 14. The holder (NOTES §1: GN, SN, serialNumber = national number).
     const SubjectFields subject = subject_fields(certificate.get());
     Holder holder;
     holder.given_names = subject.given_names;
     holder.surname = subject.surname;
     verdict.holder = holder;
-    const std::optional<NationalNumber> number = parse_national_number(subject.serial_number);
+    const std::optional<NationalNumber> number =
+        parse_national_number(subject.serial_number, brussels_date(now));
     if (!number) {
       reject(Reason::national_number_invalid,
              "subject serialNumber is not a valid national register number");
@@ -453,10 +526,11 @@ Verdict Verifier::verify_taken_nonce(std::string_view token_json, std::string_vi
 }
 
 nlohmann::json verdict_to_json(const Verdict& verdict, bool include_detail) {
-  nlohmann::json out = {{"accepted", verdict.accepted()}};
+  nlohmann::json out = {{"verdict", verdict.accepted() ? "accepted" : "rejected"}};
   if (verdict.reason) {
     out["reason"] = reason_code(*verdict.reason);
     out["category"] = category_name(reason_category(*verdict.reason));
+    out["message"] = reason_description(*verdict.reason);
   }
   if (verdict.holder) {
     out["holder"] = holder_to_json(*verdict.holder);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The verifier (docs/verifier.md): issues challenge nonces and checks authentication tokens
 // against them, then applies the room's age policy.
 //
@@ -8,9 +9,11 @@
 //
 // Check order (NOTES §3; docs/verifier.md §4): the nonce is taken from the store FIRST, on every
 // attempt, so a nonce can never be tried twice (as Web eID does); its outcome is reported at its
-// place in the order below. Then: sizes, JSON, format, algorithm name, certificate parse,
-// validity now, key usage, algorithm vs key, chain, revocation, origin, nonce, signature,
-// national number, age policy. The first failing check gives the reason.
+// place in the order below. Then: sizes, JSON, a sealed token opened (or refused unsealed), format,
+// algorithm name, certificate parse, validity now, key usage, algorithm vs key, chain, origin,
+// nonce, signature, revocation, national number, age policy. The first failing check gives the
+// reason. Revocation comes after the signature so that junk (a real certificate with a foreign
+// origin, an unissued nonce or a bad signature) never causes an OCSP or CRL fetch.
 //
 // A Verifier is immutable after construction and thread-safe; verify() blocks (nonce store,
 // OCSP/CRL fetches), so an asynchronous server calls it from a worker thread.
@@ -32,6 +35,7 @@
 #include "verify/reason.hpp"
 #include "verify/revocation_checker.hpp"
 #include "verify/token.hpp"
+#include "wire/jwe.hpp"
 
 namespace saferchat::verify {
 
@@ -72,6 +76,13 @@ struct VerifierConfig {
   bool expose_national_number = false;
   bool expose_birth_date = false;
 
+  // Sealed tokens (docs/protocol.md §4.5): the service's private keys, the current one first,
+  // then the previous one (at most two, distinct kids); a sealed token names its key by kid
+  // (SEAL_KEY_UNKNOWN for another). Empty = this verifier opens no sealed token.
+  std::vector<jwe::PrivateKey> sealing_keys;
+  // Refuse unsealed tokens (TOKEN_NOT_SEALED). Needs a sealing key.
+  bool require_sealed = false;
+
   // Null = revocation not checked. See server/revocation for OCSP and CRL checkers.
   std::shared_ptr<RevocationChecker> revocation;
 
@@ -102,13 +113,22 @@ struct Verdict {
   // The token's algorithm and appVersion once parsed (empty/unset before).
   std::optional<TokenAlgorithm> algorithm;
   std::string app_version;
+  // The token came sealed and was opened (with the key of `sealed_kid`).
+  bool sealed = false;
+  std::string sealed_kid;
 
   [[nodiscard]] bool accepted() const noexcept { return !reason.has_value(); }
 };
 
-// {"accepted": true|false, "reason"?: "AGE_TOO_HIGH", "category"?: "too_old",
-//  "holder"?: {...holder_to_json...}}. With include_detail, also "detail" (operators only).
+// The one verdict shape of saferchat-verify and saferchatd (docs/verifier.md §3):
+// {"verdict": "accepted"|"rejected", "reason"?: "AGE_TOO_HIGH", "category"?: "too_old",
+//  "message"?: reason_description, "holder"?: {...holder_to_json...}}; reason, category and
+// message only when rejected. With include_detail, also "detail" (operators only).
 [[nodiscard]] nlohmann::json verdict_to_json(const Verdict& verdict, bool include_detail = false);
+
+// The longest provider session id a challenge can be bound to, in bytes: the library and
+// saferchatd's "session" member (docs/verifier.md) share it.
+inline constexpr std::size_t max_session_bytes = 128;
 
 class Verifier {
  public:
@@ -122,10 +142,13 @@ class Verifier {
   Verifier(Verifier&&) = delete;
   Verifier& operator=(Verifier&&) = delete;
 
-  // A fresh nonce, stored until now + nonce_ttl and bound to `session_id` (opaque, ≤ 256 bytes;
-  // empty = unbound). Throws store::StoreUnavailable, or std::invalid_argument for a longer
-  // session id.
-  [[nodiscard]] Challenge issue_challenge(std::string_view session_id = {}) const;
+  // A fresh nonce, stored until now + nonce_ttl, bound to `session_id` (opaque, at most
+  // max_session_bytes; empty = unbound) and counted for `client_id` (opaque, ≤ 128 bytes: the end
+  // user's address or account as the provider sees it; empty = none). Throws
+  // store::TooManyChallenges when the session or client is at its cap (store::ChallengeLimits),
+  // store::StoreUnavailable, or std::invalid_argument for a longer session or client id.
+  [[nodiscard]] Challenge issue_challenge(std::string_view session_id = {},
+                                          std::string_view client_id = {}) const;
 
   // Takes `challenge_nonce` from the store (consuming it whatever the outcome), then checks the
   // token. If the nonce was issued with a non-empty session id, `session_id` must equal it

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The end-to-end cases, run in each real browser (chromium.test.mjs, firefox.test.mjs): pages
 // served by the test call the page API → the built extension → the real host installed by
 // installer/saferchat-install into the test's HOME → a private pcscd with the virtual Kids-ID of
@@ -5,6 +6,7 @@
 // order and share the browser, its warm host and the card.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -23,9 +25,40 @@ import { startWebServer } from './support/web_server.mjs';
 const PROFILE = 'kid-9';
 const SWAPPED_PROFILE = 'teen-14';
 const VERSION1_HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'version1_host.cjs');
+const RECORDING_HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), 'support', 'recording_host.cjs');
 
-// Runs in the page: calls the page API and returns the token, or the error's code and class.
+// Runs `fn(arg)` in the page as a child's click on its button would (the page's tab brought to
+// the front first): the page API then sees a user gesture (docs/protocol.md §8.5). Resolves
+// with what fn resolved with.
 async function callInPage(page, fn, arg) {
+  await clickToStart(page, fn, arg);
+  return outcomeOf(page);
+}
+// callInPage's click, without waiting for fn's outcome; outcomeOf(page) waits for it.
+let lastClickAt = 0;
+async function clickToStart(page, fn, arg) {
+  await page.bringToFront();
+  await page.evaluate(({ source, arg }) => {
+    const run = (0, eval)(`(${source})`);
+    window.clickOutcome = new Promise((resolve) => {
+      window.onAct = () => {
+        window.onAct = null;
+        resolve(Promise.resolve().then(() => run(arg)));
+      };
+    });
+  }, { source: fn.toString(), arg });
+  await page.click('#act');
+  lastClickAt = Date.now();
+}
+// Waits until the last click is no gesture any more (the browsers' transient activation, 5 s).
+async function gestureOver() {
+  await sleep(Math.max(0, lastClickAt + 5500 - Date.now()));
+}
+function outcomeOf(page) {
+  return page.evaluate(() => window.clickOutcome);
+}
+// The same without any gesture: a script of the page calling on its own.
+function callWithoutGesture(page, fn, arg) {
   return page.evaluate(fn, arg);
 }
 function authenticateInPage(page, nonce, options = {}) {
@@ -86,6 +119,13 @@ function cardOf(testCards, profile) {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// What status() says to a page before the child acts (docs/protocol.md §8.5).
+const PARENT_PIN = 'parent-2468';
+const QUIET_STATUS = Object.freeze({
+  extension: { present: true, version: '0.1.0' },
+  host: { present: null, version: null, error: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED' },
+});
+
 export function browserSuite(browserName) {
   describe(`${browserName}: page API → extension → host → card`, () => {
     let paths;
@@ -103,6 +143,7 @@ export function browserSuite(browserName) {
     let hostLog;
     let hostVersion;
     let hostProtocol;
+    let hostRecord; // what support/recording_host.cjs saw, one JSON line per message
 
     const install = (host = paths.host) => installHost(paths.installer, {
       host, home, browser: browserName, chromiumUserDataDir,
@@ -114,11 +155,14 @@ export function browserSuite(browserName) {
     // The PIN dialogs (scripted-pinentry processes) started since the last setChild.
     const dialogPids = () => fs.readFileSync(pinentryLog, 'utf8').split('\n').filter(Boolean)
       .map((line) => JSON.parse(line)).filter((entry) => entry.event === 'start').map((entry) => entry.pid);
-    const waitForDialog = async () => {
-      for (let i = 0; i < 300 && !fs.readFileSync(pinentryLog, 'utf8').includes('GETPIN'); i++) {
+    // Waits until `count` PIN dialogs (since the last setChild) have asked for the PIN.
+    const pinRequests = () => fs.readFileSync(pinentryLog, 'utf8').split('\n').filter(Boolean)
+      .map((line) => JSON.parse(line)).filter((entry) => entry.command === 'GETPIN' && !('action' in entry)).length;
+    const waitForDialog = async (count = 1) => {
+      for (let i = 0; i < 300 && pinRequests() < count; i++) {
         await sleep(100);
       }
-      assert.match(fs.readFileSync(pinentryLog, 'utf8'), /GETPIN/, 'the PIN dialog asks');
+      assert.ok(pinRequests() >= count, 'the PIN dialog asks');
     };
     const openChatPage = (origin = web.https) => browser.openPage(`${origin}/page.html`);
     const reopenMainPage = async () => {
@@ -157,6 +201,8 @@ export function browserSuite(browserName) {
       pinentryLog = path.join(tmp, 'pinentry-log');
       fs.writeFileSync(pinentryLog, '');
       hostLog = new HostLog(path.join(tmp, 'host.log'));
+      hostRecord = path.join(tmp, 'host-messages.jsonl');
+      fs.writeFileSync(hostRecord, '');
 
       pcsc = await startPcscEnv(paths.pcscEnv, kid.dir);
       web = await startWebServer(tmp, path.join(paths.extension, 'page-api'));
@@ -172,8 +218,10 @@ export function browserSuite(browserName) {
         SAFERCHAT_LOG_FILE: hostLog.file,
         // The host accepts http://localhost here, so that the extension alone decides (§3.5).
         SAFERCHAT_ALLOW_HTTP_LOCALHOST: '1',
-        // For the protocol version 1 stand-in (support/version1_host.cjs).
+        // For the stand-ins in front of the real host (support/version1_host.cjs,
+        // support/recording_host.cjs).
         SAFERCHAT_TEST_REAL_HOST: paths.host,
+        SAFERCHAT_TEST_RECORD: hostRecord,
       };
       // Only the host the test installs is found, whatever is installed system-wide.
       const executablePath = isolatedBrowser(tmp, browserName === 'firefox' ? FIREFOX_PATH : CHROMIUM_PATH);
@@ -194,6 +242,26 @@ export function browserSuite(browserName) {
       }
     });
 
+    it('without a gesture: status() tells only that the extension is there, authenticate() is refused, no host starts', async () => {
+      setChild([`pin ${kid.pin}`]);
+      assert.deepEqual(await callWithoutGesture(page, () => SaferChat.status()), QUIET_STATUS);
+      assert.deepEqual(await callWithoutGesture(page, () => SaferChatModule.status()), QUIET_STATUS);
+      // A script of the page forging a click and a key press: untrusted events are no gesture
+      // (and in Chromium the test's own evaluate even gives the page a transient activation).
+      const outcome = await callWithoutGesture(page, (nonce) => {
+        const button = document.getElementById('act');
+        for (const type of ['pointerdown', 'mousedown', 'pointerup', 'mouseup']) {
+          button.dispatchEvent(new MouseEvent(type, { bubbles: true }));
+        }
+        document.body.dispatchEvent(new KeyboardEvent('keydown', { key: 'Enter', bubbles: true }));
+        button.click();
+        return SaferChat.authenticate(nonce, { timeout: 60 }).then(() => 'resolved', (e) => e.code);
+      }, newNonce());
+      assert.equal(outcome, 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+      assert.deepEqual(hostLog.starts(), [], 'no host started');
+      assert.deepEqual(dialogPids(), []);
+    });
+
     it('status() reports the extension and the installed host, and opens the warm port', async () => {
       const status = await statusInPage(page);
       assert.deepEqual(status.extension, { present: true, version: '0.1.0' });
@@ -201,7 +269,7 @@ export function browserSuite(browserName) {
       assert.equal(status.host.version, hostVersion);
       assert.equal(status.host.protocolVersion, hostProtocol);
       assert.equal(status.host.pcsc.reachable, true);
-      assert.ok(status.host.pcsc.readerCount >= 1);
+      assert.equal(status.host.pcsc.readerCount, 1); // one reader with one card: no empty slot
       // The ES module build gives the same answer as the plain script, from the same host.
       assert.deepEqual(await callInPage(page, () => SaferChatModule.status()), status);
       assert.equal(hostLog.starts().length, 1);
@@ -235,6 +303,21 @@ export function browserSuite(browserName) {
       assert.deepEqual(await hostLog.loginsOnceThere(before, 1), [
         { pid: warm, apdus: 5, readAhead: true },
       ]);
+    });
+
+    it('one click opens one dialog: a second authenticate() on the same gesture is refused', async () => {
+      setChild([`pin ${kid.pin}`]);
+      const before = hostLog.size();
+      const outcome = await callInPage(page, async (nonces) => {
+        const codes = [];
+        for (const nonce of nonces) {
+          codes.push(await SaferChat.authenticate(nonce, { timeout: 60 }).then(() => 'token', (e) => e.code));
+        }
+        return codes;
+      }, [newNonce(), newNonce()]);
+      assert.deepEqual(outcome, ['token', 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED']);
+      assert.equal(dialogPids().length, 1);
+      assert.deepEqual(hostLog.requests(before).map((r) => r.command), ['authenticate']);
     });
 
     it('an origin written by the page is ignored: the token is bound to the real origin', async () => {
@@ -293,10 +376,79 @@ export function browserSuite(browserName) {
       assert.equal(signatureValid(outcome.token, web.https, nonce), true);
     });
 
-    it('the child cancelling the PIN dialog gives ERR_SAFERCHAT_USER_CANCELLED', async () => {
+    it('a page in a frame gets ERR_SAFERCHAT_FRAME_NOT_SUPPORTED at once, from status() and authenticate()', async () => {
+      const before = hostLog.size();
+      const outcome = await callInPage(page, async ({ frameUrl, nonce }) => {
+        const frame = document.createElement('iframe');
+        frame.src = frameUrl;
+        await new Promise((resolve) => {
+          frame.onload = resolve;
+          document.body.append(frame);
+        });
+        const api = frame.contentWindow.SaferChat;
+        const codes = await Promise.all([
+          api.status().then(() => 'resolved', (e) => [e.code, e instanceof api.SaferChatError]),
+          api.authenticate(nonce, { timeout: 60 }).then(() => 'resolved', (e) => e.code),
+        ]);
+        frame.remove();
+        return codes;
+      }, { frameUrl: `${web.https}/page.html`, nonce: newNonce() });
+      assert.deepEqual(outcome, [['ERR_SAFERCHAT_FRAME_NOT_SUPPORTED', true],
+        'ERR_SAFERCHAT_FRAME_NOT_SUPPORTED']);
+      assert.deepEqual(hostLog.requests(before), []);
+    });
+
+    it('the child cancelling the PIN dialog gives ERR_SAFERCHAT_USER_CANCELLED; the site waits before it may ask again', async () => {
       setChild(['cancel']);
       const outcome = await authenticateInPage(page, newNonce(), { timeout: 60 });
       assert.deepEqual(outcome, { code: 'ERR_SAFERCHAT_USER_CANCELLED', isSaferChatError: true });
+      // Asked again at once, even with a new click: refused without a dialog (5 s back-off).
+      const before = hostLog.size();
+      setChild([`pin ${kid.pin}`]);
+      const again = await authenticateInPage(page, newNonce(), { timeout: 60 });
+      assert.deepEqual(again, { code: 'ERR_SAFERCHAT_RETRY_LATER', isSaferChatError: true });
+      assert.deepEqual(dialogPids(), []);
+      assert.deepEqual(hostLog.requests(before), []);
+      // After the wait, a click opens the dialog again.
+      await sleep(5200);
+      const nonce = newNonce();
+      const later = await authenticateInPage(page, nonce, { timeout: 60 });
+      assert.equal(signatureValid(later.token, web.https, nonce), true);
+      assert.equal(dialogPids().length, 1);
+    });
+
+    it('a page in a background tab, or sent to the background after the click, gets ERR_SAFERCHAT_PAGE_NOT_ACTIVE without a dialog', async () => {
+      setChild([`pin ${kid.pin}`]);
+      const before = hostLog.size();
+      const hidden = await browser.openBackgroundPage(`${web.httpsOther}/page.html`);
+      try {
+        // (Playwright keeps every Chromium page 'visible' and focused; there the background's
+        // look at the tab, tabs.get, is what refuses.)
+        const outcome = await callWithoutGesture(hidden, (nonce) => SaferChat.authenticate(nonce, { timeout: 60 })
+          .then(() => 'resolved', (e) => e.code), newNonce());
+        assert.equal(outcome, 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+        assert.deepEqual(await callWithoutGesture(hidden, () => SaferChat.status()), {
+          extension: QUIET_STATUS.extension,
+          host: { ...QUIET_STATUS.host, error: 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE' },
+        });
+      } finally {
+        await hidden.close();
+      }
+      // Clicked, then another tab comes to the front before the page asks.
+      await clickToStart(page, async (nonce) => {
+        await new Promise((resolve) => { window.release = resolve; });
+        return SaferChat.authenticate(nonce, { timeout: 60 }).then(() => 'resolved', (e) => e.code);
+      }, newNonce());
+      const front = await openChatPage(web.httpsOther);
+      try {
+        await front.bringToFront();
+        await callWithoutGesture(page, () => window.release());
+        assert.equal(await outcomeOf(page), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+      } finally {
+        await front.close();
+      }
+      assert.deepEqual(dialogPids(), []);
+      assert.deepEqual(hostLog.requests(before), []);
     });
 
     it('a second request while one is pending gives ERR_SAFERCHAT_REQUEST_PENDING', async () => {
@@ -339,42 +491,63 @@ export function browserSuite(browserName) {
         SaferChat.authenticate('short').catch((e) => e.code),
         SaferChat.authenticate(42).catch((e) => e.code),
         SaferChat.authenticate('A'.repeat(44), { timeout: 0 }).catch((e) => e.code),
+        // Unknown options (a typo of lang, of timeout) are refused, not ignored.
+        SaferChat.authenticate('A'.repeat(44), { language: 'nl' }).catch((e) => [e.code, e.message]),
+        SaferChat.authenticate('A'.repeat(44), { lang: 'nl', timeOut: 30 }).catch((e) => e.code),
       ]));
       assert.deepEqual(local, ['ERR_SAFERCHAT_INVALID_CHALLENGE', 'ERR_SAFERCHAT_INVALID_ARGUMENT',
+        'ERR_SAFERCHAT_INVALID_ARGUMENT',
+        ['ERR_SAFERCHAT_INVALID_ARGUMENT', 'unknown option "language" (known: lang, timeout)'],
         'ERR_SAFERCHAT_INVALID_ARGUMENT']);
       // None of them reached a host.
       assert.deepEqual(hostLog.starts(before), []);
       assert.deepEqual(hostLog.requests(before), []);
     });
 
-    it('two tabs of two origins, one after the other and at the same time: each gets its own token from one host', async () => {
-      setChild([`wait 300 pin ${kid.pin}`]);
+    it('two tabs of two origins: each gets its own token from one host; no dialog follows another site\'s without a new click', async () => {
+      setChild([`wait 1500 pin ${kid.pin}`]);
       const warm = warmHostPid();
       const before = hostLog.size();
       const other = await openChatPage(web.httpsOther);
       try {
         const tabs = [[page, web.https], [other, web.httpsOther]];
-        // One after the other.
+        // One after the other, each on its own click.
         for (const [tab, origin] of tabs) {
           const nonce = newNonce();
           const { token } = await authenticateInPage(tab, nonce, { timeout: 60 });
           assert.equal(signatureValid(token, origin, nonce), true, origin);
+          assert.equal(signatureValid(token, tabs.find(([t]) => t !== tab)[1], nonce), false, origin);
         }
-        // At the same time: the host serves them one after the other (§3.6); each reply goes
-        // to its own tab. A token mixed up between the tabs would not verify for the origin.
-        const nonces = tabs.map(() => newNonce());
-        const outcomes = await Promise.all(tabs.map(([tab], i) =>
-          authenticateInPage(tab, nonces[i], { timeout: 60 })));
-        tabs.forEach(([, origin], i) => {
-          const { token } = outcomes[i];
-          assert.ok(token, `${origin}: ${outcomes[i].code}`);
-          assert.equal(signatureValid(token, origin, nonces[i]), true, origin);
-          assert.equal(signatureValid(token, tabs[1 - i][1], nonces[i]), false, origin);
-        });
-        assert.equal(dialogPids().length, 4);
+        const login = (n) => SaferChat.authenticate(n, { timeout: 60 })
+          .then((token) => ({ token }), (e) => ({ code: e.code }));
+        // At the same time: while the first site's dialog is open, the second site is refused
+        // at once, without a dialog (no queue behind another site's dialog).
+        let nonce = newNonce();
+        await clickToStart(page, login, nonce);
+        await waitForDialog(3);
+        assert.deepEqual(await callInPage(other, login, newNonce()), { code: 'ERR_SAFERCHAT_ANOTHER_SITE_ASKING' });
+        assert.equal(signatureValid((await outcomeOf(page)).token, web.https, nonce), true);
+        // Right after: the second site's click came during the first login; it asks once that
+        // login is over, on that click (still a transient activation): refused without a dialog.
+        nonce = newNonce();
+        await clickToStart(page, login, nonce);
+        await waitForDialog(4);
+        await clickToStart(other, async (n) => {
+          await new Promise((resolve) => { window.release = resolve; });
+          const stillActive = navigator.userActivation.isActive;
+          return { stillActive, ...(await SaferChat.authenticate(n, { timeout: 60 })
+            .then((token) => ({ token }), (e) => ({ code: e.code }))) };
+        }, newNonce());
+        assert.equal(signatureValid((await outcomeOf(page)).token, web.https, nonce), true);
+        await callWithoutGesture(other, () => window.release());
+        assert.deepEqual(await outcomeOf(other), { stillActive: true, code: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED' });
+        // A new click on the second site: its own dialog, its own token.
+        nonce = newNonce();
+        assert.equal(signatureValid((await authenticateInPage(other, nonce, { timeout: 60 })).token, web.httpsOther, nonce), true);
+        assert.equal(dialogPids().length, 5);
         assert.deepEqual(hostLog.starts(before), [], 'no other host started');
-        const logins = await hostLog.loginsOnceThere(before, 4);
-        assert.deepEqual(logins, Array(4).fill({ pid: warm, apdus: 5, readAhead: true }));
+        const logins = await hostLog.loginsOnceThere(before, 5);
+        assert.deepEqual(logins, Array(5).fill({ pid: warm, apdus: 5, readAhead: true }));
       } finally {
         await other.close();
       }
@@ -415,7 +588,7 @@ export function browserSuite(browserName) {
       await waitForDialog();
       const [dialog] = dialogPids();
       process.kill(first, 'SIGKILL');
-      assert.deepEqual(await callInPage(page, () => window.pendingOutcome), { code: 'ERR_SAFERCHAT_HOST_FAILED' });
+      assert.deepEqual(await callWithoutGesture(page, () => window.pendingOutcome), { code: 'ERR_SAFERCHAT_HOST_FAILED' });
       try {
         process.kill(dialog, 'SIGKILL'); // the dead host's dialog (scripted: it would wait forever)
       } catch {
@@ -466,6 +639,27 @@ export function browserSuite(browserName) {
       assert.equal(warmHostPid(), fresh);
     });
 
+    it('the wait after Stop outlives a background the browser stopped', async (t) => {
+      if (!browser.stopBackground) {
+        t.skip('Firefox: the event page cannot be suspended from the test');
+        return;
+      }
+      setChild(['cancel']);
+      assert.equal((await authenticateInPage(page, newNonce(), { timeout: 60 })).code, 'ERR_SAFERCHAT_USER_CANCELLED');
+      const warm = warmHostPid();
+      await browser.stopBackground(page);
+      assert.equal(await waitForExit(warm, 10000), true, 'the host ends with the background');
+      // A new background (started by the page's next request) still makes the site wait.
+      const before = hostLog.size();
+      setChild([`pin ${kid.pin}`]);
+      assert.equal((await authenticateInPage(page, newNonce(), { timeout: 60 })).code, 'ERR_SAFERCHAT_RETRY_LATER');
+      assert.deepEqual(hostLog.starts(before), []);
+      assert.deepEqual(dialogPids(), []);
+      await sleep(5200);
+      const nonce = newNonce();
+      assert.equal(signatureValid((await authenticateInPage(page, nonce, { timeout: 60 })).token, web.https, nonce), true);
+    });
+
     it('a card swapped for another between two logins: the second token carries the new card', async () => {
       const warm = warmHostPid();
       const before = hostLog.size();
@@ -493,6 +687,94 @@ export function browserSuite(browserName) {
       const nonce = newNonce();
       const { token } = await authenticateInPage(page, nonce, { timeout: 60 });
       assert.deepEqual(Buffer.from(token.unverifiedCertificate, 'base64'), kid.certificate);
+      assert.equal(signatureValid(token, web.https, nonce), true);
+    });
+
+    it('a card that cannot log in: a page learns nothing without a gesture, and with one a code that does not say which card', async () => {
+      const noAuth = path.join(paths.testCards, 'cards', 'kid-5-no-auth');
+      const seen = (log, offset) => log.records(offset).some((r) =>
+        r.message.startsWith('card read ahead ') || r.message.startsWith('card not read ahead'));
+      const before = hostLog.size();
+      try {
+        // Taken out long enough for pcscd's poll to see it (a swap between two Kids-IDs of the
+        // same ATR may go unseen), then the card of a 5-year-old put in.
+        assert.equal(await cardControl(pcsc.control, 'remove'), 'ok removed');
+        await sleep(1500);
+        assert.equal(await cardControl(pcsc.control, `swap ${noAuth}`), 'ok swapped');
+        await hostLog.waitFor('the new card looked at', (log) => seen(log, before));
+        setChild([`pin ${kid.pin}`]);
+        await gestureOver();
+        assert.deepEqual(await callWithoutGesture(page, () => SaferChat.status()), QUIET_STATUS);
+        const quiet = await callWithoutGesture(page, (n) => SaferChat.authenticate(n, { timeout: 60 })
+          .then(() => 'resolved', (e) => e.code), newNonce());
+        assert.equal(quiet, 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+        assert.deepEqual(hostLog.requests(before), [], 'the host was not asked');
+        const outcome = await authenticateInPage(page, newNonce(), { timeout: 60 });
+        assert.deepEqual(outcome, { code: 'ERR_SAFERCHAT_CARD_NOT_USABLE', isSaferChatError: true });
+        // The host's own reason, which the extension keeps from the page.
+        assert.deepEqual(hostLog.requests(before).map((r) => [r.command, r.result]),
+          [['authenticate', 'ERR_SAFERCHAT_NO_AUTH_CERTIFICATE']]);
+      } finally {
+        const back = hostLog.size();
+        assert.equal(await cardControl(pcsc.control, `swap ${kid.dir}`), 'ok swapped');
+        await hostLog.waitFor('the first card read again', (log) => log.readAheads(back).length > 0);
+      }
+    });
+
+    it('a site outside the parents\' list never opens the dialog nor starts the host; a listed site logs in', async () => {
+      const setAllowedSites = async (origins) => {
+        await browser.setAllowedSites(origins, PARENT_PIN);
+        if (browser.reloadsOnSettings) {
+          await reopenMainPage();
+        }
+      };
+      setChild([`pin ${kid.pin}`]);
+      await setAllowedSites([web.httpsOther]);
+      const before = hostLog.size();
+      const refused = await authenticateInPage(page, newNonce(), { timeout: 60 });
+      assert.deepEqual(refused, { code: 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED', isSaferChatError: true });
+      assert.deepEqual(await statusInPage(page), {
+        extension: QUIET_STATUS.extension,
+        host: { ...QUIET_STATUS.host, error: 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED' },
+      });
+      assert.deepEqual(hostLog.starts(before), [], 'no host started');
+      assert.deepEqual(hostLog.requests(before), [], 'no host asked');
+      assert.deepEqual(dialogPids(), []);
+      // The listed site logs in as before.
+      const listed = await openChatPage(web.httpsOther);
+      try {
+        const nonce = newNonce();
+        const { token, code } = await authenticateInPage(listed, nonce, { timeout: 60 });
+        assert.equal(code, undefined);
+        assert.equal(signatureValid(token, web.httpsOther, nonce), true);
+      } finally {
+        await listed.close();
+      }
+      if (browser.openOptionsPage) {
+        // The options page: a wrong parent PIN changes nothing; the PIN itself is not stored,
+        // only its PBKDF2-SHA-256 hash with a random salt.
+        const options = await browser.openOptionsPage();
+        try {
+          await options.fill('#parentPin', 'not-the-pin');
+          await options.fill('#newSite', web.https);
+          await options.click('#addSite');
+          await options.waitForFunction(() => document.getElementById('sitesMessage').textContent.includes('not the parent PIN'), null, { timeout: 60000 });
+          const stored = await options.evaluate(() => chrome.storage.local.get(null));
+          assert.deepEqual(stored.allowedSites, [web.httpsOther]);
+          assert.deepEqual(Object.keys(stored.parentPin).sort(), ['hash', 'iterations', 'kdf', 'salt']);
+          assert.equal(JSON.stringify(stored).includes(PARENT_PIN), false);
+          const expected = crypto.pbkdf2Sync(PARENT_PIN, Buffer.from(stored.parentPin.salt, 'base64'),
+            stored.parentPin.iterations, 32, 'sha256').toString('base64');
+          assert.equal(stored.parentPin.hash, expected);
+          assert.equal(stored.parentPin.iterations, 600000);
+        } finally {
+          await options.close();
+        }
+      }
+      // No list any more: every https site may ask again.
+      await setAllowedSites([]);
+      const nonce = newNonce();
+      const { token } = await authenticateInPage(page, nonce, { timeout: 60 });
       assert.equal(signatureValid(token, web.https, nonce), true);
     });
 
@@ -599,6 +881,74 @@ export function browserSuite(browserName) {
       } finally {
         install();
         await reopenMainPage();
+      }
+    });
+
+    it('sealing: the extension fetches the site\'s seal key itself and passes it to the host; a hostile page script cannot hand it one; the result reaches the page as the host gave it', async () => {
+      install(RECORDING_HOST);
+      const recorded = () => fs.readFileSync(hostRecord, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+      const sealedPage = `${web.httpsSealed}/page.html?hostile`;
+      let hostile = null;
+      let plain = null;
+      try {
+        // No page that used Safer Chat left: the warm host ends; the next one is the recorder.
+        await page.close();
+        page = null;
+        fs.writeFileSync(hostRecord, '');
+        hostile = await browser.openPage(sealedPage);
+        setChild([`pin ${kid.pin}`]);
+        const nonces = [newNonce(), newNonce()];
+        const outcomes = [];
+        for (const nonce of nonces) {
+          outcomes.push(await authenticateInPage(hostile, nonce, { timeout: 60 }));
+        }
+        const { set, current, attacker } = web.sealKeys;
+        const expectedKey = { kty: 'EC', crv: 'P-256', x: current.x, y: current.y, kid: 'seal-2' };
+        const toHost = recorded().filter((r) => r.to === 'host' && r.message.command === 'authenticate');
+        assert.equal(toHost.length, 2);
+        for (const [i, { message }] of toHost.entries()) {
+          // The current key of the set the site published (the first for encryption), exactly;
+          // nothing of the hostile script's, which the extension dropped with the page's fields.
+          assert.deepEqual(message.arguments.sealKey, expectedKey);
+          assert.deepEqual(Object.keys(message.arguments).sort(),
+            ['challengeNonce', 'origin', 'sealKey', 'timeout']);
+          assert.equal(message.arguments.origin, web.httpsSealed);
+          assert.equal(message.arguments.challengeNonce, nonces[i]);
+          assert.equal(JSON.stringify(message).includes(attacker.x), false);
+          // The page got exactly what the host answered (sealed, with the host that seals).
+          const reply = recorded().find((r) => r.to === 'browser' && r.message.id === message.id);
+          assert.ok(reply, 'the host answered');
+          assert.equal(outcomes[i].code, undefined);
+          assert.deepEqual(outcomes[i].token, reply.message.result);
+        }
+        // The key came from the site, fetched by the extension: once (cached for its max-age),
+        // without the page's cookie or a referrer; the hostile script's hooks never saw it.
+        assert.equal(web.sealKeyRequests.length, 1);
+        const [keyRequest] = web.sealKeyRequests;
+        assert.equal(keyRequest.method, 'GET');
+        assert.equal(keyRequest.headers.cookie, undefined);
+        assert.equal(keyRequest.headers.referer, undefined);
+        const seen = await callWithoutGesture(hostile, () => window.hostile);
+        assert.equal(seen.keyRequests, 0);
+        assert.deepEqual(seen.fetches, []);
+        // All the page's scripts could see of the login is the result the host gave.
+        assert.deepEqual(seen.results, outcomes.map((o) => o.token));
+        const replies = seen.messages.filter((m) => m.type === 'saferchat:reply');
+        assert.deepEqual(replies.map((m) => m.result), outcomes.map((o) => o.token));
+        assert.equal(set.keys.some((key) => 'd' in key), false, 'public keys only (test fixture)');
+        // A site that publishes no key (404): no sealKey for it.
+        plain = await openChatPage(web.https);
+        const nonce = newNonce();
+        const { token } = await authenticateInPage(plain, nonce, { timeout: 60 });
+        assert.equal(signatureValid(token, web.https, nonce), true);
+        const last = recorded().filter((r) => r.to === 'host' && r.message.command === 'authenticate').at(-1);
+        assert.equal(last.message.arguments.origin, web.https);
+        assert.equal('sealKey' in last.message.arguments, false);
+      } finally {
+        await hostile?.close();
+        await plain?.close();
+        install();
+        page = await openChatPage();
       }
     });
 

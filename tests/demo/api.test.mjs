@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo chat's HTTP rules, against the real programs: saferchat-demo-chat over https, with a
 // real saferchatd behind it (TEST PKI). What a browser may and may not do: origins, cookies,
 // sizes, methods, the WebSocket upgrade, single-use joins, and the files it can reach.

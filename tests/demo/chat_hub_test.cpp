@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The hub against recording connections (the transport's seam): joins, presence, messages to
 // everyone in the room and nobody else, refusals to the sender only, rate limits, leaving.
 #include "chat/chat_hub.hpp"

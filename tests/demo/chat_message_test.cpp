@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "chat/chat_message.hpp"
 
 #include <string>

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: what the demo chat reads from outside — a member's WebSocket frame, the
 // Cookie and Accept-Language headers, and saferchatd's verify reply — with the invariants the
 // room relies on: a text that passes has no control or bidi-override characters, no outer

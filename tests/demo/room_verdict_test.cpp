@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Rooms and their policies; saferchatd's verify replies read into admissions or refusals.
 #include <string>
 

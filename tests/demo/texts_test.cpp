@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The demo chat's words: every refusal and every page text exists in all four languages, with
 // the same placeholders in each; every verifier category and every page API error code has
 // its refusal (checked against the verifier library and the page API's own list).
@@ -55,7 +56,7 @@ TEST(Texts, FourLanguagesInSwitcherOrder) {
 }
 
 TEST(Texts, EveryRefusalHasAnIdAndTextsInEveryLanguage) {
-  EXPECT_EQ(all_refusals().size(), 20U);
+  EXPECT_EQ(all_refusals().size(), 25U);
   std::set<std::string_view> ids;
   for (std::size_t i = 0; i < all_refusals().size(); ++i) {
     const Refusal refusal = all_refusals()[i];
@@ -159,6 +160,16 @@ TEST(Texts, PageApiErrorsMapToWhatTheChildNeedsToHear) {
             Refusal::no_auth_certificate);
   EXPECT_EQ(refusal_for_page_api_error("ERR_SAFERCHAT_NO_READER"), Refusal::no_reader);
   EXPECT_EQ(refusal_for_page_api_error("ERR_SAFERCHAT_UNKNOWN_CARD"), Refusal::not_a_belgian_card);
+  // Issue 14: a gesture, a site's turn, a card the page may not know about, the parents' list.
+  EXPECT_EQ(refusal_for_page_api_error("ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED"),
+            Refusal::press_again);
+  EXPECT_EQ(refusal_for_page_api_error("ERR_SAFERCHAT_PAGE_NOT_ACTIVE"), Refusal::press_again);
+  EXPECT_EQ(refusal_for_page_api_error("ERR_SAFERCHAT_RETRY_LATER"), Refusal::wait_a_moment);
+  EXPECT_EQ(refusal_for_page_api_error("ERR_SAFERCHAT_ANOTHER_SITE_ASKING"),
+            Refusal::other_window_open);
+  EXPECT_EQ(refusal_for_page_api_error("ERR_SAFERCHAT_CARD_NOT_USABLE"), Refusal::card_not_usable);
+  EXPECT_EQ(refusal_for_page_api_error("ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED"),
+            Refusal::site_not_allowed);
   EXPECT_EQ(refusal_for_page_api_error("ERR_SAFERCHAT_SOMETHING_NEW"), Refusal::software_problem);
   EXPECT_EQ(refusal_for_page_api_error(""), Refusal::software_problem);
 }

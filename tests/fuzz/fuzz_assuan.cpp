@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: what a pinentry program writes back (ui/assuan.hpp). The first input byte
 // picks how the bytes are split into reads, so lines cut across reads are covered; every
 // complete line is parsed. Only Error(pin_dialog_failed) may come out of hostile output.
@@ -8,8 +9,8 @@
 #include <span>
 #include <string_view>
 
-#include "wire/error.hpp"
 #include "ui/assuan.hpp"
+#include "wire/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace saferchat;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the native messaging framing (docs/protocol.md §2) and what follows it.
 // The first input byte picks how the bytes are split into reads, so partial reads are covered.
 #include <cstddef>
@@ -6,11 +7,11 @@
 #include <variant>
 #include <vector>
 
-#include "wire/error.hpp"
 #include "protocol/frame.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/request.hpp"
 #include "support/memory_source.hpp"
+#include "wire/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace saferchat;

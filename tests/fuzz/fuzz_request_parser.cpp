@@ -1,12 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: decoding one request payload (docs/protocol.md §3), in both origin modes,
 // and the replies built from what was decoded. Only saferchat::Error may escape the parser.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
-#include "wire/error.hpp"
 #include "protocol/reply.hpp"
 #include "protocol/request.hpp"
+#include "wire/error.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace saferchat;

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: the virtual BELPIC applet (virtual-card/lib) fed a session of APDUs.
 // Input: byte 0 picks the applet (even: 1.7 RSA, odd: 1.8 ECDSA); then records
 // [length byte][length bytes of APDU], where a length byte of FF is a card reset instead.

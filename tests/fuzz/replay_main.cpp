@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs a libFuzzer target over files and folders named on the command line, for builds
 // without libFuzzer (g++): the committed corpus is replayed under ctest in every build.
 #include <cstdint>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the native messaging manifests, installer/saferchat-install and the Debian package.
 
 ctest runs one TestCase class per test (tests/installer/CMakeLists.txt):
@@ -33,6 +34,8 @@ BUILT_HOST = os.environ.get("SAFERCHAT_HOST", "")
 VERSION = os.environ.get("SAFERCHAT_VERSION", "")
 BUILD_CHROMIUM_IDS = [i for i in os.environ.get("SAFERCHAT_CHROMIUM_IDS", "").split(",") if i]
 BUILD_FIREFOX_IDS = [i for i in os.environ.get("SAFERCHAT_FIREFOX_IDS", "").split(",") if i]
+PCSC_ENV = os.environ.get("SAFERCHAT_PCSC_ENV", "")
+TEST_CARDS = os.environ.get("SAFERCHAT_TEST_CARDS", "")
 
 SCRIPT = os.path.join(SOURCE_DIR, "installer", "saferchat-install")
 HOST_NAME = "be.saferchat.host"
@@ -203,6 +206,34 @@ class ScriptTestCase(unittest.TestCase):
         named = dict(load_pairs(path))["path"]
         self.assertTrue(posixpath.isabs(named) or ntpath.isabs(named), named)
 
+    def self_check(self, host, root, status, pcsc_card=None):
+        """Runs `host --self-check --root ROOT` with HOME and a PATH holding only a fake
+        graphical pinentry; PC/SC is the private stack with `pcsc_card` (a TEST card profile),
+        or unreachable. Returns the printed lines."""
+        bin_dir = os.path.join(self.tmp, "bin")
+        os.makedirs(bin_dir, exist_ok=True)
+        dialog = os.path.join(bin_dir, "pinentry-gnome3")
+        with open(dialog, "w", encoding="utf-8") as f:
+            f.write("#!/bin/sh\nexit 1\n")
+        os.chmod(dialog, 0o755)
+        env = self.env(SAFERCHAT_LOG_LEVEL="off",
+                       PCSCLITE_CSOCK_NAME="/nonexistent/saferchat-test.sock")
+        env.pop("SAFERCHAT_PINENTRY", None)
+        # PATH is the fake one for the host alone (the private PC/SC stack needs the real one).
+        argv = ["/usr/bin/env", f"PATH={bin_dir}", host, "--self-check", "--root", root]
+        if pcsc_card is not None:
+            self.assertTrue(PCSC_ENV and TEST_CARDS, "SAFERCHAT_PCSC_ENV, SAFERCHAT_TEST_CARDS")
+            del env["PCSCLITE_CSOCK_NAME"]
+            argv = [PCSC_ENV, "--profile", os.path.join(TEST_CARDS, "cards", pcsc_card), "--",
+                    *argv]
+        done = subprocess.run(argv, capture_output=True, text=True, env=env, timeout=120,
+                              check=False)
+        self.assertEqual(done.returncode, status, done.stdout + done.stderr)
+        lines = done.stdout.splitlines()
+        self.assertIn(f"PIN dialog:      {dialog} (the first graphical PIN dialog found on PATH)",
+                      lines)
+        return lines
+
     def assert_host_copy(self, path):
         self.assertEqual(stat.S_IMODE(os.stat(path).st_mode), 0o755, path)
         with open(path, "rb") as f:
@@ -250,6 +281,32 @@ class UserInstallTest(ScriptTestCase):
                          [f"remove {host}", f"rmdir {os.path.dirname(host)}"])
         self.assertEqual(files_under(self.home),
                          {os.path.join(USER_DIRS["chromium"], "org.example.other.json")})
+
+    def test_self_check_finds_each_user_registration(self):
+        self.run_script("install", "--user", "--host-binary", BUILT_HOST)
+        host = os.path.join(self.home, USER_HOST)
+        empty_root = os.path.join(self.tmp, "root")  # no system-wide registration
+        os.mkdir(empty_root)
+        lines = self.self_check(host, empty_root, 1)
+        registered = [line for line in lines if line.startswith("  ") and ": ok, " in line]
+        self.assertEqual(registered, [
+            f"  {name} (user): {os.path.join(self.home, USER_DIRS[browser], MANIFEST)}: "
+            "ok, starts this program"
+            for browser, name in [("chrome", "Chrome"), ("chromium", "Chromium"),
+                                  ("edge", "Edge"), ("firefox", "Firefox")]])
+        self.assertIn("  registered for: Chrome, Chromium, Edge, Firefox", lines)
+        self.assertEqual(lines[-1], "result:          a login cannot work yet: PC/SC is not "
+                                    "reachable")
+        # With the card service and a reader, a login can work.
+        lines = self.self_check(host, empty_root, 0, pcsc_card="kid-9")
+        self.assertEqual(lines[-1], "result:          a login can work")
+        # Nothing registered: it says so, and what to run.
+        self.run_script("uninstall", "--user")
+        lines = self.self_check(BUILT_HOST, empty_root, 1)
+        self.assertIn("  no browser has Safer Chat registered: run saferchat-install "
+                      "(installer/README.md)", lines)
+        self.assertEqual(lines[-1], "result:          a login cannot work yet: no browser has "
+                                    "the host registered, PC/SC is not reachable")
 
     def test_reinstall_is_idempotent(self):
         self.run_script("install", "--user", "--host-binary", BUILT_HOST)
@@ -843,6 +900,20 @@ class DebianPackageTest(ScriptTestCase):
         self.assertTrue(version.startswith(f"saferchat-host {VERSION} "), version)
         caller = ask_version([tree + host, f"chrome-extension://{BUILD_CHROMIUM_IDS[0]}/"])
         self.assertEqual(caller, {"browser": "chromium", "extensionId": BUILD_CHROMIUM_IDS[0]})
+
+        # The packaged host's self-check, installed in a temporary root: every browser's
+        # system manifest starts it; a login can work once PC/SC has a reader.
+        lines = self.self_check(tree + host, tree, 1)
+        self.assertEqual([line for line in lines if ": ok, " in line], [
+            f"  {name} (system): {os.path.join(tree, SYSTEM_DIRS[browser], MANIFEST)}: "
+            "ok, starts this program"
+            for browser, name in [("chrome", "Chrome"), ("chromium", "Chromium"),
+                                  ("edge", "Edge"), ("firefox", "Firefox")]])
+        self.assertNotIn("still missing: the browser extension and installers", lines)
+        self.assertEqual(lines[-1], "result:          a login cannot work yet: PC/SC is not "
+                                    "reachable")
+        lines = self.self_check(tree + host, tree, 0, pcsc_card="kid-9")
+        self.assertEqual(lines[-1], "result:          a login can work")
 
         control = os.path.join(self.tmp, "control")
         subprocess.run(["dpkg-deb", "-e", deb, control], check=True)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // `authenticate` and `get-certificate` through the whole real stack: the built host, a private
 // pcscd with the virtual card, and scripted-pinentry as the PIN dialog (it answers from a
 // script and records what the child was shown). Every token is checked like a chat
@@ -18,6 +19,7 @@
 #include "support/memory_source.hpp"
 #include "support/pcsc_environment.hpp"
 #include "support/token_check.hpp"
+#include "wire/jwe.hpp"
 
 namespace saferchat {
 namespace {
@@ -77,6 +79,60 @@ INSTANTIATE_TEST_SUITE_P(EveryProfileWithAKey, GoodLogin,
                            return name;
                          });
 
+// docs/protocol.md §4.5: with a sealKey the reply carries only ciphertext; the service's private
+// key opens it to the very token an unsealed login gives.
+class SealedLogin : public Authenticate, public ::testing::WithParamInterface<jwe::Curve> {};
+
+TEST_P(SealedLogin, ResultIsAJweThatOnlyTheServiceKeyOpens) {
+  const json profile = profile_json("kid-9");
+  start_card("kid-9");
+  start_host("pin " + profile["pin"].get<std::string>() + "\n");
+  const jwe::PrivateKey service = jwe::PrivateKey::generate(GetParam(), "chat-2026-12");
+  const json reply = authenticate({{"sealKey", service.public_jwk().to_json()}});
+  ASSERT_TRUE(reply.contains("result")) << reply.dump();
+  const json& sealed = reply["result"];
+  EXPECT_EQ(sealed.size(), 3U) << sealed.dump();
+  EXPECT_EQ(sealed["format"], "saferchat-sealed:1");
+  EXPECT_EQ(sealed["kid"], "chat-2026-12");
+  // Nothing of the card in the clear: not its certificate, not the holder's name.
+  const std::string text = reply.dump();
+  EXPECT_EQ(text.find("MII"), std::string::npos);
+  EXPECT_EQ(text.find(profile["holder"]["surname"].get<std::string>()), std::string::npos);
+  EXPECT_EQ(text.find(profile["holder"]["national_number"].get<std::string>()), std::string::npos);
+  const jwe::CompactJwe parsed = jwe::parse_compact(sealed["jwe"].get<std::string>());
+  EXPECT_EQ(parsed.header["cty"], "web-eid:1.0");
+  EXPECT_EQ(parsed.header["epk"]["crv"], jwe::curve_name(GetParam()));
+  const json token = json::parse(jwe::open(parsed, service));
+  EXPECT_EQ(testing::check_token(token, origin, nonce), "");
+  EXPECT_EQ(token["format"], "web-eid:1.0");
+  // Another key of the same kid cannot open it.
+  EXPECT_THROW(
+      static_cast<void>(jwe::open(parsed, jwe::PrivateKey::generate(GetParam(), "chat-2026-12"))),
+      jwe::JweError);
+  // The child was told that only the site's checking service opens it.
+  const auto descriptions = shown("SETDESC");
+  ASSERT_EQ(descriptions.size(), 1U);
+  EXPECT_NE(descriptions[0].find("kids.chat.example"), std::string::npos) << descriptions[0];
+  finish_host();
+}
+
+INSTANTIATE_TEST_SUITE_P(Curves, SealedLogin,
+                         ::testing::Values(jwe::Curve::p256, jwe::Curve::x25519),
+                         [](const auto& param_info) {
+                           return param_info.param == jwe::Curve::p256 ? "P256" : "X25519";
+                         });
+
+TEST_F(Authenticate, AnUnfitSealKeyIsRefusedBeforeAnyDialog) {
+  start_card("kid-9");
+  start_host("pin 1234\n");
+  json key = jwe::PrivateKey::generate(jwe::Curve::p256, "k").public_jwk().to_json();
+  key["d"] = "VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw";
+  const json reply = authenticate({{"sealKey", key}});
+  EXPECT_EQ(error_code(reply), "ERR_SAFERCHAT_INVALID_ARGUMENT") << reply.dump();
+  EXPECT_TRUE(dialog_log().empty());
+  finish_host();
+}
+
 TEST_F(Authenticate, WrongPinTwiceThenRightShowsTriesLeft) {
   start_card("kid-9");
   start_host("pin 9999\npin 8888\npin 1234\n");
@@ -129,6 +185,31 @@ TEST_F(Authenticate, DialogCrashIsAClearError) {
   start_host("crash\n");
   EXPECT_EQ(error_code(authenticate()), "ERR_SAFERCHAT_PIN_DIALOG_FAILED");
   finish_host();
+}
+
+// A browser-started host has no terminal: a `pinentry` that resolves to pinentry-curses is never
+// started, and the reply names the package to install (docs/protocol.md §3.4).
+TEST_F(Authenticate, TerminalOnlyPinentryIsNeverStarted) {
+  start_card("kid-9");
+  const std::filesystem::path bin = dir_ / "bin";
+  std::filesystem::create_directories(bin);
+  std::filesystem::copy_file(SAFERCHAT_SCRIPTED_PINENTRY_PATH, bin / "pinentry-curses");
+  std::filesystem::create_symlink(bin / "pinentry-curses", bin / "pinentry");
+  start_host("pin 1234\n", {{"SAFERCHAT_PINENTRY", ""}, {"PATH", bin.string()}});
+  const json reply = authenticate();
+  EXPECT_EQ(error_code(reply), "ERR_SAFERCHAT_PIN_DIALOG_FAILED");
+  EXPECT_EQ(reply["error"]["message"],
+            "The PIN dialog could not be shown or stopped working. On Linux it needs a graphical "
+            "pinentry: install the package pinentry-gnome3 (or pinentry-qt, pinentry-gtk2).");
+  EXPECT_TRUE(dialog_pids().empty()) << "a pinentry was started";
+  finish_host();  // the request's log line is complete once the host has exited
+  std::stringstream log;
+  log << std::ifstream(dir_ / "host.log").rdbuf();
+  EXPECT_NE(
+      log.str().find("pinentry: pinentry points to pinentry-curses, which is not a graphical PIN "
+                     "dialog (a browser gives the host no terminal); no graphical PIN dialog "
+                     "found: install pinentry-gnome3 (or pinentry-qt, pinentry-gtk2)"),
+      std::string::npos);
 }
 
 TEST_F(Authenticate, CardInsertedLate) {

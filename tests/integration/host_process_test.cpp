@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The built saferchat-host driven over real pipes, as a browser drives it: a table of good and
 // bad inputs with the exact messages and exit code each must produce (docs/protocol.md).
 #include "support/host_process.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PinentryDialog driving scripted-pinentry (tests/tools/scripted_pinentry.cpp) over real pipes:
 // every outcome of a PIN dialog, the exact texts the child was shown (the tool's log), the
 // deadlines, close() from another thread, and that no pinentry process outlives a call.
@@ -22,10 +23,10 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
-#include "wire/error.hpp"
 #include "support/expected_dialog_text.hpp"
 #include "transport/log.hpp"
 #include "ui/dialog_text.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {
@@ -269,7 +270,8 @@ TEST_F(PinentryDialogTest, MissingProgramIsDialogFailed) {
   PinentryDialog missing((dir_ / "no-such-pinentry").string());
   EXPECT_EQ(error_of([&missing] { static_cast<void>(missing.ask_pin(prompt())); }),
             std::make_pair(ErrorCode::pin_dialog_failed,
-                           "pinentry: program not found: " + (dir_ / "no-such-pinentry").string()));
+                           "pinentry: " + (dir_ / "no-such-pinentry").string() +
+                               " (SAFERCHAT_PINENTRY) is not a program"));
   PinentryDialog not_on_path("saferchat-no-such-pinentry");
   EXPECT_EQ(error_of([&not_on_path] { static_cast<void>(not_on_path.ask_pin(prompt())); }).first,
             ErrorCode::pin_dialog_failed);
@@ -289,7 +291,7 @@ TEST_F(PinentryDialogTest, ProgramFromEnvironment) {
   script("pin 4321\n");
   EXPECT_EQ(text_of(from_env.ask_pin(prompt())), "4321");
   PinentryDialog by_default;
-  EXPECT_EQ(by_default.program(), "pinentry");
+  EXPECT_EQ(by_default.program(), "");
 }
 
 TEST_F(PinentryDialogTest, DeadlineAlreadyPassedStartsNothing) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // PinentryDialog with the real pinentry-gtk2 on a private X server (Xvfb): the dialog opens,
 // xdotool types the PIN as a child would, and the PIN comes back. A screenshot of each dialog
 // goes to <build>/test-artifacts/ (taken before Return, so the PIN shows as dots) for people to
@@ -26,8 +27,8 @@
 #include <boost/process/pipe.hpp>
 #include <gtest/gtest.h>
 
-#include "wire/error.hpp"
 #include "transport/pinentry_dialog.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {

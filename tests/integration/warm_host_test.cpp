@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The warm host (docs/protocol.md §3.6) through the whole real stack: one host serving many
 // requests over one connection, card commands queued one at a time, `cancel`, the card read
 // ahead when it comes (5 APDUs per login after that), and a card swapped for another.
@@ -145,6 +146,37 @@ TEST_F(WarmHost, TheTokenGoesOutBeforeLogOffWhichAlwaysFollows) {
   EXPECT_GE(std::stod(timing[1].str()), 100.0);
   const std::string status = env_->card_control("status");
   EXPECT_NE(status.find(" pin_verified=no "), std::string::npos) << status;
+  finish_host();
+}
+
+// A card that refuses LOG OFF: the host ends its transaction and connection with
+// SCARD_RESET_CARD, so the PIN is not left verified for other programs; the next login works.
+TEST_F(WarmHost, AFailedLogOffResetsTheCard) {
+  start_card("kid-9");
+  start_host("pin 1234\npin 1234\n");
+  ASSERT_TRUE(wait_for_log("card read ahead"));
+  ASSERT_EQ(env_->card_control("fail-log-off on"), "ok fail_log_off=on");
+  send_authenticate(1, first_nonce);
+  const json first = next_reply();
+  ASSERT_TRUE(first.contains("result")) << first.dump();
+  EXPECT_EQ(testing::check_token(first["result"], origin, first_nonce), "");
+  ASSERT_TRUE(wait_for_log("authenticate apdus="));
+  EXPECT_NE(read_text(dir_ / "host.log").find(" logged_off=0"), std::string::npos);
+  // The reset follows the timing line (the login's end): wait for it, at most 10 s.
+  std::string status;
+  for (int i = 0; i < 200; ++i) {
+    status = env_->card_control("status");
+    if (status.find(" pin_verified=no ") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(status.find(" pin_verified=no "), std::string::npos) << status;
+  ASSERT_EQ(env_->card_control("fail-log-off off"), "ok fail_log_off=off");
+  send_authenticate(2, second_nonce);
+  const json second = next_reply();
+  ASSERT_TRUE(second.contains("result")) << second.dump();
+  EXPECT_EQ(testing::check_token(second["result"], origin, second_nonce), "");
   finish_host();
 }
 

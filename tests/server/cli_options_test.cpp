@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-verify's command line (server/cli/options.hpp).
 #include <gtest/gtest.h>
 

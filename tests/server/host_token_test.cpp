@@ -1,15 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
 // End to end on the provider's side: the real saferchat-host, through a private pcscd and the
 // virtual card (PIN typed by scripted-pinentry), answers a challenge issued by the verifier;
 // the verifier accepts the token, learns the holder, and refuses it a second time.
 #include <gtest/gtest.h>
 
-#include "wire/version.hpp"
 #include "server/support/server_test_support.hpp"
 #include "store/memory_nonce_store.hpp"
 #include "support/host_process.hpp"
 #include "support/memory_source.hpp"
 #include "support/pcsc_environment.hpp"
 #include "verify/verifier.hpp"
+#include "wire/version.hpp"
 
 namespace saferchat::verify {
 namespace {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // National register numbers (NOTES §2) and age arithmetic: mod 97, the 2000+ rule, unknown
 // dates, bis numbers, birthdays on the boundary, 29 February, the Brussels calendar date.
 #include "verify/national_number.hpp"
@@ -98,6 +99,24 @@ TEST(NationalNumber, ImpossibleDatesAreInvalidNotUnknown) {
   EXPECT_FALSE(parse_national_number(testing::national_number("153301", 1, true)));  // 33
   EXPECT_FALSE(parse_national_number(testing::national_number("155301", 1, true)));  // 53
   EXPECT_FALSE(parse_national_number(testing::national_number("150132", 1, true)));  // day 32
+}
+
+TEST(NationalNumber, ABirthAfterTodayIsInvalid) {
+  // Issue 15: 30123100106 is well formed (2030-12-31) but cannot be a real person's number yet.
+  ASSERT_TRUE(parse_national_number("30123100106"));
+  EXPECT_EQ(parse_national_number("30123100106")->birth_date, ymd(2030, 12, 31));
+  EXPECT_FALSE(parse_national_number("30123100106", ymd(2026, 12, 5)));
+  EXPECT_FALSE(parse_national_number("30123100106", ymd(2030, 12, 30)));
+  const auto born_today = parse_national_number("30123100106", ymd(2030, 12, 31));
+  ASSERT_TRUE(born_today);
+  EXPECT_EQ(completed_years(*born_today->birth_date, ymd(2030, 12, 31)), 0);
+  // Unknown month and day: the year alone decides.
+  const std::string year_only = testing::national_number("300000", 1, true);
+  EXPECT_FALSE(parse_national_number(year_only, ymd(2029, 12, 31)));
+  const auto this_year = parse_national_number(year_only, ymd(2030, 1, 1));
+  ASSERT_TRUE(this_year);
+  EXPECT_FALSE(this_year->birth_date);
+  EXPECT_TRUE(parse_national_number("98082100029", ymd(2026, 12, 5)));
 }
 
 TEST(Age, CompletedYearsAroundTheBirthday) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Redis nonce store against a real redis-server started by the test (unix socket in a
 // temporary folder, or a free loopback port): single use across instances, expiry, the TTL it
 // sets, authentication, database selection, and Redis going away and coming back.
@@ -128,6 +129,43 @@ TEST(RedisNonceStore, SetNxPxWithExpiryPlusRetention) {
   ASSERT_EQ(store.take(nonce, t0 + 1s).status, TakeStatus::taken);
   EXPECT_EQ(redis.cli({"GET", key}), "U|" + expires + "|s1");
   EXPECT_GT(std::stol(redis.cli({"PTTL", key})), 400'000);  // KEEPTTL
+}
+
+// The same caps as the memory store, kept in Redis sorted sets with TTLs, and a global bound:
+// every key the store writes expires.
+TEST(RedisNonceStore, CapsPerSessionPerClientAndInAll) {
+  const RedisServer redis;
+  RedisNonceStoreOptions options = redis.options();
+  options.limits = {2, 3};
+  options.max_entries = 6;
+  RedisNonceStore store(options);
+  ASSERT_TRUE(store.put(generate_nonce(), "s1", "", t0 + 300s, t0));
+  ASSERT_TRUE(store.put(generate_nonce(), "s1", "", t0 + 300s, t0));
+  const std::string refused = generate_nonce();
+  try {
+    (void)store.put(refused, "s1", "", t0 + 300s, t0);
+    ADD_FAILURE() << "a third challenge for one session was stored";
+  } catch (const TooManyChallenges& error) {
+    EXPECT_STREQ(error.what(), "the session already holds 2 live challenges");
+  }
+  EXPECT_EQ(redis.cli({"EXISTS", "saferchat:nonce:" + refused}), "0");
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(store.put(generate_nonce(), "f" + std::to_string(i), "10.0.0.1", t0 + 300s, t0));
+  }
+  EXPECT_THROW((void)store.put(generate_nonce(), "f9", "10.0.0.1", t0 + 300s, t0),
+               TooManyChallenges);
+  ASSERT_TRUE(store.put(generate_nonce(), "child", "10.0.0.2", t0 + 300s, t0));  // 6 in all
+  EXPECT_THROW((void)store.put(generate_nonce(), "late", "10.0.0.3", t0 + 300s, t0),
+               StoreUnavailable);
+  EXPECT_EQ(redis.cli({"ZCARD", "saferchat:nonce:client:10.0.0.1"}), "3");
+  EXPECT_EQ(redis.cli({"ZCARD", "saferchat:nonce:all"}), "6");
+  for (const std::string key :
+       {"saferchat:nonce:session:s1", "saferchat:nonce:client:10.0.0.1", "saferchat:nonce:all"}) {
+    const long ttl = std::stol(redis.cli({"PTTL", key}));
+    EXPECT_GT(ttl, 0) << key;  // bounded in time too
+  }
+  // Entries past expiry + retention free their places (t0 + 600 s).
+  EXPECT_TRUE(store.put(generate_nonce(), "s1", "10.0.0.1", t0 + 900s, t0 + 600s));
 }
 
 TEST(RedisNonceStore, ConcurrentTakersOnSeparateConnectionsOnlyOneWins) {

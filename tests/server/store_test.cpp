@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Challenge nonces and the in-memory store, with an injected clock: single use, expiry,
 // retention, sessions, bounds, concurrent takers.
 #include <atomic>
@@ -63,7 +64,7 @@ TEST(MemoryNonceStore, LastMomentIsStillValid) {
 }
 
 TEST(MemoryNonceStore, ForgottenAfterRetention) {
-  MemoryNonceStore store({.retention = 60s, .max_entries = 10, .sweep_interval = 1s});
+  MemoryNonceStore store({.retention = 60s, .max_entries = 10, .sweep_interval = 1s, .limits = {}});
   ASSERT_TRUE(store.put(nonce, "", t0 + 300s, t0));
   EXPECT_EQ(store.take(nonce, t0 + 100s).status, TakeStatus::taken);
   EXPECT_EQ(store.take(nonce, t0 + 359s).status, TakeStatus::replayed);  // used marker kept
@@ -91,7 +92,7 @@ TEST(MemoryNonceStore, CollisionIsReportedAndChangesNothing) {
 }
 
 TEST(MemoryNonceStore, BoundedButNeverDropsLiveNonces) {
-  MemoryNonceStore store({.retention = 10s, .max_entries = 3, .sweep_interval = 1h});
+  MemoryNonceStore store({.retention = 10s, .max_entries = 3, .sweep_interval = 1h, .limits = {}});
   ASSERT_TRUE(store.put(generate_nonce(), "", t0 + 100s, t0));
   ASSERT_TRUE(store.put(generate_nonce(), "", t0 + 100s, t0));
   ASSERT_TRUE(store.put(nonce, "", t0 + 100s, t0));
@@ -122,6 +123,59 @@ TEST(MemoryNonceStore, ConcurrentTakersOnlyOneWins) {
     EXPECT_EQ(taken.load(), 1);
     EXPECT_EQ(replayed.load(), 7);
   }
+}
+
+// Caps per session and per client: the (cap + 1)th live challenge is refused, changing nothing;
+// other sessions and clients go on; expiry frees the place; the global bound stays far away.
+TEST(MemoryNonceStore, CapsLiveChallengesPerSessionAndPerClient) {
+  MemoryNonceStoreOptions options;
+  options.limits = {3, 5};
+  MemoryNonceStore store(options);
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(store.put(generate_nonce(), "session-a", "", t0 + 300s, t0));
+  }
+  const std::string refused = generate_nonce();
+  try {
+    (void)store.put(refused, "session-a", "", t0 + 300s, t0);
+    ADD_FAILURE() << "a fourth challenge for one session was stored";
+  } catch (const TooManyChallenges& error) {
+    EXPECT_STREQ(error.what(), "the session already holds 3 live challenges");
+  }
+  EXPECT_EQ(store.take(refused, t0 + 1s).status, TakeStatus::unknown);  // nothing stored
+  EXPECT_EQ(store.size(t0), 3U);
+  EXPECT_TRUE(store.put(generate_nonce(), "session-b", "", t0 + 300s, t0));
+  EXPECT_TRUE(store.put(generate_nonce(), "", "", t0 + 300s, t0));  // no session, no client
+
+  // One client with a new session each time (a flood): 5, then refused.
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(
+        store.put(generate_nonce(), "flood-" + std::to_string(i), "198.51.100.7", t0 + 300s, t0));
+  }
+  EXPECT_THROW((void)store.put(generate_nonce(), "flood-x", "198.51.100.7", t0 + 300s, t0),
+               TooManyChallenges);
+  EXPECT_TRUE(store.put(generate_nonce(), "child", "203.0.113.9", t0 + 300s, t0));
+  // Taken or not, a challenge counts until it expires; then its place is free again.
+  EXPECT_THROW((void)store.put(generate_nonce(), "session-a", "", t0 + 600s, t0 + 299s),
+               TooManyChallenges);
+  EXPECT_TRUE(store.put(generate_nonce(), "session-a", "", t0 + 600s, t0 + 300s));
+  EXPECT_TRUE(store.put(generate_nonce(), "flood-y", "198.51.100.7", t0 + 600s, t0 + 300s));
+}
+
+TEST(MemoryNonceStore, OneClientCannotReachTheGlobalBound) {
+  MemoryNonceStoreOptions options;
+  options.max_entries = 1000;
+  MemoryNonceStore store(options);
+  std::size_t stored = 0;
+  for (int i = 0; i < 2000; ++i) {
+    try {
+      if (store.put(generate_nonce(), "s" + std::to_string(i), "one-client", t0 + 300s, t0)) {
+        ++stored;
+      }
+    } catch (const TooManyChallenges&) {
+    }
+  }
+  EXPECT_EQ(stored, ChallengeLimits{}.per_client);
+  EXPECT_TRUE(store.put(generate_nonce(), "child", "another-client", t0 + 300s, t0));
 }
 
 }  // namespace

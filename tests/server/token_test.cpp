@@ -1,6 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 // Token decoding (verify/token.hpp): sizes, JSON shape, format, algorithm, base64; the signed
 // data and the ECDSA signature conversion.
 #include "wire/token.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/ec.h>
+#include <openssl/obj_mac.h>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -202,18 +207,45 @@ TEST(SignedData, IsHashOfOriginThenHashOfNonce) {
 }
 
 TEST(EcdsaRawToDer, EncodesIntegersMinimally) {
-  // r = 0x00…0001 (leading zeros dropped), s = 0x80…00 (a 00 byte added before the high bit).
+  // r = 0x00…0001 (leading zeros dropped), s = 0x0080…00 (a 00 byte added before the high
+  // bit; s < n/2, so it stays as it is).
   std::vector<std::uint8_t> raw(96, 0);
   raw[47] = 0x01;
-  raw[48] = 0x80;
+  raw[49] = 0x80;
   const auto der = ecdsa_raw_to_der(raw, 48);
   ASSERT_TRUE(der);
-  std::vector<std::uint8_t> expected{0x30, 0x36, 0x02, 0x01, 0x01, 0x02, 0x31, 0x00, 0x80};
-  expected.resize(2 + 3 + 2 + 49, 0);
+  std::vector<std::uint8_t> expected{0x30, 0x35, 0x02, 0x01, 0x01, 0x02, 0x30, 0x00, 0x80};
+  expected.resize(2 + 3 + 2 + 48, 0);
   EXPECT_EQ(*der, expected);
   EXPECT_FALSE(ecdsa_raw_to_der(std::vector<std::uint8_t>(95, 1), 48));
   EXPECT_FALSE(ecdsa_raw_to_der(std::vector<std::uint8_t>(97, 1), 48));
   EXPECT_FALSE(ecdsa_raw_to_der({}, 0));
+}
+
+// A high s (above n/2) gives the DER of its low-s form n − s, for each curve; s = n − 1 ↔ 1.
+TEST(EcdsaRawToDer, HighSIsNormalisedToLowS) {
+  for (const auto& [nid, field] :
+       {std::pair{NID_X9_62_prime256v1, std::size_t{32}}, std::pair{NID_secp384r1, std::size_t{48}},
+        std::pair{NID_secp521r1, std::size_t{66}}}) {
+    EC_GROUP* group = EC_GROUP_new_by_curve_name(nid);
+    BIGNUM* high = BN_dup(EC_GROUP_get0_order(group));
+    BN_sub_word(high, 1);  // n − 1, the highest s there is
+    std::vector<std::uint8_t> high_raw(2 * field, 0);
+    high_raw[field - 1] = 0x07;  // r = 7
+    BN_bn2binpad(high, high_raw.data() + field, static_cast<int>(field));
+    std::vector<std::uint8_t> low_raw(2 * field, 0);
+    low_raw[field - 1] = 0x07;
+    low_raw[2 * field - 1] = 0x01;  // s = 1 = n − (n − 1)
+    const auto high_der = ecdsa_raw_to_der(high_raw, field);
+    const auto low_der = ecdsa_raw_to_der(low_raw, field);
+    ASSERT_TRUE(high_der && low_der);
+    EXPECT_EQ(*high_der,
+              (std::vector<std::uint8_t>{0x30, 0x06, 0x02, 0x01, 0x07, 0x02, 0x01, 0x01}))
+        << field;
+    EXPECT_EQ(*high_der, *low_der);
+    BN_free(high);
+    EC_GROUP_free(group);
+  }
 }
 
 TEST(JwaNames, RoundTrip) {

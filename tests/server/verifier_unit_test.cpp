@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Verifier against a PKI made in the test (no files, no network): accepted tokens for every
 // algorithm, the nonce consumed on every attempt, the order of checks, the holder and privacy
 // switches, the chain caches, and a failing store.
@@ -143,7 +144,8 @@ TEST_F(VerifierUnit, HolderNamesAgeAndPrivacyDefaults) {
   EXPECT_FALSE(verdict.holder->birth_date);
   EXPECT_FALSE(verdict.holder->pseudonym);
   const nlohmann::json json = verdict_to_json(verdict);
-  EXPECT_EQ(json, nlohmann::json::parse(R"({"accepted":true,"holder":{"givenNames":"Lotte Marie",
+  EXPECT_EQ(json,
+            nlohmann::json::parse(R"({"verdict":"accepted","holder":{"givenNames":"Lotte Marie",
             "surname":"Testkind","age":9}})"));
   EXPECT_EQ(verdict.app_version, "https://saferchat.be/host/0.1.0");
 }
@@ -183,6 +185,15 @@ TEST(Pseudonym, KnownAnswerAndKeySeparation) {
   EXPECT_NE(make_pseudonym(key, "17073003384"), make_pseudonym(key, "98082100029"));
   EXPECT_THROW((void)make_pseudonym(std::vector<std::uint8_t>(31, 1), "98082100029"),
                std::invalid_argument);
+}
+
+TEST_F(VerifierUnit, SessionIdsUpToTheOneLimitOf128Bytes) {
+  make_verifier();
+  EXPECT_EQ(max_session_bytes, 128U);
+  const std::string longest(max_session_bytes, 's');
+  const Challenge challenge = verifier_->issue_challenge(longest);
+  EXPECT_EQ(store_->take(challenge.nonce, now_).session_id, longest);
+  EXPECT_THROW((void)verifier_->issue_challenge(longest + "s"), std::invalid_argument);
 }
 
 TEST_F(VerifierUnit, NonceIsConsumedEvenWhenTheTokenIsBad) {
@@ -354,7 +365,8 @@ TEST_F(VerifierUnit, ForgedLeafUnderTheCachedIssuerIsUntrusted) {
 
 class FailingStore final : public store::NonceStore {
  public:
-  bool put(std::string_view, std::string_view, store::TimePoint, store::TimePoint) override {
+  bool put(std::string_view, std::string_view, std::string_view, store::TimePoint,
+           store::TimePoint) override {
     throw store::StoreUnavailable("down");
   }
   store::TakeResult take(std::string_view, store::TimePoint) override {

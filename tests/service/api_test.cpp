@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's pure layer (server/service/api, app/command_line, app/access_log): routes,
 // request decoding, response bodies with exact JSON and status codes, the age policy step,
 // the configuration file and the command line.
@@ -58,6 +59,7 @@ TEST(ApiErrorTest, EveryCodeHasItsNameStatusAndSentence) {
       {ApiErrorCode::method_not_allowed, "METHOD_NOT_ALLOWED", 405},
       {ApiErrorCode::request_too_large, "REQUEST_TOO_LARGE", 413},
       {ApiErrorCode::unsupported_media_type, "UNSUPPORTED_MEDIA_TYPE", 415},
+      {ApiErrorCode::too_many_challenges, "TOO_MANY_CHALLENGES", 429},
       {ApiErrorCode::headers_too_large, "HEADERS_TOO_LARGE", 431},
       {ApiErrorCode::internal, "INTERNAL", 500},
       {ApiErrorCode::store_unavailable, "STORE_UNAVAILABLE", 503},
@@ -90,6 +92,8 @@ TEST(RoutesTest, KnownEndpoints) {
   EXPECT_EQ(route("POST", "/v1/verify"), Endpoint::verify);
   EXPECT_EQ(route("GET", "/healthz"), Endpoint::health);
   EXPECT_EQ(route("GET", "/healthz?probe=lb"), Endpoint::health);  // query ignored
+  EXPECT_EQ(route("GET", "/.well-known/saferchat-seal-key"), Endpoint::seal_key);
+  EXPECT_EQ(route("GET", "/v1/seal-key"), Endpoint::seal_key);
 }
 
 TEST(RoutesTest, UnknownPathsAndWrongMethods) {
@@ -138,6 +142,16 @@ TEST(RequestsTest, ChallengeBodies) {
             "\"session\" must be a string of at most 128 bytes.");
   expect_api_error([] { static_cast<void>(parse_challenge_request(R"({"session":7})")); },
                    ApiErrorCode::bad_request);
+  const ChallengeRequest with_client =
+      parse_challenge_request(R"({"session":"s-1","client":"203.0.113.9"})");
+  EXPECT_EQ(with_client.client, "203.0.113.9");
+  EXPECT_EQ(parse_challenge_request(R"({"client":null})").client, "");
+  for (const std::string& bad :
+       {json{{"client", std::string(129, 'x')}}.dump(), std::string(R"({"client":["a"]})")}) {
+    EXPECT_EQ(expect_api_error([&] { static_cast<void>(parse_challenge_request(bad)); },
+                               ApiErrorCode::bad_request),
+              "\"client\" must be a string of at most 128 bytes.");
+  }
   EXPECT_EQ(expect_api_error([] { static_cast<void>(parse_challenge_request("[]")); },
                              ApiErrorCode::bad_request),
             "The request body must be a JSON object.");
@@ -375,8 +389,9 @@ TEST(ResponsesTest, HealthBodies) {
 // --- configuration ---------------------------------------------------------------------------
 
 TEST(ConfigTest, MinimalFileGetsTheDefaults) {
-  const ServiceConfig config =
-      parse_service_config(R"({"allowedOrigins": "https://chat.example"})", "/etc/saferchat");
+  const ServiceConfig config = parse_service_config(
+      R"({"allowedOrigins": "https://chat.example", "revocation": {"mode": "none"}})",
+      "/etc/saferchat");
   EXPECT_EQ(config.listen_address, "127.0.0.1");
   EXPECT_EQ(config.listen_port, 8470);
   EXPECT_EQ(config.threads, 2U);
@@ -450,6 +465,26 @@ TEST(ConfigTest, FullFile) {
   EXPECT_EQ(config.limits.max_connections, 10U);
 }
 
+TEST(ConfigTest, SealingKeys) {
+  const ServiceConfig config = parse_service_config(R"({"allowedOrigins": "https://chat.example",
+      "revocation": {"mode": "none"},
+      "sealingKeys": [{"kid": "chat-2026-12", "file": "seal/current.pem"},
+                      {"kid": "chat-2026-06", "file": "/abs/previous.pem"}],
+      "requireSealed": true, "sealKeyMaxAgeSeconds": 600})",
+                                                    "/etc/saferchat");
+  ASSERT_EQ(config.sealing_keys.size(), 2U);
+  EXPECT_EQ(config.sealing_keys[0].kid, "chat-2026-12");
+  EXPECT_EQ(config.sealing_keys[0].file, "/etc/saferchat/seal/current.pem");
+  EXPECT_EQ(config.sealing_keys[1].file, "/abs/previous.pem");
+  EXPECT_TRUE(config.require_sealed);
+  EXPECT_EQ(config.seal_key_max_age, std::chrono::seconds(600));
+  const ServiceConfig plain = parse_service_config(
+      R"({"allowedOrigins": "https://chat.example", "revocation": {"mode": "none"}})", "/etc");
+  EXPECT_TRUE(plain.sealing_keys.empty());
+  EXPECT_FALSE(plain.require_sealed);
+  EXPECT_EQ(plain.seal_key_max_age, std::chrono::seconds(3600));
+}
+
 TEST(ConfigTest, ErrorsNameTheSetting) {
   const std::vector<std::pair<std::string, std::string>> cases{
       {"{", "not valid JSON: "},
@@ -484,12 +519,29 @@ TEST(ConfigTest, ErrorsNameTheSetting) {
        "store.url: unknown setting"},
       {R"({"allowedOrigins": ["https://a"], "store": {"type": "redis", "url": "http://x"}})",
        "store.url: must start with redis:// or unix://"},
+      {R"({"allowedOrigins": ["https://a"]})",
+       "revocation: required: state the revocation mode, e.g. {\"mode\": \"ocsp+crl\", "
+       "\"crlFetch\": true}, or {\"mode\": \"none\"} to check none"},
       {R"({"allowedOrigins": ["https://a"], "revocation": {"mode": "crl"}})",
        "revocation: mode \"crl\" needs \"crlFiles\" or \"crlFetch\": true"},
       {R"({"allowedOrigins": ["https://a"], "revocation": {"mode": "always"}})",
        "revocation.mode: must be"},
       {R"({"allowedOrigins": ["https://a"], "revealNationalNumber": 1})",
        "revealNationalNumber: must be true or false"},
+      {R"({"allowedOrigins": ["https://a"], "sealingKeys": []})", "sealingKeys: must be an array"},
+      {R"({"allowedOrigins": ["https://a"], "sealingKeys": [{"kid": "a b", "file": "k.pem"}]})",
+       "sealingKeys[0].kid: must be 1 to 64 characters"},
+      {R"({"allowedOrigins": ["https://a"], "sealingKeys": [{"kid": "k1"}]})",
+       "sealingKeys[0].file: required"},
+      {R"({"allowedOrigins": ["https://a"], "sealingKeys": [{"kid": "k1", "file": "a.pem"},
+          {"kid": "k1", "file": "b.pem"}]})",
+       "sealingKeys[1].kid: must differ from the current key's"},
+      {R"({"allowedOrigins": ["https://a"], "sealingKeys": [{"kid": "k1", "file": "a.pem", "x": 1}]})",
+       "sealingKeys[0].x: unknown setting"},
+      {R"({"allowedOrigins": ["https://a"], "requireSealed": true})",
+       "requireSealed: needs \"sealingKeys\""},
+      {R"({"allowedOrigins": ["https://a"], "sealKeyMaxAgeSeconds": 59})",
+       "sealKeyMaxAgeSeconds: must be an integer from 60 to 86400"},
       {R"({"allowedOrigins": ["https://a"], "limits": {"maxBodyBytes": 100}})",
        "limits.maxBodyBytes: must be an integer from 4096 to 1048576"},
       {R"({"allowedOrigins": ["https://a"], "limits": {"readTimeoutSeconds": 0}})",

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Node.js and Python backends of docs/integration.md §5 (docs/examples/), run for real
 // against a live saferchatd with tokens from the test cards; and the guide must show them
 // verbatim, so what readers copy is what was tested.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // ServiceHandler in process: routing, content type, the order of /v1/verify (decode → room →
 // nonce taken → token → policy), and a nonce store that is down. A real Verifier and real
 // nonce stores; the only fake is a store that always fails (for STORE_UNAVAILABLE). Tokens that
@@ -21,7 +22,8 @@ using nlohmann::json;
 class DownStore final : public store::NonceStore {
  public:
   bool put(std::string_view /*nonce*/, std::string_view /*session_id*/,
-           store::TimePoint /*expires_at*/, store::TimePoint /*now*/) override {
+           std::string_view /*client_id*/, store::TimePoint /*expires_at*/,
+           store::TimePoint /*now*/) override {
     throw store::StoreUnavailable("connection refused");
   }
   store::TakeResult take(std::string_view /*nonce*/, store::TimePoint /*now*/) override {
@@ -205,6 +207,53 @@ TEST_F(DownStoreTest, EveryEndpointSays503) {
   EXPECT_EQ(health.status, 503U);
   EXPECT_EQ(json::parse(health.body)["status"], "unavailable");
   EXPECT_EQ(json::parse(health.body)["store"], "memory");
+}
+
+}  // namespace
+}  // namespace saferchat::service
+
+namespace saferchat::service {
+namespace {
+
+// docs/protocol.md §4.5: the sealing keys' public halves, current first, cacheable; a 404
+// (read by the extension as "this site does not seal") without keys.
+TEST(SealKeyEndpoint, ServesThePublicKeySetWithItsCacheLifetime) {
+  const jwe::PrivateKey current = jwe::PrivateKey::generate(jwe::Curve::p256, "chat-2026-12");
+  const jwe::PrivateKey previous = jwe::PrivateKey::generate(jwe::Curve::x25519, "chat-2026-06");
+  ServiceConfig config;
+  config.allowed_origins = {"https://chat.example"};
+  config.seal_key_max_age = std::chrono::seconds(600);
+  verify::VerifierConfig verifier;
+  verifier.allowed_origins = config.allowed_origins;
+  verifier.trust_anchors_pem = std::string(trust::belgian_root_certificates_pem());
+  verifier.sealing_keys = {current, previous};
+  const AccessLog log{-1};
+  ServiceHandler handler(
+      config,
+      std::make_shared<const verify::Verifier>(std::move(verifier),
+                                               std::make_shared<store::MemoryNonceStore>()),
+      [] {}, log);
+  for (const std::string_view path : {"/.well-known/saferchat-seal-key", "/v1/seal-key"}) {
+    SCOPED_TRACE(path);
+    const HttpResponse response = handler.handle({"GET", path, "", ""});
+    EXPECT_EQ(response.status, 200U);
+    EXPECT_EQ(response.cache_control, "public, max-age=600");
+    const json body = json::parse(response.body);
+    EXPECT_EQ(body,
+              (json{{"keys", {current.public_jwk().to_json(), previous.public_jwk().to_json()}}}));
+    EXPECT_EQ(response.body.find("\"d\""), std::string::npos);  // never the private part
+    // What the extension checks: each key parses as a public sealing key.
+    EXPECT_EQ(jwe::PublicJwk::from_json(body["keys"][0]).kid(), "chat-2026-12");
+    EXPECT_EQ(jwe::PublicJwk::from_json(body["keys"][1]).curve(), jwe::Curve::x25519);
+  }
+  EXPECT_EQ(handler.handle({"POST", "/v1/seal-key", "application/json", "{}"}).status, 405U);
+}
+
+TEST_F(HandlerTest, SealKeyIsNotFoundWithoutSealingKeys) {
+  const HttpResponse response = call("GET", "/.well-known/saferchat-seal-key", "");
+  EXPECT_EQ(response.status, 404U);
+  EXPECT_EQ(json::parse(response.body)["error"]["code"], "NOT_FOUND");
+  EXPECT_TRUE(response.cache_control.empty());  // no-store
 }
 
 }  // namespace

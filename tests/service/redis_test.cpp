@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd with the Redis nonce store, against a real redis-server started by the test (its
 // own temporary folder, no persistence: --save '' --appendonly no): two instances sharing one
 // Redis, Redis over TCP, and Redis going down and coming back.

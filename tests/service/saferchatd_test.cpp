@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The real saferchatd binary over real loopback sockets, with the generated test PKI and tokens
 // signed by the test cards' keys (FIXTURES_REQUIRED test_cards): verdicts, request errors and
 // limits, timeouts, 64 concurrent clients, the log, shutdown and the command line.
@@ -15,6 +16,7 @@
 
 #include "service/support/saferchatd_fixture.hpp"
 #include "service/support/test_token.hpp"
+#include "support/silent_server.hpp"
 #include "verify/reason.hpp"
 
 namespace saferchat::testing {
@@ -280,6 +282,28 @@ TEST_F(SaferchatdTest, ChunkedBodyTooLarge) {
   EXPECT_EQ(reply->status, 413);
 }
 
+// RFC 9112 §6.1: chunked, alone, is the only transfer coding the service decodes. Anything
+// else ("chunked, identity", "gzip, chunked", a second field) is refused, never read as chunked.
+TEST_F(SaferchatdTest, TransferEncodingOtherThanChunkedIsRefused) {
+  const std::string body = R"({"session":"s"})";
+  const std::string chunked = std::to_string(body.size()) + "\r\n" + body + "\r\n0\r\n\r\n";
+  for (const std::string fields :
+       {"Transfer-Encoding: chunked, identity\r\n", "Transfer-Encoding: gzip, chunked\r\n",
+        "Transfer-Encoding: identity\r\n", "Transfer-Encoding: chunked;x=1\r\n",
+        "Transfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n",
+        "Transfer-Encoding: gzip\r\nTransfer-Encoding: chunked\r\n"}) {
+    HttpConnection connection(server().port());
+    connection.send_raw(
+        "POST /v1/challenge HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" + fields +
+        "\r\n" + chunked);
+    const auto reply = connection.read_reply();
+    ASSERT_TRUE(reply) << fields;
+    EXPECT_EQ(reply->status, 400) << fields;
+    EXPECT_EQ(reply->json()["error"]["code"], "MALFORMED_HTTP") << fields;
+    EXPECT_TRUE(connection.wait_closed(seconds(5))) << fields;
+  }
+}
+
 TEST_F(SaferchatdTest, HeadersTooLarge) {
   HttpConnection connection(server().port());
   connection.send_raw(
@@ -490,6 +514,93 @@ TEST(SaferchatdLifecycleTest, RevealsTheNationalNumberOnlyWhenConfigured) {
                                   {"nationalNumber", kid.holder().at("national_number")}}}}));
 }
 
+// Caps on live challenges per session and per client (store.maxChallengesPer…): the next one
+// is 429 TOO_MANY_CHALLENGES; another client's child still gets challenges and logs in.
+TEST(SaferchatdChallengeCapsTest, OneClientCannotTakeEveryChallenge) {
+  TempDir dir;
+  json config = test_config(dir);
+  config["store"] = {
+      {"type", "memory"}, {"maxChallengesPerSession", 2}, {"maxChallengesPerClient", 3}};
+  Saferchatd server(config, dir);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(server
+                  .post("/v1/challenge",
+                        {{"session", "bot-" + std::to_string(i)}, {"client", "198.51.100.7"}})
+                  .status,
+              200);
+  }
+  const HttpReply refused =
+      server.post("/v1/challenge", {{"session", "bot-9"}, {"client", "198.51.100.7"}});
+  EXPECT_EQ(refused.status, 429);
+  EXPECT_EQ(refused.json()["error"]["code"], "TOO_MANY_CHALLENGES");
+  EXPECT_TRUE(server.log_has("status=429 .*the client already holds 3 live challenges"));
+  EXPECT_EQ(server.post("/v1/challenge", {{"session", "s"}}).status, 200);
+  EXPECT_EQ(server.post("/v1/challenge", {{"session", "s"}}).status, 200);
+  EXPECT_EQ(server.post("/v1/challenge", {{"session", "s"}}).status, 429);
+
+  const TestCard kid(card_dir("kid-9"));
+  const HttpReply challenge =
+      server.post("/v1/challenge", {{"session", "child"}, {"client", "203.0.113.9"}});
+  ASSERT_EQ(challenge.status, 200);
+  const std::string nonce = challenge.json().at("challengeNonce").get<std::string>();
+  json body = verify_body(kid.token(test_origin, nonce), nonce, "kids");
+  body["session"] = "child";
+  EXPECT_EQ(server.post("/v1/verify", body).json()["verdict"], "accepted");
+}
+
+// A silent OCSP responder (it accepts and says nothing) holds only the logins that need it:
+// while two of them wait (as many as the default workers), /healthz, challenges and junk
+// verifications are answered; junk never reaches the responder (origin, nonce and signature
+// come first).
+TEST(SaferchatdRevocationTest, ASilentResponderHoldsOnlyTheLoginsThatNeedIt) {
+  TempDir dir;
+  SilentServer silent;
+  json config = test_config(dir);
+  config["revocation"] = {
+      {"mode", "ocsp"}, {"ocspResponderUrl", silent.url()}, {"ocspTimeoutSeconds", 60}};
+  Saferchatd server(config, dir);
+  const TestCard kid(card_dir("kid-9"));
+  const std::string unissued = std::string(43, 'A') + "=";  // 32 bytes, never issued
+  const auto reason = [](const HttpReply& reply) {
+    return reply.json().value("reason", std::string("(none): " + reply.body));
+  };
+  const auto junk = [&] {
+    return server.post("/v1/verify",
+                       verify_body(kid.token(test_origin, unissued), unissued, "kids"));
+  };
+  EXPECT_EQ(reason(junk()), "NONCE_UNKNOWN");
+  std::string nonce = server.challenge();
+  json zero = kid.token(test_origin, nonce);
+  zero["signature"] = std::string(128, 'A');
+  EXPECT_EQ(reason(server.post("/v1/verify", verify_body(zero, nonce, "kids"))),
+            "SIGNATURE_INVALID");
+  EXPECT_EQ(silent.accepted(), 0);
+
+  std::atomic<int> finished{0};
+  std::vector<HttpReply> replies(2);
+  std::vector<std::thread> waiting;
+  for (HttpReply& reply : replies) {
+    const std::string login_nonce = server.challenge();
+    waiting.emplace_back([&, login_nonce] {
+      reply = server.post("/v1/verify",
+                          verify_body(kid.token(test_origin, login_nonce), login_nonce, "kids"));
+      ++finished;
+    });
+  }
+  ASSERT_TRUE(silent.wait_for_connections(2));
+  EXPECT_EQ(server.get("/healthz").status, 200);
+  EXPECT_EQ(server.challenge().size(), 44U);
+  EXPECT_EQ(reason(junk()), "NONCE_UNKNOWN");
+  EXPECT_EQ(finished, 0);  // both still wait on the responder
+  silent.close();
+  for (std::thread& thread : waiting) {
+    thread.join();
+  }
+  for (const HttpReply& reply : replies) {
+    EXPECT_EQ(reason(reply), "REVOCATION_UNAVAILABLE");
+  }
+}
+
 // --- command line ----------------------------------------------------------------------------
 
 struct CliRun {
@@ -554,6 +665,46 @@ TEST(SaferchatdCommandLineTest, CheckConfig) {
   run = run_saferchatd({"--config", dir.file("typo.json")}, dir);
   EXPECT_EQ(run.status, 2);
   EXPECT_EQ(run.err, "saferchatd: " + dir.file("typo.json") + ": origins: unknown setting\n");
+
+  // No revocation block: refused at start, never "no revocation check" by default (issue 15).
+  config = test_config(dir);
+  config.erase("revocation");
+  std::ofstream(dir.file("silent.json")) << config.dump();
+  run = run_saferchatd({"--config", dir.file("silent.json")}, dir);
+  EXPECT_EQ(run.status, 2);
+  EXPECT_EQ(run.err, "saferchatd: " + dir.file("silent.json") +
+                         ": revocation: required: state the revocation mode, e.g. {\"mode\": "
+                         "\"ocsp+crl\", \"crlFetch\": true}, or {\"mode\": \"none\"} to check "
+                         "none\n");
+}
+
+TEST(SaferchatdCommandLineTest, RevocationNoneWithTheBelgianRootsIsRefused) {
+  TempDir dir;
+  json config = test_config(dir);  // the TEST PKI with revocation "none": usable (CheckConfig)
+  ASSERT_EQ(config.at("revocation").at("mode"), "none");
+  const std::string refusal =
+      "saferchatd: revocation.mode \"none\" with a real Belgian root in trustAnchors: refused. "
+      "\"none\" is for the TEST cards' PKI only (docs/integration.md §6); with the Belgian roots "
+      "use \"ocsp\", \"crl\" or \"ocsp+crl\".\n";
+  // The real roots, alone or beside the TEST ones: refused, at --check-config and at start.
+  for (const json& anchors : {json::array({"builtin:belgium"}),
+                              json::array({config.at("trustAnchors"), "builtin:belgium"})}) {
+    config["trustAnchors"] = anchors;
+    std::ofstream(dir.file("belgian.json")) << config.dump();
+    CliRun run = run_saferchatd({"--config", dir.file("belgian.json"), "--check-config"}, dir);
+    EXPECT_EQ(run.status, 2) << anchors;
+    EXPECT_EQ(run.err, refusal);
+    run = run_saferchatd({"--config", dir.file("belgian.json")}, dir);
+    EXPECT_EQ(run.status, 2) << anchors;
+    EXPECT_EQ(run.err, refusal);
+  }
+  // With a revocation check, the Belgian roots are what production uses.
+  config["trustAnchors"] = json::array({"builtin:belgium"});
+  config["revocation"] = {{"mode", "ocsp"}};
+  std::ofstream(dir.file("production.json")) << config.dump();
+  const CliRun run =
+      run_saferchatd({"--config", dir.file("production.json"), "--check-config"}, dir);
+  EXPECT_EQ(run.status, 0) << run.err;
 }
 
 TEST(SaferchatdCommandLineTest, TheExampleConfigurationParses) {

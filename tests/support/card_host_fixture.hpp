@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A test fixture for the card path through the whole real stack: the built host, a private
 // pcscd with the virtual card (saferchat-pcsc-env), and scripted-pinentry as the PIN dialog.
 // Needs SAFERCHAT_TEST_CARDS_DIR, SAFERCHAT_PCSC_ENV_PATH, SAFERCHAT_HOST_PATH and
@@ -69,18 +70,23 @@ class CardHostTest : public ::testing::Test {
   }
 
   // Starts the host with scripted-pinentry answering `script` (one line per dialog).
-  void start_host(const std::string& script) {
+  // `overrides` replace the environment given to the host (an empty value counts as unset).
+  void start_host(const std::string& script,
+                  const std::map<std::string, std::string>& overrides = {}) {
     std::ofstream(dir_ / "script") << script;
-    host_ = std::make_unique<HostProcess>(
-        SAFERCHAT_HOST_PATH, std::vector<std::string>{chrome_caller},
-        std::map<std::string, std::string>{
-            {"PCSCLITE_CSOCK_NAME", env_->socket()},
-            {"SAFERCHAT_PINENTRY", SAFERCHAT_SCRIPTED_PINENTRY_PATH},
-            {"SCRIPTED_PINENTRY_SCRIPT", (dir_ / "script").string()},
-            {"SCRIPTED_PINENTRY_STATE", (dir_ / "script.state").string()},
-            {"SCRIPTED_PINENTRY_LOG", (dir_ / "pinentry.log").string()},
-            {"SAFERCHAT_LOG_FILE", (dir_ / "host.log").string()},
-            {"SAFERCHAT_LOG_LEVEL", "debug"}});
+    std::map<std::string, std::string> environment{
+        {"PCSCLITE_CSOCK_NAME", env_->socket()},
+        {"SAFERCHAT_PINENTRY", SAFERCHAT_SCRIPTED_PINENTRY_PATH},
+        {"SCRIPTED_PINENTRY_SCRIPT", (dir_ / "script").string()},
+        {"SCRIPTED_PINENTRY_STATE", (dir_ / "script.state").string()},
+        {"SCRIPTED_PINENTRY_LOG", (dir_ / "pinentry.log").string()},
+        {"SAFERCHAT_LOG_FILE", (dir_ / "host.log").string()},
+        {"SAFERCHAT_LOG_LEVEL", "debug"}};
+    for (const auto& [name, value] : overrides) {
+      environment[name] = value;
+    }
+    host_ = std::make_unique<HostProcess>(SAFERCHAT_HOST_PATH,
+                                          std::vector<std::string>{chrome_caller}, environment);
     const auto ready = host_->read_message();
     ASSERT_TRUE(ready.has_value());
   }

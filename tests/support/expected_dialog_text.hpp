@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The exact red lines the child reads after a wrong PIN, per language, written out here once
 // so that a change to ui/dialog_text.cpp shows up in review as a change to the tests too.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An in-process CardChannel that plays an APDU transcript: each step is the exact command the
 // driver must send and the response the "card" gives. A different command fails the test.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs the built saferchat-host as a browser would: a child process on real pipes, framed
 // messages in, framed messages out, with deadlines so that a hanging host fails the test
 // instead of blocking it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A ByteSource over bytes in memory that hands them out in chunks of chosen sizes, to test
 // framing against partial reads.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Independent signature checks with OpenSSL, for tests: does `signature` over `hash` verify
 // with the public key of the DER certificate? ES384 signatures are raw r‖s (as the card and
 // the token give them) and are converted to DER here.

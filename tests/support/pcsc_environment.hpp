@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A private PC/SC stack for one test: runs tools/pcsc-env (a pcscd of its own plus the
 // virtual card) and points this process's pcsc-lite at it. pcsc-lite reads
 // PCSCLITE_CSOCK_NAME once per process, so use one environment per test process (ctest runs
@@ -89,15 +90,25 @@ class PcscEnvironment {
   // and returns its one-line answer.
   // `card` 2 is the one started with --second-profile.
   [[nodiscard]] std::string card_control(const std::string& command, int card = 1) const {
+    return control_line(env_.at(card == 2 ? "SAFERCHAT_CARD2_CONTROL" : "SAFERCHAT_CARD_CONTROL"),
+                        command);
+  }
+
+  // With --pinpad: one line to the PIN pad reader's keypad ("pin 1234", "cancel", "status", …)
+  // and its one-line answer.
+  [[nodiscard]] std::string keypad_control(const std::string& command) const {
+    return control_line(env_.at("SAFERCHAT_KEYPAD_CONTROL"), command);
+  }
+
+ private:
+  static std::string control_line(const std::string& socket_path, const std::string& command) {
     const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
     sockaddr_un address{};
     address.sun_family = AF_UNIX;
-    std::strncpy(address.sun_path,
-                 env_.at(card == 2 ? "SAFERCHAT_CARD2_CONTROL" : "SAFERCHAT_CARD_CONTROL").c_str(),
-                 sizeof address.sun_path - 1);
+    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
     if (::connect(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) != 0) {
       ::close(fd);
-      throw std::runtime_error("cannot reach the card's control socket");
+      throw std::runtime_error("cannot reach the control socket " + socket_path);
     }
     const std::string line = command + "\n";
     if (::write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size())) {
@@ -113,7 +124,6 @@ class PcscEnvironment {
     return answer;
   }
 
- private:
   pid_t pid_ = -1;
   FILE* stream_ = nullptr;
   std::map<std::string, std::string> env_;

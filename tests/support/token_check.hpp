@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks a token the way a chat provider's validator does (docs/protocol.md §4.3), with
 // OpenSSL and nothing of the host: the signature must verify over
 // H(origin) ‖ H(challengeNonce) with the certificate's key and the token's algorithm.

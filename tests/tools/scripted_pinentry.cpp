@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // scripted-pinentry: speaks Assuan on stdin/stdout as pinentry does, but answers GETPIN,
 // CONFIRM and MESSAGE from a script instead of a person, and records every command it gets.
 //
@@ -33,8 +34,8 @@
 
 #include <nlohmann/json.hpp>
 
-#include "wire/error.hpp"
 #include "ui/assuan.hpp"
+#include "wire/error.hpp"
 
 namespace {
 

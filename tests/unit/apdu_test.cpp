@@ -1,10 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "apdu/apdu.hpp"
+
+#include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
 #include "apdu/belpic.hpp"
-#include "wire/error.hpp"
 #include "support/fake_card_channel.hpp"
+#include "wire/error.hpp"
 
 namespace saferchat {
 namespace {
@@ -16,7 +20,7 @@ TEST(CommandApdu, EncodesTheFourIsoCases) {
   EXPECT_EQ(to_hex(belpic::log_off().encode()), "80 E6 00 00");                    // case 1
   EXPECT_EQ(to_hex(belpic::read_binary(0x0100, 256).encode()), "00 B0 01 00 00");  // case 2, Le 256
   EXPECT_EQ(to_hex(belpic::select_path(belpic::authentication_certificate).encode()),
-            "00 A4 08 0C 04 DF 00 50 38");  // case 3
+            "00 A4 08 0C 06 3F 00 DF 00 50 38");  // case 3, full path from the MF
   const CommandApdu case4{0x00, 0x88, 0x00, 0x00, SecureBytes{0x01, 0x02}, 0x10};
   EXPECT_EQ(to_hex(case4.encode()), "00 88 00 00 02 01 02 10");
   const CommandApdu too_long{0x00, 0x2A, 0x9E, 0x9A, SecureBytes(256, 0), {}};
@@ -24,7 +28,10 @@ TEST(CommandApdu, EncodesTheFourIsoCases) {
 }
 
 TEST(BelpicApdus, BytesMatchTheManual) {
+  // The PKCS#15 AID is 12 bytes: Lc 0C (content spec §5.2.1 EF(DIR): 4F 0C).
   EXPECT_EQ(to_hex(belpic::select_applet().encode()),
+            "00 A4 04 0C 0C A0 00 00 01 77 50 4B 43 53 2D 31 35");
+  EXPECT_EQ(to_hex(belpic::select_applet_instance().encode()),
             "00 A4 04 0C 0F A0 00 00 00 30 29 05 70 00 AD 13 10 01 01 FF");
   EXPECT_EQ(to_hex(belpic::get_card_data(false).encode()), "80 E4 00 00 1C");
   EXPECT_EQ(to_hex(belpic::get_card_data(true).encode()), "80 E4 00 01 1F");
@@ -76,6 +83,43 @@ TEST(T0Procedures, GetResponseAfter61xxAndRetryAfter6Cxx) {
   const ResponseApdu read = transmit_with_t0_procedures(raw, belpic::read_binary(0xF0, 256));
   EXPECT_EQ(to_hex(read.data), "0A 0B 0C");
   EXPECT_EQ(step, 2U);
+}
+
+TEST(T0Procedures, Case1CarriesP3OnT0AndNotOnT1) {
+  std::vector<std::string> sent;
+  const RawTransmit raw = [&](std::span<const std::uint8_t> command) {
+    sent.push_back(to_hex(command));
+    return hex("90 00");
+  };
+  static_cast<void>(transmit_with_t0_procedures(raw, belpic::log_off()));
+  static_cast<void>(transmit_with_t0_procedures(raw, belpic::pin_status()));
+  TransmitRules t1;
+  t1.t0 = false;
+  static_cast<void>(transmit_with_t0_procedures(raw, belpic::log_off(), t1));
+  // Cases 2-4 are the same on both.
+  static_cast<void>(transmit_with_t0_procedures(raw, belpic::get_card_data(false)));
+  EXPECT_EQ(sent, (std::vector<std::string>{"80 E6 00 00 00", "00 20 00 01 00", "80 E6 00 00",
+                                            "80 E4 00 00 1C"}));
+}
+
+TEST(T0Procedures, PausesBeforeTheRepeatAfter6CxxOnly) {
+  std::vector<std::string> events;
+  std::vector<std::pair<std::string, std::string>> transcript = {
+      {"00 B0 00 00 00", "6C 10"},
+      {"00 B0 00 00 10", "61 02"},  // then more data: GET RESPONSE comes without a pause
+      {"00 C0 00 00 02", "AA BB 90 00"},
+  };
+  std::size_t step = 0;
+  const RawTransmit raw = [&](std::span<const std::uint8_t> command) {
+    events.push_back(to_hex(command));
+    return hex(transcript.at(step++).second);
+  };
+  TransmitRules rules;
+  rules.pause_before_repeat = [&] { events.emplace_back("pause"); };
+  const ResponseApdu read = transmit_with_t0_procedures(raw, belpic::read_binary(0, 256), rules);
+  EXPECT_EQ(to_hex(read.data), "AA BB");
+  EXPECT_EQ(events, (std::vector<std::string>{"00 B0 00 00 00", "pause", "00 B0 00 00 10",
+                                              "00 C0 00 00 02"}));
 }
 
 TEST(T0Procedures, MalformedResponseIsACommunicationError) {

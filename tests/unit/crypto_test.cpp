@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The crypto seam (wire/crypto.hpp, CertificateKey) against vectors made with the openssl
 // command line (tests/unit/make_crypto_vectors.sh): the same tests pass with OpenSSL on Linux
 // and with CNG on Windows (under Wine here).

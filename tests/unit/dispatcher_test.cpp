@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "commands/dispatcher.hpp"
 
 #include <atomic>
@@ -7,8 +8,8 @@
 #include <gtest/gtest.h>
 
 #include "commands/basic_commands.hpp"
-#include "wire/error.hpp"
 #include "protocol/reply.hpp"
+#include "wire/error.hpp"
 #include "wire/version.hpp"
 
 namespace saferchat {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // FdSource and write_all on real pipes: partial reads, EINTR and a closed reader.
 #include "transport/fd_stream.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "transport/log.hpp"
 
 #include <fcntl.h>
@@ -8,6 +9,7 @@
 #include <fstream>
 #include <regex>
 #include <sstream>
+#include <tuple>
 
 #include <gtest/gtest.h>
 
@@ -75,6 +77,69 @@ TEST_F(LogFile, LargeLogIsRotatedOnOpen) {
   }
   EXPECT_EQ(std::filesystem::file_size(dir_ / "host.log.1"), 1024U * 1024U + 1U);
   EXPECT_NE(read(path).find("ERROR saferchat-host["), std::string::npos);
+  ::unsetenv("SAFERCHAT_LOG_FILE");
+}
+
+// A log file that is a symbolic link, a folder or file writable by others, or a file of another
+// user is refused: the log goes to stderr with a warning, and the link's target is untouched.
+TEST_F(LogFile, UnsafeLogFileOrFolderIsRefusedForStderr) {
+  const auto target = dir_ / "target.txt";
+  std::ofstream(target) << "precious\n";
+  const auto link = dir_ / "host.log";
+  std::filesystem::create_symlink(target, link);
+  ASSERT_EQ(::setenv("SAFERCHAT_LOG_FILE", link.c_str(), 1), 0);
+  const auto open_and_write = [] {
+    ::testing::internal::CaptureStderr();
+    std::string path;
+    {
+      const Logger log = Logger::from_environment();
+      path = log.path();
+      log.write(LogLevel::error, "written");
+    }
+    return std::pair{path, ::testing::internal::GetCapturedStderr()};
+  };
+  auto [path, err] = open_and_write();
+  EXPECT_EQ(path, "stderr");
+  EXPECT_NE(err.find(" WARN saferchat-host["), std::string::npos) << err;
+  EXPECT_NE(
+      err.find("log file refused (" + link.string() + " is a symbolic link); logging to stderr"),
+      std::string::npos)
+      << err;
+  EXPECT_NE(err.find("ERROR saferchat-host["), std::string::npos) << err;
+  EXPECT_EQ(read(target), "precious\n");
+
+  std::filesystem::remove(link);
+  std::filesystem::permissions(dir_, std::filesystem::perms::all);  // 0777
+  std::tie(path, err) = open_and_write();
+  EXPECT_EQ(path, "stderr");
+  EXPECT_NE(err.find("(the folder " + dir_.string() + " is writable by other users)"),
+            std::string::npos)
+      << err;
+  EXPECT_FALSE(std::filesystem::exists(link));
+
+  std::filesystem::permissions(dir_, std::filesystem::perms::owner_all);
+  std::ofstream(link) << "";
+  std::filesystem::permissions(link, std::filesystem::perms::owner_read |
+                                         std::filesystem::perms::owner_write |
+                                         std::filesystem::perms::others_write);
+  std::tie(path, err) = open_and_write();
+  EXPECT_EQ(path, "stderr");
+  EXPECT_NE(err.find("(" + link.string() + " is writable by other users)"), std::string::npos)
+      << err;
+  if (::geteuid() == 0) {  // only root can give a file away
+    std::filesystem::permissions(
+        link, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    ASSERT_EQ(::chown(link.c_str(), 65534, 65534), 0);
+    std::tie(path, err) = open_and_write();
+    EXPECT_EQ(path, "stderr");
+    EXPECT_NE(err.find("(" + link.string() + " belongs to another user)"), std::string::npos)
+        << err;
+  }
+  // A safe file is used again.
+  std::filesystem::remove(link);
+  std::tie(path, err) = open_and_write();
+  EXPECT_EQ(path, link.string());
+  EXPECT_EQ(err, "");
   ::unsetenv("SAFERCHAT_LOG_FILE");
 }
 

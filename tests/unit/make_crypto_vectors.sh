@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Writes a C++ header of test vectors for the crypto seam (wire/crypto.hpp), made with the
 # openssl command line so that the same tests check OpenSSL and Windows' CNG: a fresh RSA-2048
 # and P-384 key (test only, made at build time, never committed), a self-signed certificate

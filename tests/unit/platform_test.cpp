@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The platform seam (host/platform/platform.hpp) on the platform the test runs on: Linux, or
 // Windows under Wine (tests/windows).
 #include "platform/platform.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The APDU value types: parsing of the T=0 short forms, hex helpers, and the masked log text.
 #include "vcard/apdu.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // APDU transcripts against the in-process BELPIC applet, for applets 1.7 (RSA-2048) and 1.8
 // (ECDSA P-384). Section numbers refer to the applet reference manuals ("§6.4": READ BINARY
 // in 1.7; the 1.8 manual has the same command in §6.7). Each line is one APDU and the status
@@ -22,7 +23,7 @@ namespace {
 constexpr std::string_view select_applet =
     "00 A4 04 0C 0F A0 00 00 00 30 29 05 70 00 AD 13 10 01 01 FF";
 constexpr std::string_view select_auth_cert = "00 A4 08 0C 04 DF00 5038";
-constexpr std::string_view log_off = "80 E6 00 00";
+constexpr std::string_view log_off = "80 E6 00 00 00";  // case 1 on T=0: P3 = 00
 
 // 00 2A 9E 9A Lc <data>: PSO COMPUTE DIGITAL SIGNATURE, T=0 form without Le.
 Bytes pso(const Bytes& data) {
@@ -142,7 +143,7 @@ TEST_P(VcardApplet, EmptyAidSelectsTheCardManagerUntilBelpicIsSelectedAgain) {
   EXPECT_EQ(s.sw("00 B0 00 00 10"), "6986");
   EXPECT_EQ(s.sw(select_auth_cert), "9000");
   // A card reset does the same (the applet is default-selected).
-  EXPECT_EQ(s.sw("00 A4 04 0C"), "9000");
+  EXPECT_EQ(s.sw("00 A4 04 0C 00"), "9000");  // empty AID, P3 = Lc = 00 on T=0
   s.applet.reset();
   EXPECT_EQ(s.sw("80 E4 00 00 1C"), "9000");
 }
@@ -178,9 +179,9 @@ TEST_P(VcardApplet, ReadBinaryEdgeCases) {
   // Nothing selected after reset: the MF is current, no EF.
   EXPECT_EQ(s.sw("00 B0 00 00 00"), "6986");
   ASSERT_EQ(s.sw("00 A4 08 0C 04 DF01 4035"), "9000");  // 1024 bytes: a multiple of 256
-  // Le=00 means 256; so does a 4-byte APDU (T=0 sends it with P3=00).
+  // Le=00 means 256. A 4-byte APDU never reaches a T=0 card (P3 is part of every header).
   EXPECT_EQ(s.tx("00 B0 00 00 00").data.size(), 256U);
-  EXPECT_EQ(s.tx("00 B0 00 00").data.size(), 256U);
+  EXPECT_EQ(s.sw("00 B0 00 00"), "6700");
   EXPECT_EQ(s.tx("00 B0 03 00 00").data,
             Bytes(s.card.photo_file.begin() + 768, s.card.photo_file.end()));
   // At the end exactly, and far beyond: 6B00 "offset outside the EF".
@@ -208,7 +209,7 @@ TEST_P(VcardApplet, GetCardDataLegacyForm) {
   // Any other Le: 6C1C, the exact length. Other P1: 6B00. ISO CLA 00 for this INS: 6E00.
   EXPECT_EQ(s.sw("80 E4 00 00 00"), "6C1C");
   EXPECT_EQ(s.sw("80 E4 00 00 10"), "6C1C");
-  EXPECT_EQ(s.sw("80 E4 00 00"), "6C1C");
+  EXPECT_EQ(s.sw("80 E4 00 00"), "6700");  // no P3: never on T=0
   EXPECT_EQ(s.sw("80 E4 01 00 1C"), "6B00");
   EXPECT_EQ(s.sw("00 E4 00 00 1C"), "6E00");
 }
@@ -243,9 +244,9 @@ TEST_P(VcardApplet, WrongPinsCountDownThenBlock) {
   EXPECT_EQ(s.sw("00 20 00 01 00"), "63C3");
   EXPECT_EQ(s.sw(verify_apdu("9999")), "63C2");
   EXPECT_EQ(s.sw(verify_apdu("12345")), "63C1");
-  // The status query still says 1 try and does not use it; nor does a 4-byte VERIFY.
+  // The status query still says 1 try and does not use it; a 4-byte VERIFY is refused on T=0.
   EXPECT_EQ(s.sw("00 20 00 01 00"), "63C1");
-  EXPECT_EQ(s.sw("00 20 00 01"), "63C1");
+  EXPECT_EQ(s.sw("00 20 00 01"), "6700");
   // The last try: 63C0, and from then on 6983 "authentication method blocked", even for the
   // right PIN and for the status query.
   EXPECT_EQ(s.sw(verify_apdu("0000")), "63C0");
@@ -281,7 +282,7 @@ TEST_P(VcardApplet, MalformedVerifyDoesNotUseATry) {
 }
 
 TEST_P(VcardApplet, ProfileCanStartBlocked) {
-  CardSession s(GetParam(), TestCardOptions{"1234", 0, true});
+  CardSession s(GetParam(), TestCardOptions{"1234", 0, true, "", "", ""});
   EXPECT_EQ(s.sw("00 20 00 01 00"), "6983");
   EXPECT_EQ(s.sw(verify_apdu("1234")), "6983");
 }
@@ -473,7 +474,7 @@ TEST_P(VcardApplet, MseSetErrors) {
 }
 
 TEST_P(VcardApplet, NoSigningKeyOnAKidsCard) {
-  CardSession s(GetParam(), TestCardOptions{"1234", 3, false});
+  CardSession s(GetParam(), TestCardOptions{"1234", 3, false, "", "", ""});
   // Key 83 is not on the card: 6A88 "referenced key not found".
   EXPECT_EQ(s.sw("00 22 41 B6 05 04 80 02 84 83"), "6A88");
 }
@@ -572,15 +573,16 @@ TEST_P(VcardApplet, LogOff) {
   EXPECT_EQ(s.sw(log_off), "9000");
   EXPECT_EQ(s.sw("00 20 00 01 00"), "63C3");
   EXPECT_EQ(s.sw("80 E6 00 00 00"), "9000");  // T=0 sends a case 1 APDU with P3=00
-  EXPECT_EQ(s.sw("80 E6 00 01"), "6B00");
+  EXPECT_EQ(s.sw("80 E6 00 01 00"), "6B00");
+  EXPECT_EQ(s.sw("80 E6 00 00"), "6700");  // no P3 on T=0
   EXPECT_EQ(s.sw("80 E6 00 00 01 00"), "6700");
-  EXPECT_EQ(s.sw("00 E6 00 00"), "6E00");
+  EXPECT_EQ(s.sw("00 E6 00 00 00"), "6E00");
 }
 
 TEST_P(VcardApplet, ClassAndInstructionBytes) {
   CardSession s(GetParam());
-  EXPECT_EQ(s.sw("00 12 00 00"), "6D00");  // no such instruction
-  EXPECT_EQ(s.sw("80 12 00 00"), "6D00");
+  EXPECT_EQ(s.sw("00 12 00 00 00"), "6D00");  // no such instruction
+  EXPECT_EQ(s.sw("80 12 00 00 00"), "6D00");
   EXPECT_EQ(s.sw("00 88 00 81 00"), "6D00");       // INTERNAL AUTHENTICATE: not implemented
   EXPECT_EQ(s.sw("10 A4 02 0C 02 3F00"), "6E00");  // class not supported
   EXPECT_EQ(s.sw("0C B0 00 00 01"), "6E00");       // secure messaging: not supported
@@ -633,5 +635,58 @@ TEST_P(VcardApplet, RandomApdusAlwaysGetAStatusWord) {
 
 // Time per APDU in process: bench/virtual_card_bench.cpp (not timed here).
 
+// ---------------------------------------------------------------------------------------
+// As strict as a real card about the transmission protocol, and a card of another kind.
+
+TEST(VcardStrict, T0RefusesFourByteCase1CommandsAndT1TakesThem) {
+  CardSession t0(AppletVersion::v1_8);
+  EXPECT_EQ(t0.sw("80 E6 00 00"), "6700");     // LOG OFF without P3
+  EXPECT_EQ(t0.sw("00 20 00 01"), "6700");     // VERIFY status without P3
+  EXPECT_EQ(t0.sw("80 E6 00 00 00"), "9000");  // with P3 = 00, as eid-mw and OpenSC send them
+  EXPECT_EQ(t0.sw("00 20 00 01 00"), "63C3");
+  TestCardOptions t1_options;
+  t1_options.atr = "3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 6A";
+  t1_options.protocol = "T=1";
+  CardSession t1(AppletVersion::v1_8, t1_options);
+  EXPECT_EQ(t1.sw("80 E6 00 00"), "9000");
+  EXPECT_EQ(t1.sw("00 20 00 01"), "63C3");
+  EXPECT_EQ(t1.applet.atr().size(), 20U);
+}
+
+TEST(VcardStrict, ACardWithoutTheBelpicAppletKnowsNoneOfItsCommands) {
+  TestCardOptions options;
+  options.applet = "none";
+  CardSession s(AppletVersion::v1_8, options);
+  EXPECT_EQ(s.sw("00 A4 04 0C 0C A0 00 00 01 77 50 4B 43 53 2D 31 35"), "6A82");
+  EXPECT_EQ(s.sw(select_applet), "6A82");
+  EXPECT_EQ(s.sw("00 A4 08 0C 06 3F00 DF00 5038"), "6A82");
+  EXPECT_EQ(s.sw("80 E4 00 00 1C"), "6D00");
+  EXPECT_EQ(s.applet.apdu_count(), 4U);
+}
+
+// The PKCS#15 files answer as the card's: full paths from the MF, ALW read (content spec §4.3).
+TEST_P(VcardApplet, Pkcs15DirectoryFilesAreReadable) {
+  CardSession s(GetParam());
+  ASSERT_EQ(s.sw("00 A4 08 0C 06 3F00 DF00 5031"), "9000");
+  // EF(ODF), content spec §5.3.2, byte for byte.
+  EXPECT_EQ(to_hex(s.tx("00 B0 00 00 24").data),
+            "A00A300804063F00DF005035A40A300804063F00DF005037A80A300804063F00DF005034");
+  EXPECT_EQ(s.sw("00 B0 00 00 25"), "6C24");
+  ASSERT_EQ(s.sw("00 A4 08 0C 06 3F00 DF00 5032"), "9000");
+  // EF(TokenInfo), §5.3.1: 30 27, version 0, the chip serial (GET CARD DATA bytes 0-15).
+  const Bytes token_info = s.tx("00 B0 00 00 29").data;
+  ASSERT_EQ(token_info.size(), 0x29U);
+  EXPECT_EQ(to_hex(Bytes(token_info.begin(), token_info.begin() + 7)), "30270201000410");
+  EXPECT_EQ(Bytes(token_info.begin() + 7, token_info.begin() + 23),
+            Bytes(s.card.card_data.begin(), s.card.card_data.begin() + 16));
+  // EF(AODF), §5.3.3, byte for byte.
+  ASSERT_EQ(s.sw("00 A4 08 0C 06 3F00 DF00 5034"), "9000");
+  EXPECT_EQ(to_hex(s.tx("00 B0 00 00 35").data),
+            "3033300F0C0942617369632050494E030206C0300304010"
+            "1A11B30190302020C0A0100020104020108800101040"
+            "1FF300404023F00");
+}
+
 }  // namespace
+
 }  // namespace saferchat::vcard::testing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The saferchat-virtual-card program against a fake vpcd: framing, control codes, the control
 // socket, reconnection, signals, and the latency trap (a vpcd that sends each message's
 // length and payload in two writes with Nagle on). No pcscd needed.
@@ -321,7 +322,7 @@ TEST_F(VcardProcess, RemoveAndInsertThroughTheControlSocket) {
   EXPECT_EQ(
       control(control_path(), "fly"),
       "error unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, "
-      "swap <profile dir>)");
+      "swap <profile dir>, fail-log-off on|off)");
   EXPECT_EQ(program.terminate(), 0);
 }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // load_card_profile: what it reads from a profile folder, and the exact error for each kind of
 // broken profile.
 #include "vcard/card_profile.hpp"
@@ -51,7 +52,10 @@ TEST(VcardProfile, LoadsEverythingTheProfileNames) {
   EXPECT_EQ(Bytes(profile.card_data.begin(), profile.card_data.end()), card.card_data);
   EXPECT_EQ(Bytes(profile.pin.bytes().begin(), profile.pin.bytes().end()), pin_block("1234"));
   EXPECT_EQ(profile.pin_tries_left, 3);
-  ASSERT_EQ(profile.files.size(), 4U);
+  // The profile's four, and the five PKCS#15 directory files of DF00 (5031-5037).
+  ASSERT_EQ(profile.files.size(), 9U);
+  EXPECT_EQ(profile.protocol, Protocol::t0);  // the ATR offers T=0 only
+  EXPECT_TRUE(profile.belpic_applet);
   ASSERT_EQ(profile.keys.size(), 2U);
   EXPECT_EQ(profile.keys.at(0x82).type(), KeyType::ec);
   EXPECT_EQ(profile.keys.at(0x82).bits(), 384);
@@ -140,6 +144,44 @@ TEST(VcardProfile, ExactErrorsForBadFields) {
               HasSubstr("auth.key.pem: applet 1.8 uses EC keys"));
   EXPECT_THAT(load_error(v18, [](auto& j) { j["keys"]["82"] = "identity.bin"; }),
               HasSubstr("identity.bin: no PEM private key found (or it is encrypted)"));
+}
+
+// ISO 7816-3 §8.2.3: the protocols are the T of the TDi bytes; without TD1, T=0.
+TEST(VcardProfile, ProtocolsOfferedByTheAtr) {
+  const auto of = [](std::string_view atr) { return atr_protocols(hex(atr)); };
+  using P = std::vector<Protocol>;
+  EXPECT_EQ(of("3B 98 13 40 0A A5 03 01 01 01 AD 13 11"), P{Protocol::t0});  // TD1 = 40
+  EXPECT_EQ(of("3B 7F 96 00 00 80 31 80 65 B0 85 04 01 20 12 0F FF 82 90 00"), P{Protocol::t0});
+  // TD1 = 80 (T=0, TD2 follows), TD2 = 01 (T=1).
+  EXPECT_EQ(of("3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 6A"),
+            (P{Protocol::t0, Protocol::t1}));
+  // TD1 = 81 (T=1), TD2 = 1F (T=15: global bytes, not a protocol), TA3 = C7.
+  EXPECT_EQ(of("3B 9F 96 81 1F C7 80 31 E0 73 FE 21 1B 64 41 04 00 00 00 00 00"), P{Protocol::t1});
+  EXPECT_TRUE(of("3B 98 13 40").empty());  // TD1 announces TC2, which is missing
+}
+
+TEST(VcardProfile, ProtocolMustBeOneTheAtrOffers) {
+  const auto v18 = AppletVersion::v1_8;
+  EXPECT_EQ(load_error(v18, [](auto& j) { j["protocol"] = "T=1"; }),
+            "profile.json: \"atr\" does not offer \"protocol\"");
+  EXPECT_EQ(load_error(v18, [](auto& j) { j["protocol"] = "T=2"; }),
+            "profile.json: \"protocol\" must be \"T=0\" or \"T=1\"");
+  EXPECT_EQ(load_error(v18, [](auto& j) { j["atr"] = "3B 98 13 40"; }),
+            "profile.json: \"atr\" ends inside its interface bytes");
+  EXPECT_EQ(load_error(v18, [](auto& j) { j["applet"] = "pkcs15"; }),
+            "profile.json: \"applet\" must be \"belpic\" or \"none\"");
+  TestCardOptions t1;
+  t1.atr = "3B 8F 80 01 80 4F 0C A0 00 00 03 06 03 00 01 00 00 00 00 6A";
+  t1.protocol = "T=1";
+  const TestCard card = write_test_card(v18, t1);
+  EXPECT_EQ(load_card_profile(card.dir->path()).protocol, Protocol::t1);
+  // Without "protocol": T=1 when the ATR offers it (what pcscd then negotiates), else T=0.
+  TestCardOptions both;
+  both.atr = t1.atr;
+  EXPECT_EQ(load_card_profile(write_test_card(v18, both).dir->path()).protocol, Protocol::t1);
+  TestCardOptions t0_only;
+  t0_only.atr = "3B 02 14 50";
+  EXPECT_EQ(load_card_profile(write_test_card(v18, t0_only).dir->path()).protocol, Protocol::t0);
 }
 
 TEST(VcardProfile, ToleratesAbsentTriesAndExtraFields) {

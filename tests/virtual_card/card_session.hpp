@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // An applet loaded from a fresh test profile, with APDUs written as hex so that tests read as
 // transcripts: card.sw("00 A4 08 0C 04 DF00 5038") == "9000".
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The profiles of virtual-card/profiles/make_test_cards.sh, served by the applet: every file
 // reads back as generated, GET CARD DATA matches, and where the card has an authentication
 // key its signature verifies with the certificate read from the card.

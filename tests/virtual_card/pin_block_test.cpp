@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The PIN block of the applet manuals §3.2: 2 L P P P P [P/F]... F F.
 #include "vcard/pin_block.hpp"
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "test_card.hpp"
 
 #include <openssl/bio.h>
@@ -136,6 +137,9 @@ TestCard write_test_card(AppletVersion version, const TestCardOptions& options) 
   card.card_data = hex(v17 ? "534C494E 33665445 53540000 00000001 F3360125 01 17 0003 00 21 01 0F"
                            : "534C494E 33665445 53540000 00000002 B0850401 20 18 0001 00 00 02 0F");
   card.atr = hex(v17 ? "3B9894400AA503010101AD1310" : "3B7F96000080318065B085040120120FFF829000");
+  if (!options.atr.empty()) {
+    card.atr = hex(options.atr);
+  }
 
   card.auth_key = cached_key(version, authentication_key_reference);
   const EVP_MD* cert_md = v17 ? EVP_sha256() : EVP_sha384();
@@ -172,7 +176,7 @@ TestCard write_test_card(AppletVersion version, const TestCardOptions& options) 
   }
   write_file(dir / "photo.jpg", card.photo_file);
 
-  const nlohmann::json profile = {
+  nlohmann::json profile = {
       {"test_only", "TEST CARD: fictitious person, test keys. Never trust outside tests."},
       {"profile", v17 ? "test-1.7" : "test-1.8"},
       {"applet_version", v17 ? "1.7" : "1.8"},
@@ -191,6 +195,12 @@ TestCard write_test_card(AppletVersion version, const TestCardOptions& options) 
       {"files", files},
       {"keys", keys},
       {"an_unknown_field", {1, 2, 3}}};
+  if (!options.protocol.empty()) {
+    profile["protocol"] = options.protocol;
+  }
+  if (!options.applet.empty()) {
+    profile["applet"] = options.applet;
+  }
   write_text(dir / "profile.json", profile.dump(2));
   return card;
 }

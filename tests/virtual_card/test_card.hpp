@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test material for the virtual card tests, made with the OpenSSL C API so the tests depend on
 // nothing but the library: a P-384 or RSA-2048 key pair per key reference, self-signed
 // certificates, an identity file, and a profile.json in a temporary folder (removed after).
@@ -39,6 +40,9 @@ struct TestCardOptions {
   std::string pin = "1234";
   int pin_tries_left = 3;
   bool with_signing_key = true;
+  std::string atr;       // hex; empty: the version's usual ATR
+  std::string protocol;  // "protocol" in profile.json ("T=0", "T=1"); empty: absent
+  std::string applet;    // "applet" in profile.json ("belpic", "none"); empty: absent
 };
 
 // Certificate files, as on a real card: DER followed by zero padding (card content spec §8).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Runs virtual-card/profiles/make_test_cards.sh into a temporary folder and checks what it
 # made with openssl: certificate chains (the expired card must fail as expired), national
 # numbers (mod 97), RRN signatures of the identity and address files, identity/address TLV

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The vpcd framing (2-byte big-endian length + payload) and the control socket's commands.
 #include "vcard/vpcd_frame.hpp"
 
@@ -77,13 +78,26 @@ TEST(VcardControlCommand, SwapNamesAProfileFolder) {
   EXPECT_EQ(parse_control_command("swap").error, "swap needs a card profile folder");
 }
 
+TEST(VcardControlCommand, FailLogOffOnOrOff) {
+  for (const auto& [line, fail] :
+       {std::pair{"fail-log-off on", true}, {"fail-log-off off", false}}) {
+    const ControlParse parsed = parse_control_command(line);
+    ASSERT_TRUE(parsed.command.has_value()) << line;
+    EXPECT_EQ(parsed.command->action, ControlAction::fail_log_off);
+    EXPECT_EQ(parsed.command->fail, fail);
+  }
+  for (const char* bad : {"fail-log-off", "fail-log-off yes", "fail-log-off on now"}) {
+    EXPECT_EQ(parse_control_command(bad).error, "fail-log-off needs on or off") << bad;
+  }
+}
+
 TEST(VcardControlCommand, ExactErrors) {
   EXPECT_EQ(parse_control_command("eject").error,
             "unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, swap "
-            "<profile dir>)");
+            "<profile dir>, fail-log-off on|off)");
   EXPECT_EQ(parse_control_command("").error,
             "empty command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, swap "
-            "<profile dir>)");
+            "<profile dir>, fail-log-off on|off)");
   EXPECT_EQ(parse_control_command("remove now").error, "remove takes no argument");
   for (const char* bad : {"delay", "delay -1", "delay 1.5", "delay 60001", "delay x"}) {
     EXPECT_EQ(parse_control_command(bad).error,

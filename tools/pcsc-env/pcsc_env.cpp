@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-pcsc-env: starts a private PC/SC stack — pcscd with the vpcd reader driver and a
 // virtual BELPIC card — that nothing else on the machine sees, prints the environment a client
 // needs, and removes everything on exit. No root needed (NOTES §6):
@@ -7,6 +8,9 @@
 //     so vpcd's TCP port exists only there: parallel instances cannot collide and nothing
 //     listens on the machine's real interfaces.
 // Clients outside reach pcscd through the socket file (PCSCLITE_CSOCK_NAME).
+// With --pinpad the card sits in the PIN pad reader instead (tools/pinpad-reader: our own
+// pcscd driver that speaks vpcd's protocol to the card and takes the PIN from a scripted
+// keypad).
 #include <PCSC/winscard.h>
 #include <PCSC/wintypes.h>
 #include <fcntl.h>
@@ -33,12 +37,16 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <net/if.h>
 
 namespace saferchat {
 namespace {
+
+// The PIN pad reader's card port (in the private network namespace, like vpcd's 35963).
+constexpr const char* pinpad_port = "35965";
 
 constexpr std::string_view usage = R"(Usage: saferchat-pcsc-env [options] [-- COMMAND [ARGS...]]
 
@@ -55,12 +63,23 @@ Options:
   --delay-ms N        virtual card's delay per APDU, to mimic a real card's pace
   --card-program P    the virtual card program (default: the one built with this tool)
   --timeout-s N       give up if the reader and card are not seen within N seconds (default 20)
+  --pinpad            put the card in a PIN pad reader (PC/SC Part 10 FEATURE_VERIFY_PIN_DIRECT)
+                      instead of vpcd's reader; the PIN is typed on its scripted keypad through
+                      the socket SAFERCHAT_KEYPAD_CONTROL (lines: "pin DIGITS", "keys DIGITS",
+                      "ok", "cancel", "timeout", "clear", "status"; see
+                      tools/pinpad-reader/README.md). Not with --second-profile.
+  --pinpad-driver P   the PIN pad reader driver (default: the one built with this tool)
+
+The reader has one slot, two with --second-profile: PC/SC clients see exactly those readers.
 
 Printed on standard output, one per line, then "ready":
   PCSCLITE_CSOCK_NAME=<socket>      for every PC/SC client (pcsc-lite reads it)
-  SAFERCHAT_CARD_CONTROL=<socket>   the virtual card's control socket (remove, insert, ...)
-  SAFERCHAT_CARD2_CONTROL=<socket>  the second card's, with --second-profile
+  SAFERCHAT_CARD_CONTROL=<socket>   the virtual card's control socket (remove, insert, ...);
+                                    not with --no-card
+  SAFERCHAT_CARD2_CONTROL=<socket>  the second card's; only with --second-profile
   SAFERCHAT_PCSC_DIR=<folder>       the instance's private folder (logs: pcscd.log, card.log)
+  SAFERCHAT_PCSC_READER=<name>      the (first) reader's name, as PC/SC clients list it
+  SAFERCHAT_KEYPAD_CONTROL=<socket> with --pinpad: the PIN pad reader's keypad
 )";
 
 struct Options {
@@ -70,7 +89,10 @@ struct Options {
   bool removed = false;
   int delay_ms = 0;
   std::string card_program = SAFERCHAT_VIRTUAL_CARD_PATH;
+  std::string reader_driver = SAFERCHAT_VPCD_SLOTS_DRIVER;
   int timeout_s = 20;
+  bool pinpad = false;
+  std::string pinpad_driver = SAFERCHAT_PINPAD_DRIVER_PATH;
   std::vector<std::string> command;
 };
 
@@ -105,6 +127,10 @@ Options parse_options(int argc, char** argv) {
       options.card_program = value();
     } else if (args[i] == "--timeout-s") {
       options.timeout_s = std::stoi(value());
+    } else if (args[i] == "--pinpad") {
+      options.pinpad = true;
+    } else if (args[i] == "--pinpad-driver") {
+      options.pinpad_driver = value();
     } else if (args[i] == "--help" || args[i] == "-h") {
       std::cout << usage;
       std::exit(0);
@@ -117,6 +143,9 @@ Options parse_options(int argc, char** argv) {
   }
   if (!options.no_card && !options.profile) {
     die("--profile DIR or --no-card is required");
+  }
+  if (options.pinpad && options.second_profile) {
+    die("--pinpad has one slot: no --second-profile");
   }
   return options;
 }
@@ -258,6 +287,8 @@ void on_signal(int signal, void (*handler)(int)) {
   enter_private_network();
   const std::vector<std::string> pcscd_argv{"pcscd", "--foreground", "--config",
                                             (dir / "reader.conf.d").string()};
+  // The reader's slots (vpcd_slots.cpp): one per card slot in use.
+  ::setenv("SAFERCHAT_VPCD_SLOTS", options.second_profile ? "2" : "1", 1);
   sigset_t restart_signal;
   sigemptyset(&restart_signal);
   sigaddset(&restart_signal, SIGUSR1);
@@ -279,7 +310,7 @@ void on_signal(int signal, void (*handler)(int)) {
                                   "--vpcd-host",
                                   "127.0.0.1",
                                   "--vpcd-port",
-                                  "35963",
+                                  options.pinpad ? pinpad_port : "35963",
                                   "--control",
                                   (dir / "card.sock").string()};
     if (options.delay_ms > 0) {
@@ -396,12 +427,29 @@ int run(int argc, char** argv) {
   }
   const std::filesystem::path dir = pattern;
   std::filesystem::create_directory(dir / "reader.conf.d");
-  // The vpcd driver listens on CHANNELID's TCP port inside the private network namespace.
-  write_file(dir / "reader.conf.d" / "saferchat-vpcd",
-             "FRIENDLYNAME \"Safer Chat Virtual Reader\"\n"
-             "DEVICENAME /dev/null:0x8C7B\n"
-             "LIBPATH /usr/lib/pcsc/drivers/serial/libifdvpcd.so\n"
-             "CHANNELID 0x8C7B\n");
+  if (options.pinpad) {
+    // The PIN pad reader: DEVICENAME is "card port:keypad socket" (tools/pinpad-reader).
+    if (!std::filesystem::exists(options.pinpad_driver)) {
+      die("no PIN pad reader driver at " + options.pinpad_driver);
+    }
+    write_file(dir / "reader.conf.d" / "saferchat-pinpad",
+               "FRIENDLYNAME \"Safer Chat PIN Pad Reader\"\n"
+               "DEVICENAME " +
+                   std::string(pinpad_port) + ":" + (dir / "keypad.sock").string() +
+                   "\n"
+                   "LIBPATH " +
+                   std::filesystem::absolute(options.pinpad_driver).string() + "\n");
+  } else {
+    // The vpcd driver listens on CHANNELID's TCP port inside the private network namespace.
+    // It is reached through vpcd_slots.cpp, which gives the reader only the slots in use.
+    write_file(dir / "reader.conf.d" / "saferchat-vpcd",
+               "FRIENDLYNAME \"Safer Chat Virtual Reader\"\n"
+               "DEVICENAME /dev/null:0x8C7B\n"
+               "LIBPATH " +
+                   options.reader_driver +
+                   "\n"
+                   "CHANNELID 0x8C7B\n");
+  }
 
   const std::filesystem::path socket_path = dir / "pcscd.comm";
   const int listen_fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
@@ -430,15 +478,26 @@ int run(int argc, char** argv) {
 
   on_stop_signals({SIGTERM, SIGINT, SIGHUP});
   ::setenv("PCSCLITE_CSOCK_NAME", socket_path.c_str(), 1);
-  ::setenv("SAFERCHAT_CARD_CONTROL", (dir / "card.sock").c_str(), 1);
-  ::setenv("SAFERCHAT_PCSC_DIR", dir.c_str(), 1);
   const std::string reader = wait_until_ready(options, dir);
-  std::cout << "PCSCLITE_CSOCK_NAME=" << socket_path.string() << "\n"
-            << "SAFERCHAT_CARD_CONTROL=" << (dir / "card.sock").string() << "\n"
-            << "SAFERCHAT_CARD2_CONTROL=" << (dir / "card2.sock").string() << "\n"
-            << "SAFERCHAT_PCSC_DIR=" << dir.string() << "\n"
-            << "SAFERCHAT_PCSC_READER=" << reader << "\n"
-            << "ready" << std::endl;
+  // Exactly what --help lists, under the same conditions; COMMAND gets the same environment.
+  std::vector<std::pair<std::string, std::string>> printed{
+      {"PCSCLITE_CSOCK_NAME", socket_path.string()}};
+  if (!options.no_card) {
+    printed.emplace_back("SAFERCHAT_CARD_CONTROL", (dir / "card.sock").string());
+  }
+  if (options.second_profile) {
+    printed.emplace_back("SAFERCHAT_CARD2_CONTROL", (dir / "card2.sock").string());
+  }
+  printed.emplace_back("SAFERCHAT_PCSC_DIR", dir.string());
+  printed.emplace_back("SAFERCHAT_PCSC_READER", reader);
+  if (options.pinpad) {
+    printed.emplace_back("SAFERCHAT_KEYPAD_CONTROL", (dir / "keypad.sock").string());
+  }
+  for (const auto& [name, value] : printed) {
+    ::setenv(name.c_str(), value.c_str(), 1);
+    std::cout << name << "=" << value << "\n";
+  }
+  std::cout << "ready" << std::endl;
 
   int status = 0;
   if (!options.command.empty()) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "card_process.hpp"
 
 #include <fcntl.h>
@@ -354,7 +355,14 @@ void CardProcess::handle_vpcd_payload(const std::vector<std::uint8_t>& payload) 
     std::this_thread::sleep_for(std::chrono::milliseconds(options_.delay_ms));
   }
   const auto started = Clock::now();
-  const std::vector<std::uint8_t> answer = applet_.transmit(payload);
+  // fail-log-off: LOG OFF (80 E6, 1.8 §6.15) fails with 6F00 and the access conditions stay.
+  const bool failing_log_off =
+      fail_log_off_ && payload.size() >= 2 && payload[0] == 0x80 && payload[1] == 0xE6;
+  const std::vector<std::uint8_t> answer =
+      failing_log_off ? std::vector<std::uint8_t>{0x6F, 0x00} : applet_.transmit(payload);
+  if (failing_log_off) {
+    log("LOG OFF failed on purpose (6F00)");
+  }
   if (options_.verbose) {
     const auto took =
         std::chrono::duration_cast<std::chrono::microseconds>(Clock::now() - started).count();
@@ -425,6 +433,9 @@ std::string CardProcess::handle_control_line(std::string_view line) {
     return "error " + parsed.error;
   }
   switch (parsed.command->action) {
+    case ControlAction::fail_log_off:
+      fail_log_off_ = parsed.command->fail;
+      return std::string("ok fail_log_off=") + (fail_log_off_ ? "on" : "off");
     case ControlAction::remove_after_apdu:
       remove_after_apdu_ = parsed.command->apdu;
       return "ok remove_after_apdu=" + std::to_string(remove_after_apdu_);

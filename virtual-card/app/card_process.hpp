@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The running virtual card: the applet, its vpcd connection (the card is "inserted" while
 // connected) and the optional control socket, driven by one poll() loop on one thread.
 #pragma once
@@ -62,6 +63,7 @@ class CardProcess {
 
   CardOptions options_;
   unsigned remove_after_apdu_ = 0;  // 0: never
+  bool fail_log_off_ = false;       // LOG OFF answered 6F00, the applet not asked
   BelpicApplet applet_;
   bool inserted_;
   int vpcd_fd_ = -1;

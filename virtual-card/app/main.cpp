@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-virtual-card: the composition root. Loads a TEST profile, builds the applet and
 // runs it as a card in a vpcd virtual reader of pcscd (virtual-card/README.md).
 #include <sys/signalfd.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Generates the TEST PKI and the TEST card profiles served by the virtual BELPIC card.
 # Everything generated here is fictitious test material: never trust it outside tests.
 #

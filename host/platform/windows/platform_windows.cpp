@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // clang-format off
 #include <windows.h>  // first: the other Windows headers need its types
 #include <fcntl.h>
@@ -80,21 +81,63 @@ std::string state_dir() {
 
 char path_separator() noexcept { return '\\'; }
 
-int open_log_file(const std::string& path, std::size_t rotate_above) noexcept {
-  try {
-    const std::filesystem::path file(to_wide(path));
-    std::error_code error;
-    // The folders inherit %LOCALAPPDATA%'s ACL: the user's own.
-    std::filesystem::create_directories(file.parent_path(), error);
-    if (const auto size = std::filesystem::file_size(file, error); !error && size > rotate_above) {
-      // Keep one previous generation; a failed rename only means the file keeps growing.
-      std::filesystem::rename(file, file.native() + L".1", error);
-    }
-    return _wopen(file.c_str(), _O_WRONLY | _O_CREAT | _O_APPEND | _O_BINARY | _O_NOINHERIT,
-                  _S_IREAD | _S_IWRITE);
-  } catch (...) {
-    return -1;  // out of memory
+namespace {
+
+// Why the folder or file at `path` is not safe to write a log into ("" when it is, or when a
+// file does not exist yet): a reparse point (a symbolic link or junction another program made)
+// could point the log at a file of ours elsewhere.
+std::string unsafe(const std::wstring& path, const std::string& what, bool folder) {
+  const DWORD attributes = GetFileAttributesW(path.c_str());
+  if (attributes == INVALID_FILE_ATTRIBUTES) {
+    return folder ? "cannot use " + what : std::string();
   }
+  if ((attributes & FILE_ATTRIBUTE_REPARSE_POINT) != 0) {
+    return what + " is a link (a reparse point)";
+  }
+  if (folder != ((attributes & FILE_ATTRIBUTE_DIRECTORY) != 0)) {
+    return what + (folder ? " is not a folder" : " is not a regular file");
+  }
+  return {};
+}
+
+}  // namespace
+
+LogFile open_log_file(const std::string& path, std::size_t rotate_above) {
+  const std::filesystem::path file(to_wide(path));
+  std::error_code error;
+  // The folders inherit %LOCALAPPDATA%'s ACL: the user's own (with SYSTEM and Administrators).
+  std::filesystem::create_directories(file.parent_path(), error);
+  if (std::string why = unsafe(file.parent_path().native(),
+                               "the folder " + to_utf8(file.parent_path().native()), true);
+      !why.empty()) {
+    return {-1, why};
+  }
+  if (std::string why = unsafe(file.native(), path, false); !why.empty()) {
+    return {-1, why};
+  }
+  if (const auto size = std::filesystem::file_size(file, error); !error && size > rotate_above) {
+    // Keep one previous generation; a failed rename only means the file keeps growing.
+    std::filesystem::rename(file, file.native() + L".1", error);
+  }
+  // Not inherited by the PIN dialog or any other child (_O_NOINHERIT).
+  const int fd = _wopen(file.c_str(), _O_WRONLY | _O_CREAT | _O_APPEND | _O_BINARY | _O_NOINHERIT,
+                        _S_IREAD | _S_IWRITE);
+  if (fd < 0) {
+    return {-1, "cannot open " + path};
+  }
+  // The file just opened: a link made between the check above and the open is refused too.
+  BY_HANDLE_FILE_INFORMATION info{};
+  const auto handle = reinterpret_cast<HANDLE>(_get_osfhandle(fd));
+  if (GetFileInformationByHandle(handle, &info) == 0 ||
+      (info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) != 0) {
+    _close(fd);
+    return {-1, path + " is not a regular file"};
+  }
+  if (info.nNumberOfLinks != 1) {
+    _close(fd);
+    return {-1, path + " has other hard links"};
+  }
+  return {fd, {}};
 }
 
 std::string os_language() {
@@ -112,6 +155,60 @@ std::string os_language() {
 }
 
 int process_id() noexcept { return _getpid(); }
+
+std::filesystem::path self_path() {
+  std::wstring name(MAX_PATH, L'\0');
+  for (;;) {
+    const DWORD length = GetModuleFileNameW(nullptr, name.data(), static_cast<DWORD>(name.size()));
+    if (length == 0) {
+      return {};
+    }
+    if (length < name.size()) {
+      name.resize(length);
+      return name;
+    }
+    name.resize(name.size() * 2);  // truncated: a longer path (\\?\ prefixed)
+  }
+}
+
+bool is_program(const std::filesystem::path& path) {
+  std::error_code error;
+  return std::filesystem::is_regular_file(path, error);
+}
+
+std::vector<RegisteredManifest> registered_manifests(std::string_view host_name) {
+  struct Browser {
+    const char* name;
+    const wchar_t* key;
+  };
+  constexpr std::array<Browser, 3> browsers{{
+      {"Chrome", L"SOFTWARE\\Google\\Chrome\\NativeMessagingHosts\\"},
+      {"Edge", L"SOFTWARE\\Microsoft\\Edge\\NativeMessagingHosts\\"},
+      {"Firefox", L"SOFTWARE\\Mozilla\\NativeMessagingHosts\\"},
+  }};
+  std::vector<RegisteredManifest> found;
+  for (const Browser& browser : browsers) {
+    const std::wstring key = browser.key + to_wide(host_name);
+    for (const bool system : {false, true}) {
+      // The default value (nullptr name), a string; RRF_RT_REG_SZ refuses other types.
+      DWORD bytes = 0;
+      const HKEY root = system ? HKEY_LOCAL_MACHINE : HKEY_CURRENT_USER;
+      if (RegGetValueW(root, key.c_str(), nullptr, RRF_RT_REG_SZ, nullptr, nullptr, &bytes) !=
+              ERROR_SUCCESS ||
+          bytes < sizeof(wchar_t)) {
+        continue;
+      }
+      std::wstring value(bytes / sizeof(wchar_t), L'\0');
+      if (RegGetValueW(root, key.c_str(), nullptr, RRF_RT_REG_SZ, nullptr, value.data(), &bytes) !=
+          ERROR_SUCCESS) {
+        continue;
+      }
+      value.resize(wcsnlen(value.c_str(), value.size()));
+      found.push_back({browser.name, system, std::filesystem::path(value)});
+    }
+  }
+  return found;
+}
 
 std::uint32_t scard_ctl_code(std::uint32_t function) noexcept {
   return static_cast<std::uint32_t>(SCARD_CTL_CODE(function));

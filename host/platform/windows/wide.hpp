@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // UTF-8 ↔ UTF-16 for Windows' wide-character API (paths, environment, window texts). Invalid
 // input gives U+FFFD (MultiByteToWideChar's default), never an exception but for memory.
 #pragma once

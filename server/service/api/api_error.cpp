@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "service/api/api_error.hpp"
 
 #include <array>
@@ -12,7 +13,7 @@ struct ApiErrorInfo {
   std::string_view message;
 };
 
-constexpr std::array<ApiErrorInfo, 11> infos{{
+constexpr std::array<ApiErrorInfo, 12> infos{{
     {ApiErrorCode::invalid_json, "INVALID_JSON", 400,
      "The request body is not valid UTF-8 JSON, or it is nested too deeply."},
     {ApiErrorCode::bad_request, "BAD_REQUEST", 400,
@@ -29,6 +30,9 @@ constexpr std::array<ApiErrorInfo, 11> infos{{
      "The request body is larger than this service accepts."},
     {ApiErrorCode::unsupported_media_type, "UNSUPPORTED_MEDIA_TYPE", 415,
      "The request body must be sent with Content-Type: application/json."},
+    {ApiErrorCode::too_many_challenges, "TOO_MANY_CHALLENGES", 429,
+     "This session or client already holds as many challenges as allowed; use the last one or "
+     "try again in a few minutes."},
     {ApiErrorCode::headers_too_large, "HEADERS_TOO_LARGE", 431,
      "The request headers are larger than this service accepts."},
     {ApiErrorCode::internal, "INTERNAL", 500, "An unexpected failure inside the service."},

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Errors of saferchatd's HTTP API (docs/verifier.md, "HTTP service"): a stable code the
 // provider's backend branches on, its HTTP status, and a message. Messages name fields of the
 // API, never request data; the detail (offsets, sizes) goes only to the log.
@@ -21,6 +22,7 @@ enum class ApiErrorCode : std::uint8_t {
   method_not_allowed,      // 405
   request_too_large,       // 413: body above the configured limit
   unsupported_media_type,  // 415: a body whose Content-Type is not application/json
+  too_many_challenges,     // 429: the session or client holds as many challenges as allowed
   headers_too_large,       // 431
   internal,                // 500
   store_unavailable,       // 503: the nonce store does not answer

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "service/api/requests.hpp"
 
 #include <algorithm>
@@ -101,7 +102,14 @@ ChallengeRequest parse_challenge_request(std::string_view body) {
     return {};
   }
   const json object = parse_object(body);
-  return {session_of(object)};
+  ChallengeRequest request{session_of(object), {}};
+  if (const json* client = member(object, "client")) {
+    if (!client->is_string() || client->get_ref<const std::string&>().size() > max_client_bytes) {
+      bad_request(R"("client" must be a string of at most 128 bytes.)");
+    }
+    request.client = client->get<std::string>();
+  }
+  return request;
 }
 
 VerifyRequest parse_verify_request(std::string_view body) {

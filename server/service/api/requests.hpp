@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Decoding the bodies of POST /v1/challenge and POST /v1/verify (docs/verifier.md, "HTTP
 // service"). Pure: bytes in, a request or an ApiError out. Unknown members are ignored (a newer
 // client can talk to an older service); null members count as absent.
@@ -10,14 +11,20 @@
 #include <string_view>
 
 #include "service/api/service_config.hpp"
+#include "verify/verifier.hpp"
 
 namespace saferchat::service {
 
-inline constexpr std::size_t max_session_bytes = 128;
+using verify::max_session_bytes;  // the library's: one limit
 inline constexpr int max_request_depth = 8;
+
+inline constexpr std::size_t max_client_bytes = 128;
 
 struct ChallengeRequest {
   std::string session;  // empty: not bound to a session
+  // The end user as the provider sees them (IP address, account id): challenges are capped per
+  // client (docs/integration.md). Empty: no per-client cap.
+  std::string client;
 };
 
 struct VerifyRequest {
@@ -33,8 +40,8 @@ struct VerifyRequest {
 // Throws ApiError unsupported_media_type.
 void check_json_content_type(std::string_view content_type);
 
-// {} or {"session": "..."}; an empty body counts as {}. Throws ApiError invalid_json or
-// bad_request.
+// {} or {"session"?: "...", "client"?: "..."}; an empty body counts as {}. Throws ApiError
+// invalid_json or bad_request.
 [[nodiscard]] ChallengeRequest parse_challenge_request(std::string_view body);
 
 // {"token": {…} | "…", "challengeNonce": "…", "origin": "…", "session"?: "…",

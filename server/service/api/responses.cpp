@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "service/api/responses.hpp"
 
 #include <nlohmann/json.hpp>
@@ -63,18 +64,13 @@ ApiResponse verdict_response(const verify::Verdict& verdict) {
   if (verdict.reason == verify::Reason::internal_error) {
     return error_response(ApiError(ApiErrorCode::internal, verdict.detail));
   }
+  // The shape saferchat-verify prints too, its members in this order (verdict first).
+  const nlohmann::json shape = verify::verdict_to_json(verdict);
   Json body;
-  if (verdict.accepted()) {
-    body["verdict"] = "accepted";
-  } else {
-    const verify::Reason reason = *verdict.reason;
-    body["verdict"] = "rejected";
-    body["reason"] = verify::reason_code(reason);
-    body["category"] = verify::category_name(verify::reason_category(reason));
-    body["message"] = verify::reason_description(reason);
-  }
-  if (verdict.holder) {
-    body["holder"] = Json(verify::holder_to_json(*verdict.holder));
+  for (const char* member : {"verdict", "reason", "category", "message", "holder"}) {
+    if (shape.contains(member)) {
+      body[member] = Json(shape.at(member));
+    }
   }
   const std::string reason =
       verdict.accepted() ? std::string("OK") : std::string(verify::reason_code(*verdict.reason));

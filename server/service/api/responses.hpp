@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The bodies saferchatd sends (docs/verifier.md, "HTTP service"), the age policy step, and the
 // mapping of a verifier Verdict to a status and body. Pure.
 #pragma once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "service/api/routes.hpp"
 
 #include <array>
@@ -13,10 +14,13 @@ struct Route {
   Endpoint endpoint;
 };
 
-constexpr std::array<Route, 3> routes{{
+constexpr std::array<Route, 5> routes{{
     {"/v1/challenge", "POST", Endpoint::challenge},
     {"/v1/verify", "POST", Endpoint::verify},
     {"/healthz", "GET", Endpoint::health},
+    // The sealing keys' JWK Set (docs/protocol.md §4.5), for the site to proxy or copy.
+    {"/.well-known/saferchat-seal-key", "GET", Endpoint::seal_key},
+    {"/v1/seal-key", "GET", Endpoint::seal_key},
 }};
 
 const Route* find(std::string_view target) noexcept {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's endpoints (docs/verifier.md, "HTTP service"): which endpoint a method and a
 // request target name. The query string, if any, is ignored.
 #pragma once
@@ -7,7 +8,7 @@
 
 namespace saferchat::service {
 
-enum class Endpoint : std::uint8_t { challenge, verify, health };
+enum class Endpoint : std::uint8_t { challenge, verify, health, seal_key };
 
 // The endpoint, or throws ApiError: not_found for an unknown path, method_not_allowed for a
 // known path with another method (allowed_method() then names the right one).

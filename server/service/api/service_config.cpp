@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "service/api/service_config.hpp"
 
 #include <arpa/inet.h>
@@ -10,6 +11,8 @@
 #include <set>
 
 #include <nlohmann/json.hpp>
+
+#include "wire/jwe.hpp"
 
 namespace saferchat::service {
 namespace {
@@ -218,15 +221,25 @@ void parse_store(const json& value, StoreSettings& store) {
   if (!type || (*type != "memory" && *type != "redis")) {
     fail("store.type", R"(must be "memory" or "redis")");
   }
+  if (const auto cap = section.integer("maxChallengesPerSession", 1, 1000)) {
+    store.max_per_session = static_cast<std::size_t>(*cap);
+  }
+  if (const auto cap = section.integer("maxChallengesPerClient", 1, 100'000)) {
+    store.max_per_client = static_cast<std::size_t>(*cap);
+  }
+  const auto entries = section.integer("maxEntries", 1000, 100'000'000);
   if (*type == "memory") {
     store.kind = StoreKind::memory;
-    if (const auto entries = section.integer("maxEntries", 1000, 100'000'000)) {
+    if (entries) {
       store.memory_max_entries = static_cast<std::size_t>(*entries);
     }
     section.finish();
     return;
   }
   store.kind = StoreKind::redis;
+  if (entries) {
+    store.redis_max_entries = static_cast<std::size_t>(*entries);
+  }
   RedisSettings& redis = store.redis;
   if (const auto url = section.string("url")) {
     parse_redis_url(*url, redis);
@@ -318,6 +331,31 @@ void parse_limits(const json& value, LimitSettings& limits) {
   section.finish();
 }
 
+// [{"kid": "chat-2026-12", "file": "seal-2026-12.pem"}, …]: current first, then previous.
+void parse_sealing_keys(const json& value, ServiceConfig& config, const std::string& config_dir) {
+  if (!value.is_array() || value.empty() || value.size() > 2) {
+    fail("sealingKeys",
+         R"(must be an array of one or two {"kid", "file"}: the current key, then the previous)");
+  }
+  for (std::size_t i = 0; i < value.size(); ++i) {
+    const std::string path = "sealingKeys[" + std::to_string(i) + "]";
+    Section key(value[i], path);
+    const auto kid = key.string("kid");
+    const auto file = key.string("file");
+    if (!kid || !jwe::is_valid_kid(*kid)) {
+      fail(path + ".kid", "must be 1 to 64 characters of A-Z a-z 0-9 . _ -");
+    }
+    if (!file) {
+      fail(path + ".file", "required: a PEM private key file (P-256 or X25519)");
+    }
+    key.finish();
+    if (!config.sealing_keys.empty() && config.sealing_keys.front().kid == *kid) {
+      fail(path + ".kid", "must differ from the current key's");
+    }
+    config.sealing_keys.push_back({*kid, resolve(*file, config_dir)});
+  }
+}
+
 }  // namespace
 
 ServiceConfig parse_service_config(std::string_view text, const std::string& config_dir) {
@@ -361,7 +399,8 @@ ServiceConfig parse_service_config(std::string_view text, const std::string& con
   if (const json* store = top.take("store")) {
     parse_store(*store, config.store);
   }
-  if (const json* revocation = top.take("revocation")) {
+  const json* revocation = top.take("revocation");
+  if (revocation != nullptr) {
     parse_revocation(*revocation, config.revocation, config_dir);
   }
   if (const auto key = top.string("pseudonymKeyFile")) {
@@ -373,10 +412,28 @@ ServiceConfig parse_service_config(std::string_view text, const std::string& con
   if (const auto reveal = top.boolean("revealBirthDate")) {
     config.reveal_birth_date = *reveal;
   }
+  if (const json* keys = top.take("sealingKeys")) {
+    parse_sealing_keys(*keys, config, config_dir);
+  }
+  if (const auto required = top.boolean("requireSealed")) {
+    config.require_sealed = *required;
+  }
+  if (config.require_sealed && config.sealing_keys.empty()) {
+    fail("requireSealed", R"(needs "sealingKeys")");
+  }
+  if (const auto max_age = top.integer("sealKeyMaxAgeSeconds", 60, 86400)) {
+    config.seal_key_max_age = std::chrono::seconds(*max_age);
+  }
   if (const json* limits = top.take("limits")) {
     parse_limits(*limits, config.limits);
   }
   top.finish();
+  // Never a silent default: a forgotten block must not mean "no revocation check" (issue 15).
+  if (revocation == nullptr) {
+    fail("revocation",
+         R"(required: state the revocation mode, e.g. {"mode": "ocsp+crl", "crlFetch": true})"
+         R"(, or {"mode": "none"} to check none)");
+  }
   return config;
 }
 

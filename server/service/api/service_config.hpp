@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's configuration file (JSON; docs/verifier.md "HTTP service", example in
 // server/service/saferchatd.example.json). Parsing is pure: the text and the folder of the file
 // go in (relative paths are taken from that folder), a ServiceConfig comes out; files named in
@@ -43,6 +44,10 @@ struct RedisSettings {
 struct StoreSettings {
   StoreKind kind = StoreKind::memory;
   std::size_t memory_max_entries = 100'000;
+  std::size_t redis_max_entries = 1'000'000;
+  // Live challenges per session and per client ("client" of /v1/challenge), both store kinds.
+  std::size_t max_per_session = 10;
+  std::size_t max_per_client = 100;
   RedisSettings redis;
 };
 
@@ -66,6 +71,12 @@ struct LimitSettings {
   std::size_t max_connections = 1024;
 };
 
+// A sealing key (docs/protocol.md §4.5): a PEM private key file (P-256 or X25519) and its kid.
+struct SealingKeyFile {
+  std::string kid;   // 1..64 of A-Z a-z 0-9 . _ -
+  std::string file;  // absolute path
+};
+
 struct ServiceConfig {
   std::string listen_address = "127.0.0.1";
   std::uint16_t listen_port = default_port;
@@ -87,6 +98,12 @@ struct ServiceConfig {
   std::string pseudonym_key_file;  // absolute path; empty = no pseudonym
   bool reveal_national_number = false;
   bool reveal_birth_date = true;
+
+  // Sealed tokens: the current key first, then the previous one (at most two). Their public
+  // halves are served at /.well-known/saferchat-seal-key and /v1/seal-key.
+  std::vector<SealingKeyFile> sealing_keys;
+  bool require_sealed = false;                  // TOKEN_NOT_SEALED for unsealed tokens
+  std::chrono::seconds seal_key_max_age{3600};  // Cache-Control of the key set, 60..86400
 
   LimitSettings limits;
 };

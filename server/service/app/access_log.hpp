@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's log: one line per event on a file descriptor (standard error by default), each
 // line written with one write() so that lines from worker threads never interleave.
 //   2026-11-28T05:30:01.123Z INFO saferchatd[4242] request method=POST path=/v1/verify

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "service/app/command_line.hpp"
 
 namespace saferchat::service {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's command line (docs/verifier.md, "HTTP service"). Pure.
 #pragma once
 

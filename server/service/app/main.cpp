@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd: the composition root. Reads the command line and the configuration, builds the
 // verifier and its store, and serves HTTP until SIGINT or SIGTERM.
 #include <unistd.h>

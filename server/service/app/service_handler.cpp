@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "service/app/service_handler.hpp"
 
 #include <utility>
@@ -29,7 +30,17 @@ ServiceHandler::ServiceHandler(const ServiceConfig& config,
       store_kind_(config.store.kind),
       verifier_(std::move(verifier)),
       probe_(std::move(probe)),
-      log_(log) {}
+      log_(log) {
+  // docs/protocol.md §4.5: the public halves, current key first.
+  if (!verifier_->config().sealing_keys.empty()) {
+    nlohmann::json keys = nlohmann::json::array();
+    for (const jwe::PrivateKey& key : verifier_->config().sealing_keys) {
+      keys.push_back(key.public_jwk().to_json());
+    }
+    seal_key_set_ = nlohmann::json{{"keys", keys}}.dump();
+    seal_key_cache_ = "public, max-age=" + std::to_string(config.seal_key_max_age.count());
+  }
+}
 
 ApiResponse ServiceHandler::respond(const HttpRequest& request) const {
   try {
@@ -40,10 +51,14 @@ ApiResponse ServiceHandler::respond(const HttpRequest& request) const {
         return verify(request);
       case Endpoint::health:
         return health();
+      case Endpoint::seal_key:
+        return seal_key();
     }
     throw ApiError(ApiErrorCode::internal, "unrouted endpoint");
   } catch (const ApiError& error) {
     return error_response(error);
+  } catch (const store::TooManyChallenges& error) {
+    return error_response(ApiError(ApiErrorCode::too_many_challenges, error.what()));
   } catch (const store::StoreUnavailable& error) {
     return error_response(ApiError(ApiErrorCode::store_unavailable, error.what()));
   } catch (const std::exception& error) {
@@ -54,7 +69,7 @@ ApiResponse ServiceHandler::respond(const HttpRequest& request) const {
 ApiResponse ServiceHandler::challenge(const HttpRequest& request) const {
   check_json_content_type(request.content_type);
   const ChallengeRequest parsed = parse_challenge_request(request.body);
-  const verify::Challenge issued = verifier_->issue_challenge(parsed.session);
+  const verify::Challenge issued = verifier_->issue_challenge(parsed.session, parsed.client);
   return challenge_response(issued.nonce, nonce_ttl_);
 }
 
@@ -77,8 +92,27 @@ ApiResponse ServiceHandler::health() const {
   return health_response(true, store_kind_name(store_kind_), saferchatd_version, {});
 }
 
+ApiResponse ServiceHandler::seal_key() const {
+  if (seal_key_set_.empty()) {
+    // The extension reads a 404 as "this site does not seal".
+    throw ApiError(ApiErrorCode::not_found, "no sealing key configured");
+  }
+  ApiResponse response;
+  response.status = 200;
+  response.body = seal_key_set_;
+  return response;
+}
+
+bool ServiceHandler::slow(const HttpRequest& request) const noexcept {
+  return request.method == "POST" && target_path(request.target) == "/v1/verify";
+}
+
 HttpResponse ServiceHandler::handle(const HttpRequest& request) {
   HttpResponse response = to_http(respond(request));
+  if (response.status == 200 && allowed_method(request.target) == "GET" &&
+      route("GET", request.target) == Endpoint::seal_key) {
+    response.cache_control = seal_key_cache_;  // the key set may be cached; nothing else
+  }
   if (response.status == 405) {
     response.allow = std::string(allowed_method(request.target));
   }

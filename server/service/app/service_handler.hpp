@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The API on top of the transport: routes each request, decodes it, asks the verifier and maps
 // the outcome to a response (docs/verifier.md, "HTTP service"). /v1/verify runs in this order:
 // decode the request → resolve the room policy → Verifier::verify (takes the nonce from the
@@ -26,6 +27,8 @@ class ServiceHandler final : public HttpHandler {
                  StoreProbe probe, const AccessLog& log);
 
   HttpResponse handle(const HttpRequest& request) override;
+  // POST /v1/verify: it may wait on OCSP and CRL fetches.
+  [[nodiscard]] bool slow(const HttpRequest& request) const noexcept override;
   HttpResponse failure(TransportFailure failure) noexcept override;
   void exchanged(const ExchangeRecord& record) noexcept override;
 
@@ -36,10 +39,13 @@ class ServiceHandler final : public HttpHandler {
   [[nodiscard]] ApiResponse challenge(const HttpRequest& request) const;
   [[nodiscard]] ApiResponse verify(const HttpRequest& request) const;
   [[nodiscard]] ApiResponse health() const;
+  [[nodiscard]] ApiResponse seal_key() const;
 
   std::map<std::string, RoomPolicy, std::less<>> rooms_;
   std::chrono::seconds nonce_ttl_;
   StoreKind store_kind_;
+  std::string seal_key_set_;    // the JWK Set's JSON; empty when no sealing key is configured
+  std::string seal_key_cache_;  // its Cache-Control
   std::shared_ptr<const verify::Verifier> verifier_;
   StoreProbe probe_;
   const AccessLog& log_;

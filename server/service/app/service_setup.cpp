@@ -1,9 +1,16 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "service/app/service_setup.hpp"
+
+#include <openssl/bio.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <memory>
+#include <set>
 #include <sstream>
 
 #include "revocation/crl_checker.hpp"
@@ -49,6 +56,45 @@ std::string certificates_pem(const std::vector<std::string>& files, const std::s
     pem += "\n";
   }
   return pem;
+}
+
+// The DER encodings of the certificates in a PEM bundle (anything else in it is skipped).
+std::set<std::string> certificate_ders(std::string_view pem) {
+  std::set<std::string> ders;
+  const std::unique_ptr<BIO, decltype(&BIO_free)> bio(
+      BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())), &BIO_free);
+  while (bio) {
+    const std::unique_ptr<X509, decltype(&X509_free)> certificate(
+        PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr), &X509_free);
+    if (!certificate) {
+      break;
+    }
+    unsigned char* der = nullptr;
+    const int length = i2d_X509(certificate.get(), &der);
+    if (length > 0) {
+      ders.emplace(reinterpret_cast<const char*>(der), static_cast<std::size_t>(length));
+    }
+    OPENSSL_free(der);
+  }
+  return ders;
+}
+
+// Revocation "none" is for the TEST PKI (docs/integration.md §6), whose revocation URLs do not
+// exist: with a real Belgian root among the trust anchors such a configuration would admit
+// revoked cards, so saferchatd refuses to start with it.
+void refuse_unchecked_belgian_roots(const ServiceConfig& config, std::string_view anchors_pem) {
+  if (config.revocation.mode != RevocationMode::none) {
+    return;
+  }
+  const std::set<std::string> belgian = certificate_ders(trust::belgian_root_certificates_pem());
+  for (const std::string& der : certificate_ders(anchors_pem)) {
+    if (belgian.count(der) != 0) {
+      throw ConfigError(
+          R"(revocation.mode "none" with a real Belgian root in trustAnchors: refused. "none" )"
+          R"(is for the TEST cards' PKI only (docs/integration.md §6); with the Belgian roots use )"
+          R"("ocsp", "crl" or "ocsp+crl".)");
+    }
+  }
 }
 
 std::shared_ptr<verify::RevocationChecker> make_revocation(const RevocationSettings& settings) {
@@ -104,6 +150,7 @@ ServiceParts build_service(const ServiceConfig& config) {
     store::MemoryNonceStoreOptions options;
     options.retention = retention;
     options.max_entries = config.store.memory_max_entries;
+    options.limits = {config.store.max_per_session, config.store.max_per_client};
     parts.store = std::make_shared<store::MemoryNonceStore>(options);
     parts.probe = [] {};
   } else {
@@ -120,6 +167,8 @@ ServiceParts build_service(const ServiceConfig& config) {
     options.connect_timeout = redis.timeout;
     options.command_timeout = redis.timeout;
     options.retention = retention;
+    options.limits = {config.store.max_per_session, config.store.max_per_client};
+    options.max_entries = config.store.redis_max_entries;
     auto store = std::make_shared<store::RedisNonceStore>(std::move(options));
     parts.probe = [store] { store->ping(); };
     parts.store = std::move(store);
@@ -133,6 +182,7 @@ ServiceParts build_service(const ServiceConfig& config) {
   verifier.allow_http_localhost = config.allow_http_localhost;
   verifier.trust_anchors_pem = certificates_pem(config.trust_anchor_files, "trustAnchors",
                                                 trust::belgian_root_certificates_pem());
+  refuse_unchecked_belgian_roots(config, verifier.trust_anchors_pem);
   verifier.intermediates_pem = certificates_pem(config.intermediate_files, "intermediates",
                                                 trust::belgian_intermediate_certificates_pem());
   verifier.nonce_ttl = config.nonce_ttl;
@@ -147,6 +197,15 @@ ServiceParts build_service(const ServiceConfig& config) {
   verifier.expose_national_number = config.reveal_national_number;
   verifier.expose_birth_date = config.reveal_birth_date;
   verifier.revocation = make_revocation(config.revocation);
+  for (const SealingKeyFile& key : config.sealing_keys) {
+    const std::string pem = read_file(key.file, "sealingKeys");
+    try {
+      verifier.sealing_keys.push_back(jwe::PrivateKey::from_pem(pem, key.kid));
+    } catch (const jwe::JweError& e) {
+      throw ConfigError("sealingKeys: " + key.file + ": " + e.what());
+    }
+  }
+  verifier.require_sealed = config.require_sealed;
   try {
     parts.verifier = std::make_shared<const verify::Verifier>(std::move(verifier), parts.store);
   } catch (const std::invalid_argument& e) {
@@ -163,6 +222,10 @@ std::string describe(const ServiceConfig& config) {
       << " nonce_ttl_s=" << config.nonce_ttl.count()
       << " pseudonyms=" << (config.pseudonym_key_file.empty() ? "off" : "on")
       << " national_number=" << (config.reveal_national_number ? "revealed" : "hidden");
+  if (!config.sealing_keys.empty()) {
+    out << " sealing_keys=" << config.sealing_keys.size()
+        << " require_sealed=" << (config.require_sealed ? "yes" : "no");
+  }
   return out.str();
 }
 

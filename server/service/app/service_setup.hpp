@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Composition of saferchatd's parts from its configuration: reads the files it names (trust
 // anchors, intermediates, CRLs, pseudonym key) and builds the nonce store, the revocation
 // checkers and the verifier. Everything that can be wrong with a configuration shows here, at

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Beast side of http_server.hpp. Life of a connection (one strand each):
 //   wait_for_request: idle_timeout for the first byte of the next request
 //   read_header → (100 Continue) → read_body: all within read_timeout of that first byte
@@ -28,6 +29,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #pragma GCC diagnostic pop
@@ -70,7 +72,8 @@ class HttpServerState {
         acceptor_(control_),
         signals_(control_),
         grace_timer_(control_),
-        accept_retry_timer_(control_) {
+        accept_retry_timer_(control_),
+        slow_(limits.slow_threads == 0 ? 1 : limits.slow_threads) {
     boost::system::error_code ec;
     const net::ip::address ip = net::ip::make_address(address, ec);
     if (ec) {
@@ -158,6 +161,7 @@ class HttpServerState {
   [[nodiscard]] HttpHandler& handler() const noexcept { return handler_; }
   [[nodiscard]] bool draining() const noexcept { return draining_; }
   [[nodiscard]] const Tcp::endpoint& local() const noexcept { return local_; }
+  [[nodiscard]] net::thread_pool& slow_pool() noexcept { return slow_; }
 
  private:
   void accept();
@@ -178,6 +182,9 @@ class HttpServerState {
   net::signal_set signals_;
   net::steady_timer grace_timer_;
   net::steady_timer accept_retry_timer_;
+  // Slow requests (HttpHandler::slow) run here, apart from the io_context's workers; joined
+  // first on destruction, while the io_context they post their responses to still exists.
+  net::thread_pool slow_;
 };
 
 class Connection : public std::enable_shared_from_this<Connection> {
@@ -255,6 +262,16 @@ class Connection : public std::enable_shared_from_this<Connection> {
   }
 
   void header_done() {
+    // RFC 9112 §6.1: chunked, alone in one field, is the only transfer coding we decode; Beast
+    // would read "gzip, chunked" or "chunked, identity" as plain chunked. Refused (400).
+    const auto& header = parser_->get();
+    const std::size_t codings = header.count(http::field::transfer_encoding);
+    if (codings > 1 ||
+        (codings == 1 && !beast::iequals(header[http::field::transfer_encoding], "chunked"))) {
+      started_ = Clock::now();
+      respond_failure(TransportFailure::malformed_request);
+      return;
+    }
     // RFC 9110 §10.1.1: a client that sent "Expect: 100-continue" waits for this before
     // sending the body (curl does for bodies above 1 KiB).
     const auto expect = parser_->get()[http::field::expect];
@@ -306,15 +323,34 @@ class Connection : public std::enable_shared_from_this<Connection> {
   void respond() {
     started_ = Clock::now();
     const auto& request = parser_->get();
+    // The views stay valid until the response is sent: parser_ is replaced only after that.
     const HttpRequest view{to_std(request.method_string()), to_std(request.target()),
                            to_std(request[http::field::content_type]), request.body()};
-    HttpResponse response;
-    try {
-      response = server_.handler().handle(view);
-    } catch (...) {
-      response = server_.handler().failure(TransportFailure::handler_failed);
+    if (!server_.handler().slow(view)) {
+      answer(view);
+      return;
     }
-    send(std::move(response), request.keep_alive() && !server_.draining(), false);
+    // A request that may wait on the network (revocation fetches) leaves the workers free for
+    // every other request, then comes back to this connection's strand to be sent.
+    net::post(server_.slow_pool(), [self = shared_from_this(), view] {
+      HttpResponse response = self->call_handler(view);
+      net::dispatch(self->stream_.get_executor(), [self, response = std::move(response)]() mutable {
+        self->send(std::move(response),
+                   self->parser_->get().keep_alive() && !self->server_.draining(), false);
+      });
+    });
+  }
+
+  void answer(const HttpRequest& view) {
+    send(call_handler(view), parser_->get().keep_alive() && !server_.draining(), false);
+  }
+
+  HttpResponse call_handler(const HttpRequest& view) {
+    try {
+      return server_.handler().handle(view);
+    } catch (...) {
+      return server_.handler().failure(TransportFailure::handler_failed);
+    }
   }
 
   void respond_failure(TransportFailure failure) {
@@ -327,7 +363,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     response_.result(response.status);
     response_.set(http::field::server, "saferchatd");
     response_.set(http::field::content_type, "application/json");
-    response_.set(http::field::cache_control, "no-store");
+    response_.set(http::field::cache_control,
+                  response.cache_control.empty() ? "no-store" : response.cache_control);
     response_.set("X-Content-Type-Options", "nosniff");
     if (!response.allow.empty()) {
       response_.set(http::field::allow, response.allow);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchatd's transport: an HTTP/1.1 server (Boost.Beast over Asio) with keep-alive, size
 // limits and per-connection timeouts. It knows nothing of the API: each complete request goes
 // to an HttpHandler, and the handler's response goes back. Beast stays inside http_server.cpp
@@ -6,7 +7,9 @@
 // Threads: run(n) serves with n threads on one io_context; each connection's work runs on its
 // own strand, so a handler runs concurrently for different connections, never twice at once
 // for one connection. Handlers run inline on the worker thread (verification is CPU-bound and
-// fast).
+// fast), except requests the handler calls slow (those that may wait on the network, such as
+// revocation fetches): they run on a pool of limits.slow_threads threads of their own, so that
+// a silent OCSP or CRL server never holds the workers that answer everything else.
 #pragma once
 
 #include <chrono>
@@ -29,6 +32,8 @@ struct HttpLimits {
   std::chrono::milliseconds write_timeout{10'000};
   // Connections above this number are closed as soon as they are accepted.
   std::size_t max_connections = 1024;
+  // Threads for slow requests (HttpHandler::slow), apart from the workers.
+  std::size_t slow_threads = 16;
   // On shutdown: how long requests in progress may take before the server stops anyway.
   std::chrono::milliseconds shutdown_grace{5'000};
 };
@@ -42,10 +47,11 @@ struct HttpRequest {
 
 struct HttpResponse {
   unsigned status = 200;
-  std::string body;    // JSON, sent with Content-Type: application/json
-  std::string allow;   // the Allow field (405 responses), empty for none
-  std::string reason;  // for the access log only: a verdict reason or error code
-  std::string detail;  // for the access log only: what exactly failed
+  std::string body;           // JSON, sent with Content-Type: application/json
+  std::string allow;          // the Allow field (405 responses), empty for none
+  std::string cache_control;  // empty: "no-store"
+  std::string reason;         // for the access log only: a verdict reason or error code
+  std::string detail;         // for the access log only: what exactly failed
 };
 
 // Failures the transport meets before a request is complete; the handler turns them into a
@@ -80,6 +86,8 @@ class HttpHandler {
   // Called concurrently from worker threads. Should not throw; if it does, the client gets
   // failure(handler_failed).
   virtual HttpResponse handle(const HttpRequest& request) = 0;
+  // True if handle() may wait on the network for this request: it then runs on the slow pool.
+  [[nodiscard]] virtual bool slow(const HttpRequest& /*request*/) const noexcept { return false; }
   virtual HttpResponse failure(TransportFailure failure) noexcept = 0;
   // Called once per exchange, also for timeouts (status 0), concurrently.
   virtual void exchanged(const ExchangeRecord& record) noexcept = 0;

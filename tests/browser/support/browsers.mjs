@@ -1,9 +1,17 @@
+// SPDX-License-Identifier: Apache-2.0
 // The two real browsers, headless, with the built extension loaded, behind one small interface
 // so that tests/browser/scenarios.mjs runs the same cases in both:
-//   openPage(url) -> page with evaluate(fn, arg), waitForFunction(fn), close()
+//   openPage(url) -> page with evaluate(fn, arg), waitForFunction(fn), click(selector),
+//                       bringToFront(), close()
+//   openBackgroundPage(url) -> the same, in a tab opened behind the others (not visible)
 //   setSettings(values) sets extension settings such as allowHttpLocalhost, connectionMode,
 //                       idleTimeoutSeconds (Chromium: the options page; Firefox: managed storage,
 //                       then the add-on is installed again: pages opened before lose it)
+//   setAllowedSites(origins, parentPin) sets the list of sites that may ask (docs/parents.md)
+//                       (Chromium: the options page, behind the parent PIN, set first if
+//                       needed; Firefox: managed storage, then the add-on is installed again);
+//                       an empty list removes it
+//   openOptionsPage()   the extension's options page (Chromium; null in Firefox)
 //   reloadsOnSettings   true when setSettings reinstalls the extension (Firefox)
 //   stopBackground(page) stops the extension's background as the browser does when it is idle
 //                       (Chromium; null in Firefox)
@@ -86,9 +94,31 @@ export async function launchChromium({ extensionDir, userDataDir, env, executabl
     }
     return page;
   }
+  async function openOptionsPage() {
+    const page = await context.newPage();
+    await page.goto(`chrome-extension://${CHROMIUM_ID}/options.html`);
+    await page.waitForFunction(() => document.getElementById('sites').dataset.ready === 'yes');
+    return page;
+  }
+  // A tab opened in the background (Chrome DevTools Protocol Target.createTarget, background).
+  async function openBackgroundPage(url) {
+    const opener = context.pages()[0] ?? await context.newPage();
+    const cdp = await context.newCDPSession(opener);
+    try {
+      const opened = context.waitForEvent('page', (page) => page.url() === url);
+      await cdp.send('Target.createTarget', { url, background: true });
+      const page = await opened;
+      await page.waitForLoadState();
+      await waitReady(page);
+      return page;
+    } finally {
+      await cdp.detach();
+    }
+  }
   return {
     name: 'chromium',
     openPage,
+    openBackgroundPage,
     reloadsOnSettings: false,
     // Stops the extension's service worker, as Chromium does when it has been idle (Chrome
     // DevTools Protocol, ServiceWorker.stopAllWorkers, through a page of the same profile).
@@ -119,6 +149,49 @@ export async function launchChromium({ extensionDir, userDataDir, env, executabl
         }
         throw new Error('the background did not take the new settings');
       }, values);
+    },
+    openOptionsPage,
+    // The parent's way: the options page, the parent PIN, one site at a time.
+    async setAllowedSites(origins, parentPin) {
+      const page = await openOptionsPage();
+      try {
+        if (await page.isVisible('#pinNew')) {
+          await page.fill('#newParentPin', parentPin);
+          await page.fill('#newParentPinAgain', parentPin);
+          await page.click('#setParentPin');
+          await page.waitForSelector('#pinAsk', { state: 'visible' });
+        }
+        await page.fill('#parentPin', parentPin);
+        const listed = () => page.$$eval('#sitesList li', (items) => items.map((item) => item.dataset.origin));
+        for (const origin of await listed()) {
+          if (!origins.includes(origin)) {
+            await page.click(`#sitesList li[data-origin="${origin}"] button`);
+            await page.waitForSelector(`#sitesList li[data-origin="${origin}"]`, { state: 'detached', timeout: 60000 });
+          }
+        }
+        for (const origin of origins) {
+          if (!(await listed()).includes(origin)) {
+            await page.fill('#newSite', origin);
+            await page.click('#addSite');
+            await page.waitForSelector(`#sitesList li[data-origin="${origin}"]`, { timeout: 60000 });
+          }
+        }
+      } finally {
+        await page.close();
+      }
+      // Test-only look inside: `siteList` is background.js's promise of the list in force.
+      const worker = context.serviceWorkers().find((w) => w.url().startsWith(`chrome-extension://${CHROMIUM_ID}/`));
+      await worker?.evaluate(async (wanted) => {
+        for (let i = 0; i < 250; i++) {
+          const current = await siteList; // background.js's global
+          const now = current === null ? [] : current.origins;
+          if (JSON.stringify(now) === JSON.stringify(wanted)) {
+            return;
+          }
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        throw new Error('the background did not take the new list');
+      }, origins);
     },
     async withoutExtension(fn) {
       const plain = await chromium.launch({
@@ -163,9 +236,16 @@ export async function launchFirefox({ extensionDir, profileDir, env, executableP
     }
     return page;
   }
+  async function openBackgroundPage(url) {
+    const page = await browser.newPage({ background: true });
+    await page.goto(url);
+    await waitReady(page);
+    return page;
+  }
   return {
     name: 'firefox',
     openPage,
+    openBackgroundPage,
     reloadsOnSettings: true,
     stopBackground: null, // no way to suspend the event page from WebDriver BiDi
     // WebDriver BiDi may not open moz-extension:// pages, so here settings are set the way an
@@ -184,6 +264,11 @@ export async function launchFirefox({ extensionDir, profileDir, env, executableP
       }));
       await browser.uninstallExtension(id);
       id = await browser.installExtension(path.resolve(extensionDir));
+    },
+    openOptionsPage: null,
+    // The administrator's way (managed storage); [] removes the list.
+    async setAllowedSites(origins) {
+      await this.setSettings({ allowedSites: origins });
     },
     // Firefox removes the add-on from the running browser; it is installed again afterwards.
     async withoutExtension(fn) {

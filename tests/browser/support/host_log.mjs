@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // What the hosts the browser started wrote to their log (SAFERCHAT_LOG_LEVEL=debug,
 // docs/protocol.md §7): which processes started, their requests, the card read ahead when a card
 // came (§3.6) and each login's APDU count. Every line names its process:

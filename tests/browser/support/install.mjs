@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Installs and removes the native host for a test browser with the project's installer
 // (installer/saferchat-install, per user): $HOME is the test's own folder, so nothing outside
 // the test changes.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Keeps a test browser away from the machine's own Safer Chat installation: a system-wide
 // install (the Debian package, `saferchat-install --system`) puts native messaging manifests in
 // folders every browser reads (NOTES §4), which would answer for the host the test removed.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Where the built programs are. ctest passes each path (tests/browser/CMakeLists.txt); by hand,
 // SAFERCHAT_BUILD_DIR=build/<preset> is enough (tests/browser/README.md).
 import fs from 'node:fs';

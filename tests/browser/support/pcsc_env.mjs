@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A private PC/SC stack with a virtual card (tools/pcsc-env): started for a test file, its
 // environment (PCSCLITE_CSOCK_NAME, SAFERCHAT_CARD_CONTROL) handed to the browser, and the
 // card's control socket (virtual-card/README.md, "Control commands") for the tests.

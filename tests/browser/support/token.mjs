@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Checks a token (docs/protocol.md §4.3) as a provider's server would check its signature:
 // with the certificate's public key over H(origin) ‖ H(challengeNonce).
 import crypto from 'node:crypto';

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+// SPDX-License-Identifier: Apache-2.0
 // A host that speaks native messaging protocol version 1 (one request per process), for the
 // browser tests of the extension's fallback: the real host (SAFERCHAT_TEST_REAL_HOST, from the
 // browser's environment) runs behind it with the same arguments, and this program passes every

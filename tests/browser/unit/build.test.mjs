@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit tests of extension/build.mjs and its output: each browser's manifest, the fixed
 // Chromium ID, the version agreeing with CMake's project version, the archives, the page API.
 import assert from 'node:assert/strict';
@@ -92,6 +93,7 @@ describe('extension build', () => {
         manifest.options_ui.page,
         ...(manifest.storage ? [manifest.storage.managed_schema] : []),
         'options.js',
+        'options_sites.js',
         // What the Chromium service worker imports, and the options page loads.
         ...importedScripts(),
       ];
@@ -102,8 +104,15 @@ describe('extension build', () => {
         assert.ok(entries.includes(file), `${archive}: ${file}`);
       }
       assert.deepEqual(entries, [...entries].sort());
-      // The archive holds exactly the unpacked folder.
-      assert.deepEqual(entries, fs.readdirSync(path.join(out, browser)).sort());
+      // The archive holds exactly the unpacked folder: the licence, every language's texts.
+      assert.deepEqual(entries, fs.readdirSync(path.join(out, browser), { recursive: true })
+        .filter((name) => fs.statSync(path.join(out, browser, name)).isFile()).sort());
+      for (const locale of ['de', 'en', 'fr', 'nl']) {
+        assert.ok(entries.includes(`_locales/${locale}/messages.json`), `${archive}: ${locale}`);
+      }
+      assert.ok(entries.includes('LICENSE'));
+      assert.equal(manifest.default_locale, 'en');
+      assert.equal(manifest.name, '__MSG_extensionName__');
     }
   });
 
@@ -122,7 +131,13 @@ describe('extension build', () => {
   it('builds the page API as an ES module and as a plain script with the same names', async () => {
     const dir = path.join(out, 'page-api');
     assert.deepEqual(fs.readdirSync(dir).sort(),
-      ['saferchat.d.mts', 'saferchat.d.ts', 'saferchat.js', 'saferchat.mjs']);
+      ['LICENSE', 'package.json', 'saferchat.d.mts', 'saferchat.d.ts', 'saferchat.js', 'saferchat.mjs']);
+    const npmPackage = readJson(path.join(dir, 'package.json'));
+    assert.equal(npmPackage.license, 'Apache-2.0');
+    assert.equal(npmPackage.version, '0.1.0');
+    for (const file of npmPackage.files) {
+      assert.ok(fs.existsSync(path.join(dir, file)), file);
+    }
     const module = await import(path.join(dir, 'saferchat.mjs'));
     const context = vm.createContext({});
     vm.runInContext(fs.readFileSync(path.join(dir, 'saferchat.js'), 'utf8'), context);

@@ -1,6 +1,8 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit tests of extension/common.js, the pure checks shared by the content script and the
 // background: request fields, origins from the sender, the host's messages, error mapping.
 import assert from 'node:assert/strict';
+import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -300,6 +302,238 @@ describe('error codes', () => {
     const pageCodes = new Set(Object.values(ErrorCode));
     for (const hostCode of hostCodes.filter((c) => !internalOnly.has(c))) {
       assert.ok(pageCodes.has(hostCode), `${hostCode} missing from page-api ErrorCode`);
+    }
+  });
+});
+
+describe('only when the child acts (docs/protocol.md §8.5)', () => {
+  const report = (fields = {}) => ({
+    visible: true, focused: true, active: true, gestureAgeMs: 120, fresh: true, sentAt: 1e12, ...fields,
+  });
+
+  it('lets a visible, focused page with a fresh recent gesture ask', () => {
+    assert.equal(C.checkAttention('authenticate', report()), null);
+    assert.equal(C.checkAttention('status', report()), null);
+    assert.equal(C.checkAttention('authenticate', report({ gestureAgeMs: C.GESTURE_WINDOW_MS })), null);
+  });
+
+  it('refuses a hidden or unfocused page with PAGE_NOT_ACTIVE, before looking at the gesture', () => {
+    assert.equal(code(C.checkAttention('authenticate', report({ visible: false }))), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+    assert.equal(code(C.checkAttention('status', report({ focused: false, active: false }))), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+  });
+
+  it('refuses without a gesture, an old one, or (authenticate only) a used one', () => {
+    const refused = (command, fields) => code(C.checkAttention(command, report(fields)));
+    assert.equal(refused('authenticate', { active: false }), 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+    assert.equal(refused('authenticate', { gestureAgeMs: null }), 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+    assert.equal(refused('status', { gestureAgeMs: C.GESTURE_WINDOW_MS + 1 }), 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+    assert.equal(refused('authenticate', { fresh: false }), 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED');
+    assert.equal(C.checkAttention('status', report({ fresh: false })), null);
+  });
+
+  it('counts a missing or malformed report as no gesture', () => {
+    for (const bad of [undefined, null, [], 'yes', report({ visible: 'true' }), report({ gestureAgeMs: -1 }),
+      report({ gestureAgeMs: Infinity }), report({ sentAt: undefined }), report({ fresh: 1 })]) {
+      assert.equal(code(C.checkAttention('authenticate', bad)), 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED', JSON.stringify(bad));
+    }
+    assert.deepEqual(C.checkActivationReport({ ...report(), extra: 1 }), report());
+  });
+
+  it('wants the tab to be its window\'s active tab in the focused window', () => {
+    assert.equal(C.checkTabState({ active: true }, { focused: true }), null);
+    assert.equal(code(C.checkTabState({ active: false }, { focused: true })), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+    assert.equal(code(C.checkTabState({ active: true }, { focused: false })), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+    assert.equal(code(C.checkTabState(undefined, undefined)), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+  });
+
+  it('answers status() without the host: the extension only', () => {
+    assert.deepEqual(C.statusWithoutHost('0.1.0', 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED'), {
+      result: {
+        extension: { present: true, version: '0.1.0' },
+        host: { present: null, version: null, error: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED' },
+      },
+    });
+  });
+
+  it('gives one code for the card errors that come before the dialog, and passes the others', () => {
+    for (const hidden of ['ERR_SAFERCHAT_NO_AUTH_CERTIFICATE', 'ERR_SAFERCHAT_UNKNOWN_CARD', 'ERR_SAFERCHAT_CARD_BUSY']) {
+      assert.deepEqual(C.collapseCardErrors({ error: { code: hidden, message: 'detail' } }), {
+        error: { code: 'ERR_SAFERCHAT_CARD_NOT_USABLE', message: C.MESSAGES.ERR_SAFERCHAT_CARD_NOT_USABLE },
+      });
+    }
+    const wrong = { error: { code: 'ERR_SAFERCHAT_PIN_WRONG', message: 'm' } };
+    assert.equal(C.collapseCardErrors(wrong), wrong);
+    const token = { result: { format: 'web-eid:1.0' } };
+    assert.equal(C.collapseCardErrors(token), token);
+  });
+
+  it('makes a site wait after a Stop: 5 s, doubling up to 5 minutes; a login or an hour resets it', () => {
+    const backOff = new C.BackOff();
+    const site = 'https://chat.example';
+    assert.equal(backOff.remainingMs(site, 0), 0);
+    backOff.stopped(site, 1000);
+    assert.equal(backOff.remainingMs(site, 1000), 5000);
+    assert.equal(backOff.remainingMs(site, 5999), 1);
+    assert.equal(backOff.remainingMs(site, 6000), 0);
+    assert.equal(backOff.remainingMs('https://other.example', 1000), 0, 'per origin');
+    const waits = [];
+    let now = 6000;
+    for (let i = 0; i < 8; i++) {
+      backOff.stopped(site, now);
+      waits.push(backOff.remainingMs(site, now));
+      now += waits.at(-1);
+    }
+    assert.deepEqual(waits, [10000, 20000, 40000, 80000, 160000, 300000, 300000, 300000]);
+    backOff.succeeded(site);
+    backOff.stopped(site, now);
+    assert.equal(backOff.remainingMs(site, now), 5000);
+    // An hour after the last Stop: forgotten, so the next Stop waits 5 s again.
+    now += 3600001;
+    assert.equal(backOff.remainingMs(site, now), 0);
+    backOff.stopped(site, now);
+    assert.equal(backOff.remainingMs(site, now), 5000);
+  });
+
+  it('gives its state to storage and takes it back, leaving out what is malformed', () => {
+    const backOff = new C.BackOff();
+    backOff.stopped('https://a.example', 1000);
+    backOff.stopped('https://a.example', 7000);
+    const kept = JSON.parse(JSON.stringify(backOff.entries()));
+    assert.deepEqual(kept, [{ origin: 'https://a.example', until: 17000, nextMs: 20000, last: 7000 }]);
+    const restarted = new C.BackOff();
+    restarted.restore([...kept, { origin: 'https://b.example', until: 'soon' }, null, 7]);
+    assert.equal(restarted.remainingMs('https://a.example', 7000), 10000);
+    assert.equal(restarted.remainingMs('https://b.example', 7000), 0);
+    restarted.restore('not a list');
+    assert.deepEqual(restarted.entries(), kept);
+  });
+
+  it('lets a dialog follow another site\'s only after a gesture that came after it', () => {
+    const last = { origin: 'https://a.example', endedAt: 5000 };
+    assert.equal(C.gestureAfterOtherDialog(null, 'https://b.example', 0), true);
+    assert.equal(C.gestureAfterOtherDialog(last, 'https://a.example', 100), true, 'same site');
+    assert.equal(C.gestureAfterOtherDialog(last, 'https://b.example', 4990), false);
+    assert.equal(C.gestureAfterOtherDialog(last, 'https://b.example', 5000), false);
+    assert.equal(C.gestureAfterOtherDialog(last, 'https://b.example', 5001), true);
+  });
+});
+
+describe('sites that may ask (docs/parents.md)', () => {
+  it('reads a site as a parent writes it into its origin', () => {
+    const cases = [
+      ['kinderchat.be', 'https://kinderchat.be'],
+      [' https://KinderChat.BE:443/room?x=1 ', 'https://kinderchat.be'],
+      ['kinderchat.be:8443', 'https://kinderchat.be:8443'],
+      ['http://localhost:8080', 'http://localhost:8080'],
+      ['http://kinderchat.be', null],
+      ['https://user:pass@kinderchat.be', null],
+      ['ftp://kinderchat.be', null],
+      ['javascript:alert(1)', null],
+      ['', null],
+      [42, null],
+      ['https://' + 'a'.repeat(300) + '.be', null],
+    ];
+    for (const [text, origin] of cases) {
+      assert.equal(C.siteOrigin(text), origin, String(text));
+    }
+  });
+
+  it('takes the policy\'s list first, then the parent\'s; empty or absent is no list', () => {
+    const policy = { allowedSites: ['https://school-chat.be'] };
+    const parent = { allowedSites: ['kinderchat.be', 'https://kinderchat.be/'] };
+    assert.deepEqual(C.effectiveSiteList(policy, parent), { from: 'policy', origins: ['https://school-chat.be'] });
+    assert.deepEqual(C.effectiveSiteList({}, parent), { from: 'parent', origins: ['https://kinderchat.be'] });
+    assert.deepEqual(C.effectiveSiteList({ allowedSites: [] }, parent).from, 'parent');
+    assert.equal(C.effectiveSiteList({}, {}), null);
+    assert.equal(C.effectiveSiteList(undefined, { allowedSites: 'kinderchat.be' }), null, 'not a list');
+    // A list of typos lets no site ask, rather than every site.
+    assert.deepEqual(C.effectiveSiteList({ allowedSites: ['http://x', 7] }, {}), { from: 'policy', origins: [] });
+  });
+
+  it('refuses an origin not on the list with ORIGIN_NOT_ALLOWED; no list lets every origin on', () => {
+    const list = C.effectiveSiteList({ allowedSites: ['https://kinderchat.be'] }, {});
+    assert.equal(C.checkSiteList(list, 'https://kinderchat.be'), null);
+    assert.equal(code(C.checkSiteList(list, 'https://kinderchat.be.attacker.example')), 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED');
+    assert.equal(code(C.checkSiteList(list, 'https://kinderchat.be:8443')), 'ERR_SAFERCHAT_ORIGIN_NOT_ALLOWED');
+    assert.equal(C.checkSiteList(null, 'https://any.example'), null);
+  });
+
+  it('keeps only a PBKDF2-SHA-256 hash of the parent PIN, and checks it', async () => {
+    const record = await C.newParentPinRecord('parent-2468');
+    assert.deepEqual(Object.keys(record).sort(), ['hash', 'iterations', 'kdf', 'salt']);
+    assert.equal(record.iterations, C.PARENT_PIN_ITERATIONS);
+    const expected = crypto.pbkdf2Sync('parent-2468', Buffer.from(record.salt, 'base64'), record.iterations, 32, 'sha256');
+    assert.equal(record.hash, expected.toString('base64'));
+    assert.equal(Buffer.from(record.salt, 'base64').length, 16);
+    assert.notEqual((await C.newParentPinRecord('parent-2468')).salt, record.salt, 'a new salt each time');
+    assert.equal(await C.parentPinMatches(record, 'parent-2468'), true);
+    assert.equal(await C.parentPinMatches(record, 'parent-2469'), false);
+    assert.equal(await C.parentPinMatches(record, '123'), false, 'too short');
+    assert.equal(await C.parentPinMatches({ ...record, hash: 'AAAA' }, 'parent-2468'), false);
+    assert.equal(await C.parentPinMatches({ ...record, iterations: 1 }, 'parent-2468'), false, 'too few iterations');
+    assert.equal(await C.parentPinMatches(undefined, 'parent-2468'), false);
+    await assert.rejects(C.newParentPinRecord('12345'));
+  });
+});
+
+describe('sealed tokens: the seal key and the sealed result', () => {
+  const ec = (extra) => ({ ...crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ format: 'jwk' }), ...extra });
+  const okp = (extra) => ({ ...crypto.generateKeyPairSync('x25519').publicKey.export({ format: 'jwk' }), ...extra });
+
+  it('takes the first encryption key of the set, public only, copied with the members the host reads', () => {
+    const signing = ec({ kid: 'sig', use: 'sig' });
+    const current = ec({ kid: 'seal-2', use: 'enc', alg: 'ECDH-ES', x5c: ['ignored'] });
+    const previous = okp({ kid: 'seal-1' });
+    assert.deepEqual(C.selectSealKey({ keys: [signing, current, previous] }), {
+      key: { kty: 'EC', crv: 'P-256', x: current.x, y: current.y, kid: 'seal-2' },
+    });
+    assert.deepEqual(C.selectSealKey({ keys: [previous, current] }), {
+      key: { kty: 'OKP', crv: 'X25519', x: previous.x, kid: 'seal-1' },
+    });
+    assert.deepEqual(C.selectSealKey({ keys: [ec({ kid: 'a', alg: 'ECDH-ES+A256KW' }), ec({ kid: 'b' })] }).key.kid, 'b');
+  });
+
+  it('refuses sets with a private key, other curves, bad base64url, bad kids', () => {
+    const privateKey = crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' }).privateKey.export({ format: 'jwk' });
+    const bad = [
+      null, [], { keys: 'x' }, { keys: [] },
+      { keys: [{ ...privateKey, kid: 'k' }] },
+      { keys: [ec({ kid: 'ok' }), { ...privateKey, kid: 'later', use: 'sig' }] },
+      { keys: [{ ...crypto.generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' }), kid: 'k' }] },
+      { keys: [{ ...crypto.generateKeyPairSync('ed25519').publicKey.export({ format: 'jwk' }), kid: 'k' }] },
+      { keys: [ec({ kid: '' })] },
+      { keys: [ec({ kid: 'a'.repeat(65) })] },
+      { keys: [ec({ kid: 'spa ce' })] },
+      { keys: [ec({})] },
+      { keys: [{ ...ec({ kid: 'k' }), x: 'AAAA' }] },
+      { keys: [{ ...ec({ kid: 'k' }), y: ec({}).y + '=' }] },
+      { keys: [{ ...okp({ kid: 'k' }), y: ec({}).y }] },
+      { keys: [{ kty: 'RSA', n: 'AQAB', e: 'AQAB', kid: 'k' }] },
+    ];
+    for (const document of bad) {
+      assert.ok('error' in C.selectSealKey(document), JSON.stringify(document));
+    }
+  });
+
+  it('honours Cache-Control max-age, clamped to 60..86400 s, default 3600', () => {
+    assert.equal(C.sealKeyMaxAgeSeconds('max-age=120'), 120);
+    assert.equal(C.sealKeyMaxAgeSeconds('public, max-age=600, must-revalidate'), 600);
+    assert.equal(C.sealKeyMaxAgeSeconds('max-age=5'), 60);
+    assert.equal(C.sealKeyMaxAgeSeconds('max-age=999999'), 86400);
+    assert.equal(C.sealKeyMaxAgeSeconds(null), 3600);
+    assert.equal(C.sealKeyMaxAgeSeconds('no-store'), 3600);
+    assert.equal(C.sealKeyMaxAgeSeconds('s-maxage=100'), 3600);
+    assert.equal(C.sealKeyUrl('https://chat.example'), 'https://chat.example/.well-known/saferchat-seal-key');
+  });
+
+  it('passes a sealed reply through, field by field, and refuses a malformed one', () => {
+    const jwe = 'eyJhbGciOiJFQ0RILUVTIn0..aXY.Y2lwaGVy.dGFn';
+    const sealed = { format: 'saferchat-sealed:1', kid: 'seal-2', jwe };
+    assert.deepEqual(C.checkHostReply({ id: 4, result: { ...sealed, extra: 1 } }, 4, 'authenticate'), { result: sealed });
+    for (const bad of [{ ...sealed, format: 'saferchat-sealed:2' }, { ...sealed, kid: 'a b' },
+      { ...sealed, jwe: 'a.b.c.d.e' }, { ...sealed, jwe: 'a..b.c' }, { ...sealed, jwe: 7 },
+      { ...sealed, jwe: `${'a'.repeat(70000)}..b.c.d` }]) {
+      assert.equal(code(C.checkHostReply({ id: 4, result: bad }, 4, 'authenticate')), 'ERR_SAFERCHAT_HOST_FAILED', JSON.stringify(bad).slice(0, 80));
     }
   });
 });

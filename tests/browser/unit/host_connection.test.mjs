@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Unit tests of extension/host_connection.js: the warm port (WarmHost) and one host per request
 // (callOnce), driven with fake native ports and a fake clock. The real browsers and host run the
 // same code end to end in tests/browser/scenarios.mjs.

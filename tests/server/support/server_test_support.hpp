@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Test material for the verifier: the generated TEST cards and PKI (virtual-card/profiles/
 // make_test_cards.sh), tokens signed with the cards' real keys exactly as the card signs
 // (H(H(origin) ‖ H(nonce)), docs/protocol.md §4.3), certificates issued in the test by the test
@@ -33,10 +34,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "wire/token.hpp"
 #include "verify/certificates.hpp"
 #include "verify/reason.hpp"
 #include "verify/token.hpp"
+#include "wire/token.hpp"
 
 namespace saferchat::verify {
 // GoogleTest prints reasons by their code.

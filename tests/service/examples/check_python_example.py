@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """Runs docs/examples/saferchat_backend.py against a live saferchatd (started by
 examples_test.cpp), playing the page and the card with saferchat-test-token. Exits non-zero on
 the first wrong answer. Environment: SAFERCHATD_URL, CHAT_ORIGIN, SAFERCHAT_EXAMPLES_DIR,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // libFuzzer target: saferchatd's decoders of untrusted bytes (server/service/api): the
 // /v1/challenge and /v1/verify bodies, the request target and Content-Type, the configuration
 // file, Redis URLs and listen addresses; and the error bodies built from what they throw. Only

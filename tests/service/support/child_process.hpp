@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Runs a program (saferchatd, redis-server, node, python3) as a child for a test: stdout on a
 // pipe that the test reads line by line with deadlines, stderr into a file the test can show,
 // and a destructor that always kills and reaps it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A deliberately small HTTP/1.1 client on raw POSIX sockets for saferchatd's tests: it sends
 // exactly the bytes a test asks for (also malformed or slow ones) and reads replies with
 // deadlines, so a hanging server fails the test instead of blocking it. Independent of Beast,

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A real redis-server for a test or benchmark: its own temporary folder, no persistence
 // (--save '' --appendonly no), on a unix socket or a loopback TCP port; killed with the object.
 // Needs SAFERCHAT_REDIS_SERVER (its path) from CMake.
@@ -55,6 +56,7 @@ class RedisServer {
   }
 
   [[nodiscard]] const std::string& socket() const { return socket_; }
+  [[nodiscard]] pid_t pid() const { return process_->pid(); }
 
   void kill() {
     process_->signal(SIGKILL);

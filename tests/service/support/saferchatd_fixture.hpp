@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Starts the real saferchatd for a test: a configuration built on the generated test PKI
 // (virtual-card/profiles/make_test_cards.sh, FIXTURES_REQUIRED test_cards), port 0 on loopback,
 // the port read from its "listening on 127.0.0.1:PORT" line, its log kept in a file.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Makes authentication tokens (docs/protocol.md §4.3) the way the host and card do, from a
 // test card's files (virtual-card/profiles/make_test_cards.sh): the card's certificate, and a
 // signature with its private authentication key over H(origin) ‖ H(challengeNonce), hashed once

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-test-token CARD_DIR ORIGIN NONCE: prints, on one line, the token the test card in
 // CARD_DIR would give for ORIGIN and NONCE (docs/protocol.md §4.3). Stands in for the browser,
 // extension, host and card in the checks of the Node.js and Python examples (tests only).

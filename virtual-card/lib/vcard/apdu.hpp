@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // Command and response APDUs as the BELPIC applet sees them: short APDUs only, T=0 (applet
 // reference manuals 1.7 §6 and 1.8 §6). Parsing is bounds-checked: the bytes come from any
 // program on the machine that can reach the reader.

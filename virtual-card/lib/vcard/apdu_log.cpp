@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "vcard/apdu_log.hpp"
 
 #include "vcard/apdu.hpp"

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // How the virtual card writes APDUs into its debug log: hex, with the data of PIN commands
 // (VERIFY, CHANGE REFERENCE DATA, RESET RETRY COUNTER) replaced by a mask, so PIN blocks never
 // reach a log.

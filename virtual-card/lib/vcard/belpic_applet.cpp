@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "vcard/belpic_applet.hpp"
 
 #include <openssl/crypto.h>
@@ -94,7 +95,16 @@ std::vector<std::uint8_t> BelpicApplet::transmit(std::span<const std::uint8_t> c
   // Response data waits for GET RESPONSE only until the next command (T=0, 1.7 §6.1).
   std::vector<std::uint8_t> pending_response = std::exchange(pending_response_, {});
   const std::optional<CommandApdu> apdu = CommandApdu::parse(command_apdu);
-  if (!apdu.has_value()) {
+  if (!profile_.belpic_applet) {
+    // A card of another kind: it knows neither the BELPIC AIDs nor BELPIC's commands.
+    const bool select = apdu.has_value() && apdu->ins == ins::select_file;
+    return response(select ? sw::file_not_found : sw::ins_not_supported);
+  }
+  // T=0 moves every command with a five-byte header CLA INS P1 P2 P3 (ISO 7816-3 §12.2.2):
+  // a case 1 command goes with P3 = 00, which eid-mw and OpenSC write themselves because not
+  // every reader driver adds it. A real card never sees four bytes: it waits for the fifth
+  // until the reader gives up. The virtual card refuses them with 6700 (wrong length).
+  if (!apdu.has_value() || (profile_.protocol == Protocol::t0 && command_apdu.size() == 4)) {
     count_command_after_verify();
     return response(sw::wrong_length);
   }

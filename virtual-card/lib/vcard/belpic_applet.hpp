@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The BELPIC applet of a Belgian eID / Kids-ID card, in process: APDUs in, responses out.
 // Behaviour follows the public applet reference manuals 1.7 (RSA-2048) and 1.8 (ECDSA), chosen
 // by the profile's applet version; section numbers in comments refer to them ("1.7 §6.3").

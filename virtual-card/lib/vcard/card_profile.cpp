@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "vcard/card_profile.hpp"
 
 #include <openssl/crypto.h>
 
+#include <algorithm>
 #include <fstream>
 #include <optional>
 #include <string_view>
@@ -10,6 +12,7 @@
 
 #include "vcard/apdu.hpp"
 #include "vcard/file_system.hpp"
+#include "vcard/pkcs15.hpp"
 
 namespace saferchat::vcard {
 
@@ -160,6 +163,41 @@ void load_keys(CardProfile& profile, const json& keys, const std::filesystem::pa
 
 }  // namespace
 
+std::vector<Protocol> atr_protocols(std::span<const std::uint8_t> atr) {
+  if (atr.size() < 2) {
+    return {};
+  }
+  std::vector<Protocol> protocols;
+  std::size_t next = 2;
+  unsigned indicator = atr[1] >> 4U;  // Y1 in T0
+  for (;;) {
+    // TAi, TBi, TCi present as bits 1-3 of Yi; TDi as bit 4.
+    next += (indicator & 1U) + ((indicator >> 1U) & 1U) + ((indicator >> 2U) & 1U);
+    if ((indicator & 8U) == 0) {
+      break;
+    }
+    if (next >= atr.size()) {
+      return {};
+    }
+    const std::uint8_t td = atr[next++];
+    const unsigned t = td & 0x0FU;
+    if (t == 0 && std::find(protocols.begin(), protocols.end(), Protocol::t0) == protocols.end()) {
+      protocols.push_back(Protocol::t0);
+    } else if (t == 1 &&
+               std::find(protocols.begin(), protocols.end(), Protocol::t1) == protocols.end()) {
+      protocols.push_back(Protocol::t1);
+    }
+    indicator = td >> 4U;
+  }
+  if (next > atr.size()) {
+    return {};
+  }
+  if (protocols.empty()) {
+    protocols.push_back(Protocol::t0);  // no TD1: T=0 (ISO 7816-3 §8.2.3)
+  }
+  return protocols;
+}
+
 CardProfile load_card_profile(const std::filesystem::path& dir) {
   std::string text = read_file(dir / "profile.json", std::size_t{1024} * 1024);
   const WipeOnExit wipe_text(text);
@@ -185,6 +223,36 @@ CardProfile load_card_profile(const std::filesystem::path& dir) {
   profile.atr = hex_member(root, "atr");
   if (profile.atr.size() < 2 || profile.atr.size() > max_atr_size) {
     throw ProfileError("profile.json: \"atr\" must hold 2 to 33 bytes");
+  }
+
+  // pcscd picks the protocol from the ATR (vpcd passes the card's ATR on as it is), so the
+  // profile's protocol must be one the ATR offers.
+  const std::vector<Protocol> offered = atr_protocols(profile.atr);
+  if (offered.empty()) {
+    throw ProfileError("profile.json: \"atr\" ends inside its interface bytes");
+  }
+  // An ATR that offers T=1 gets T=1 from pcscd for a caller that accepts both (pcsc-lite
+  // prefers it; vpcd does not tell the card what was negotiated), so that is the default.
+  profile.protocol = std::find(offered.begin(), offered.end(), Protocol::t1) != offered.end()
+                         ? Protocol::t1
+                         : Protocol::t0;
+  if (const auto protocol = root.find("protocol"); protocol != root.end()) {
+    if (*protocol == "T=0") {
+      profile.protocol = Protocol::t0;
+    } else if (*protocol == "T=1") {
+      profile.protocol = Protocol::t1;
+    } else {
+      throw ProfileError(R"(profile.json: "protocol" must be "T=0" or "T=1")");
+    }
+    if (std::find(offered.begin(), offered.end(), profile.protocol) == offered.end()) {
+      throw ProfileError(R"(profile.json: "atr" does not offer "protocol")");
+    }
+  }
+  if (const auto applet = root.find("applet"); applet != root.end()) {
+    if (*applet != "belpic" && *applet != "none") {
+      throw ProfileError(R"(profile.json: "applet" must be "belpic" or "none")");
+    }
+    profile.belpic_applet = *applet == "belpic";
   }
 
   const std::vector<std::uint8_t> card_data = hex_member(root, "card_data");
@@ -222,6 +290,14 @@ CardProfile load_card_profile(const std::filesystem::path& dir) {
 
   load_files(profile, member(root, "files"), dir);
   load_keys(profile, member(root, "keys"), dir);
+  // The PKCS#15 directory files, unless the profile brings its own.
+  for (ProfileFile& file : make_pkcs15_files(profile)) {
+    const bool given = std::any_of(profile.files.begin(), profile.files.end(),
+                                   [&file](const ProfileFile& f) { return f.path == file.path; });
+    if (!given) {
+      profile.files.push_back(std::move(file));
+    }
+  }
   return profile;
 }
 

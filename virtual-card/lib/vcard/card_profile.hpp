@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A virtual card's personalisation, read from a profile folder: profile.json names the card
 // files, the TEST ONLY private keys (PEM) and the PIN. Format: virtual-card/README.md.
 #pragma once
@@ -7,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <map>
+#include <span>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -38,10 +40,21 @@ struct ProfileFile {
   std::vector<std::uint8_t> content;
 };
 
+// The transmission protocol the card speaks (ISO 7816-3). Real BELPIC cards: T=0 only.
+enum class Protocol : std::uint8_t { t0, t1 };
+
+// The protocols an ATR offers (ISO 7816-3 §8.2.3: the T of each TDi; none at all means T=0),
+// in order; empty when the ATR is too short for the interface bytes it announces.
+[[nodiscard]] std::vector<Protocol> atr_protocols(std::span<const std::uint8_t> atr);
+
 struct CardProfile {
   std::string name;  // "profile", e.g. "kid-9"
   AppletVersion applet_version = AppletVersion::v1_8;
   std::vector<std::uint8_t> atr;
+  Protocol protocol = Protocol::t0;  // "protocol"; default T=1 if the ATR offers it, else T=0
+  // false ("applet": "none"): a card of another kind, without the BELPIC applet; it answers
+  // 6A82 to every SELECT and 6D00 to anything else.
+  bool belpic_applet = true;
   std::array<std::uint8_t, card_data_size> card_data{};
   PinBlock pin;
   std::uint8_t pin_tries_left = max_pin_tries;

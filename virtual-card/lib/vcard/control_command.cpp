@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "vcard/control_command.hpp"
 
 #include <charconv>
@@ -77,14 +78,22 @@ ControlParse parse_control_command(std::string_view line) {
     command.profile_dir = std::string(argument);
     return ControlParse{command, {}};
   }
+  if (verb == "fail-log-off") {
+    if (argument != "on" && argument != "off") {
+      return failure("fail-log-off needs on or off");
+    }
+    ControlCommand command = command_of(ControlAction::fail_log_off);
+    command.fail = argument == "on";
+    return ControlParse{command, {}};
+  }
   if (verb.empty()) {
     return failure(
         "empty command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, swap "
-        "<profile dir>)");
+        "<profile dir>, fail-log-off on|off)");
   }
   return failure(
       "unknown command (try: remove, insert, delay <ms>, status, remove-after-apdu <n>, swap "
-      "<profile dir>)");
+      "<profile dir>, fail-log-off on|off)");
 }
 
 }  // namespace saferchat::vcard

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The card's file tree: the MF 3F00, DF(BELPIC) DF00 and DF(ID) DF01 (card content spec
 // §4.3), any other DF a profile path implies, and the profile's transparent EFs.
 #pragma once

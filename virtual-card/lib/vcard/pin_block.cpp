@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "vcard/pin_block.hpp"
 
 #include <openssl/crypto.h>

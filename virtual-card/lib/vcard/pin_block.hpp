@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The BELPIC PIN block (applet reference manuals 1.7 and 1.8, §3.2 "Format"): 8 bytes, by
 // nibble C L P P P P [P|F]... F F with C = 2, L = number of digits (4..12), the digits in BCD
 // and F padding. The block is the only form in which the virtual card keeps a PIN.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 #include "vcard/private_key.hpp"
 
 #include <openssl/bio.h>

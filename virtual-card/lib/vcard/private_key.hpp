@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A card private key (TEST ONLY keys from a profile) and the signatures the applet makes with
 // it through OpenSSL 3. Hashing always happens off card (manuals 1.7 §2, 1.8 §2.1): every
 // function here receives a hash or a DigestInfo, never the message.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The vpcd protocol (vsmartcard's pcscd reader driver): the virtual card is the TCP client;
 // every message, both ways, is a 2-byte big-endian length and that many payload bytes. A
 // 1-byte payload from vpcd is a control code, anything longer a command APDU.
