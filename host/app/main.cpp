@@ -23,6 +23,9 @@
 #include "transport/log.hpp"
 #include "transport/pcsc_probe.hpp"
 #include "transport/pinentry_dialog.hpp"
+#if defined(_WIN32)
+#include "platform/windows/windows_pin_dialog.hpp"
+#endif
 #include "wire/version.hpp"
 
 namespace saferchat {
@@ -46,7 +49,8 @@ Environment:
   SAFERCHAT_LOG_FILE               log file, or - for standard error
   SAFERCHAT_PINENTRY               the PIN dialog program (default: the first of
                                    pinentry-gnome3, pinentry-qt, pinentry-gtk2 on PATH, then
-                                   pinentry-x11 or pinentry if they are graphical)
+                                   pinentry-x11 or pinentry if they are graphical; on
+                                   Windows saferchat-pinentry.exe beside this program)
   SAFERCHAT_EXTRA_ALLOWED_CALLERS  development only: chromium:<id>;firefox:<id>;...
   SAFERCHAT_ALLOW_HTTP_LOCALHOST   development only: 1 accepts http://localhost origins
 )";
@@ -114,12 +118,15 @@ int run(const std::vector<std::string_view>& args) {
   dispatcher.add(Command::cancel, make_cancel_command(registry));
   CardCache card_cache;
   auto card_settings = std::make_shared<CardCommandSettings>();
-  card_settings->make_dialog = [&log]() -> std::unique_ptr<PinDialog> {
+  // Chrome and Edge on Windows name their window: the PIN dialog belongs to it.
+  const std::optional<std::uint64_t> browser_window = parent_window(args);
+  card_settings->make_dialog = [&log, browser_window]() -> std::unique_ptr<PinDialog> {
 #if defined(_WIN32)
-    // The Windows PIN dialog (a Win32 pinentry started with CreateProcessW) is not built yet.
-    static_cast<void>(log);
-    throw Error(ErrorCode::pin_dialog_failed, "no PIN dialog in the Windows build yet");
+    return std::make_unique<WindowsPinDialog>(env_or_empty("SAFERCHAT_PINENTRY"),
+                                              platform::self_path().parent_path(), browser_window,
+                                              &log);
 #else
+    static_cast<void>(browser_window);  // pinentry on X11/Wayland takes no window handle here
     return std::make_unique<PinentryDialog>(std::string{}, &log);
 #endif
   };
