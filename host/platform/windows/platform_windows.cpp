@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cerrno>
 #include <climits>
 #include <cstdio>
 #include <ctime>
@@ -61,7 +62,27 @@ std::ptrdiff_t read_fd(int fd, void* data, std::size_t size) noexcept {
 }
 
 std::ptrdiff_t write_fd(int fd, const void* data, std::size_t size) noexcept {
-  return _write(fd, data, static_cast<unsigned>(std::min<std::size_t>(size, INT_MAX)));
+  // WriteFile on the descriptor's handle (binary mode: the C runtime would add nothing), so
+  // that the Win32 error is ours to read: a pipe whose reader went away fails with
+  // ERROR_NO_DATA ("the pipe is being closed"), ERROR_BROKEN_PIPE or (Wine, over a Unix pipe)
+  // ERROR_PIPE_NOT_CONNECTED, which the C runtime reports as EINVAL; it is POSIX's EPIPE: the
+  // browser is gone.
+  const auto handle = reinterpret_cast<HANDLE>(_get_osfhandle(fd));
+  if (handle == INVALID_HANDLE_VALUE) {
+    errno = EBADF;
+    return -1;
+  }
+  DWORD written = 0;
+  if (WriteFile(handle, data, static_cast<DWORD>(std::min<std::size_t>(size, INT_MAX)), &written,
+                nullptr) == 0) {
+    const DWORD error = GetLastError();
+    errno =
+        error == ERROR_NO_DATA || error == ERROR_BROKEN_PIPE || error == ERROR_PIPE_NOT_CONNECTED
+            ? EPIPE
+            : EIO;
+    return -1;
+  }
+  return static_cast<std::ptrdiff_t>(written);
 }
 
 std::string state_dir() {
