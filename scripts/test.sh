@@ -189,8 +189,11 @@ fi
 
 stage "Windows build (mingw-w64) and its tests under Wine"
 if [[ -z "$(skipped windows)" ]]; then
-  # The host and its unit tests (pure layers, platform and crypto seams) as Windows programs
-  # under Wine (tests/windows/CMakeLists.txt, docs/windows.md).
+  # The host and its tests as Windows programs under Wine (tests/windows/CMakeLists.txt,
+  # docs/windows.md): unit tests of the pure layers and the platform and crypto seams, the PIN
+  # dialog's process and conversation, and the host-process table tests, which drive
+  # saferchat-host.exe from the ci build's host_process_test (so this stage comes after it).
+  # ccache (cmake/saferchat_options.cmake) makes a warm rebuild cheap.
   if cmake --preset windows >"$logs/configure-windows.log" &&
     cmake --build --preset windows -j "$jobs"; then
     run_ctest windows --preset windows --timeout 300
