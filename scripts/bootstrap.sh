@@ -23,6 +23,8 @@ packages=(
   libhiredis-dev redis-server
   # browsers for the end-to-end tests and the demo; Node.js for the browser tooling
   chromium firefox-esr nodejs
+  # the Windows build: mingw-w64 (posix threads), Wine to run its tests, MSI tools, signing
+  g++-mingw-w64-x86-64-posix mingw-w64-x86-64-dev wine wine64 wixl msitools osslsigncode
   # the browsers in Dutch, French and German, for the extension's language tests
   chromium-l10n firefox-esr-l10n-nl firefox-esr-l10n-fr firefox-esr-l10n-de
   # packages: the extension's .zip/.xpi, the Debian package and its checks

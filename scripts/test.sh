@@ -13,12 +13,13 @@
 #      the `asan-ubsan` preset (only what its unit tests run) and the `fuzz` preset (only the
 #      fuzz targets): the tests wait on pcscd, browsers and processes, the builds use the CPU
 #      they leave
-#   6. runs the unit tests again under ASan + UBSan
-#   7. fuzz targets (clang-14 + libFuzzer, ASan + UBSan): replays each corpus, then fuzzes each
+#   6. builds the `windows` preset (mingw-w64) and runs its tests under Wine
+#   7. runs the unit tests again under ASan + UBSan
+#   8. fuzz targets (clang-14 + libFuzzer, ASan + UBSan): replays each corpus, then fuzzes each
 #      target for SAFERCHAT_FUZZ_SECONDS (default 20) seconds (the long campaign is
 #      scripts/fuzz.sh)
 # Prints each stage's wall-clock and CPU time, a "N passed, N failed" line; exits non-zero on any
-# failure. Set SAFERCHAT_SKIP_STAGES="tidy asan fuzz" (for example) to skip stages locally.
+# failure. Set SAFERCHAT_SKIP_STAGES="tidy windows asan fuzz" (for example) to skip stages locally.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -184,6 +185,21 @@ sanitizer_builds=$(cat "$logs/build-sanitizers.status" 2>/dev/null || echo 1)
 if [[ "$sanitizer_builds" != 0 ]]; then
   tail -n 40 "$logs/build-sanitizers.log" >&2
   fail_stage build-asan-fuzz
+fi
+
+stage "Windows build (mingw-w64) and its tests under Wine"
+if [[ -z "$(skipped windows)" ]]; then
+  # The host and its tests as Windows programs under Wine (tests/windows/CMakeLists.txt,
+  # docs/windows.md): unit tests of the pure layers and the platform and crypto seams, the PIN
+  # dialog's process and conversation, and the host-process table tests, which drive
+  # saferchat-host.exe from the ci build's host_process_test (so this stage comes after it).
+  # ccache (cmake/saferchat_options.cmake) makes a warm rebuild cheap.
+  if cmake --preset windows >"$logs/configure-windows.log" &&
+    cmake --build --preset windows -j "$jobs"; then
+    run_ctest windows --preset windows --timeout 300
+  else
+    fail_stage build-windows
+  fi
 fi
 
 stage "unit tests under ASan + UBSan"

@@ -36,6 +36,11 @@ class JweError : public std::runtime_error {
 
 enum class Curve : std::uint8_t { p256, x25519 };
 
+// The Windows host cannot seal yet (wire/jwe_unavailable.cpp, docs/windows.md): there
+// PublicJwk::from_json and seal throw JweError with this sentence.
+inline constexpr std::string_view sealing_unavailable =
+    "sealed tokens are not available in the Windows host yet";
+
 // "P-256", "X25519" (RFC 7518 §6.2.1.1, RFC 8037 §2).
 [[nodiscard]] std::string_view curve_name(Curve curve) noexcept;
 

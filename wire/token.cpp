@@ -1,149 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "wire/token.hpp"
 
-#include <openssl/bn.h>
-#include <openssl/ec.h>
-#include <openssl/ecdsa.h>
-#include <openssl/evp.h>
-#include <openssl/obj_mac.h>
-#include <openssl/rsa.h>
-#include <openssl/x509.h>
+#include <string>
 
-#include <memory>
-#include <stdexcept>
+#include "wire/crypto.hpp"
 
 namespace saferchat {
 namespace {
-
-std::vector<std::uint8_t> digest(const EVP_MD* md, std::span<const std::uint8_t> data) {
-  std::vector<std::uint8_t> out(static_cast<std::size_t>(EVP_MD_get_size(md)));
-  unsigned int length = 0;
-  if (EVP_Digest(data.data(), data.size(), out.data(), &length, md, nullptr) != 1) {
-    throw std::runtime_error("EVP_Digest failed");
-  }
-  return out;
-}
 
 std::span<const std::uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
 }
 
-template <auto Free>
-struct OpenSslDeleter {
-  template <typename T>
-  void operator()(T* pointer) const noexcept {
-    Free(pointer);
-  }
-};
-using X509Ptr = std::unique_ptr<X509, OpenSslDeleter<X509_free>>;
-using PkeyContextPtr = std::unique_ptr<EVP_PKEY_CTX, OpenSslDeleter<EVP_PKEY_CTX_free>>;
-using EcdsaSigPtr = std::unique_ptr<ECDSA_SIG, OpenSslDeleter<ECDSA_SIG_free>>;
-
-// The group order n of the NIST curve whose coordinates take `field_bytes` bytes (P-256,
-// P-384, P-521), built once; null for other sizes.
-const BIGNUM* curve_order(std::size_t field_bytes) {
-  struct Orders {
-    std::unique_ptr<EC_GROUP, OpenSslDeleter<EC_GROUP_free>> p256{
-        EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1)};
-    std::unique_ptr<EC_GROUP, OpenSslDeleter<EC_GROUP_free>> p384{
-        EC_GROUP_new_by_curve_name(NID_secp384r1)};
-    std::unique_ptr<EC_GROUP, OpenSslDeleter<EC_GROUP_free>> p521{
-        EC_GROUP_new_by_curve_name(NID_secp521r1)};
-  };
-  static const Orders orders;
-  const EC_GROUP* group = field_bytes == 32   ? orders.p256.get()
-                          : field_bytes == 48 ? orders.p384.get()
-                          : field_bytes == 66 ? orders.p521.get()
-                                              : nullptr;
-  return group == nullptr ? nullptr : EC_GROUP_get0_order(group);
-}
-
 }  // namespace
-
-std::optional<std::vector<std::uint8_t>> ecdsa_raw_to_der(std::span<const std::uint8_t> raw,
-                                                          std::size_t field_bytes) {
-  if (field_bytes == 0 || raw.size() != 2 * field_bytes) {
-    return std::nullopt;
-  }
-  const EcdsaSigPtr sig(ECDSA_SIG_new());
-  BIGNUM* r = BN_bin2bn(raw.data(), static_cast<int>(field_bytes), nullptr);
-  BIGNUM* s = BN_bin2bn(raw.data() + field_bytes, static_cast<int>(field_bytes), nullptr);
-  // Low-s normalisation: (r, s) and (r, n − s) are the same signature (SEC 1 §4.1.4 accepts
-  // both); with s > n/2 replaced by n − s every signature has one encoding. An s outside 1..n−1
-  // is left as it is (verification refuses it).
-  const BIGNUM* order = curve_order(field_bytes);
-  if (order != nullptr && s != nullptr && BN_cmp(s, order) < 0) {
-    BIGNUM* half = BN_dup(order);
-    if (half == nullptr || BN_rshift1(half, half) != 1 ||
-        (BN_cmp(s, half) > 0 && BN_sub(s, order, s) != 1)) {
-      BN_free(half);
-      BN_free(r);
-      BN_free(s);
-      return std::nullopt;
-    }
-    BN_free(half);
-  }
-  if (!sig || r == nullptr || s == nullptr || ECDSA_SIG_set0(sig.get(), r, s) != 1) {
-    BN_free(r);
-    BN_free(s);
-    return std::nullopt;
-  }
-  // INTEGERs in DER drop leading zeros and add 00 before a high bit (X.690 §8.3); i2d does it.
-  const int length = i2d_ECDSA_SIG(sig.get(), nullptr);
-  if (length <= 0) {
-    return std::nullopt;
-  }
-  std::vector<std::uint8_t> der(static_cast<std::size_t>(length));
-  unsigned char* out = der.data();
-  if (i2d_ECDSA_SIG(sig.get(), &out) != length) {
-    return std::nullopt;
-  }
-  return der;
-}
-
-std::optional<CertificateKey> CertificateKey::from_certificate(
-    std::span<const std::uint8_t> certificate_der) {
-  const unsigned char* in = certificate_der.data();
-  const X509Ptr certificate(d2i_X509(
-      nullptr, &in, static_cast<long>(certificate_der.size())));  // NOLINT(google-runtime-int)
-  if (!certificate) {
-    return std::nullopt;
-  }
-  EVP_PKEY* key = X509_get_pubkey(certificate.get());  // a reference of our own
-  if (key == nullptr) {
-    return std::nullopt;
-  }
-  const int type = EVP_PKEY_get_base_id(key);
-  if (type != EVP_PKEY_EC && type != EVP_PKEY_RSA) {
-    EVP_PKEY_free(key);
-    return std::nullopt;
-  }
-  return CertificateKey(std::shared_ptr<EVP_PKEY>(key, EVP_PKEY_free));
-}
-
-bool CertificateKey::verifies(SignatureAlgorithm algorithm, std::span<const std::uint8_t> digest,
-                              std::span<const std::uint8_t> signature) const {
-  EVP_PKEY* key = key_.get();
-  const PkeyContextPtr context(EVP_PKEY_CTX_new(key, nullptr));
-  if (!context || EVP_PKEY_verify_init(context.get()) != 1) {
-    return false;
-  }
-  std::vector<std::uint8_t> encoded;
-  if (algorithm == SignatureAlgorithm::es384) {
-    auto der = ecdsa_raw_to_der(signature, 48);  // P-384
-    if (EVP_PKEY_get_base_id(key) != EVP_PKEY_EC || !der) {
-      return false;
-    }
-    encoded = std::move(*der);
-    signature = encoded;
-  } else if (EVP_PKEY_get_base_id(key) != EVP_PKEY_RSA ||
-             EVP_PKEY_CTX_set_rsa_padding(context.get(), RSA_PKCS1_PADDING) != 1 ||
-             EVP_PKEY_CTX_set_signature_md(context.get(), EVP_sha256()) != 1) {
-    return false;
-  }
-  return EVP_PKEY_verify(context.get(), signature.data(), signature.size(), digest.data(),
-                         digest.size()) == 1;
-}
 
 std::string_view jwa_name(SignatureAlgorithm algorithm) noexcept {
   return algorithm == SignatureAlgorithm::rs256 ? "RS256" : "ES384";
@@ -151,18 +20,36 @@ std::string_view jwa_name(SignatureAlgorithm algorithm) noexcept {
 
 std::vector<std::uint8_t> token_digest(SignatureAlgorithm algorithm, std::string_view origin,
                                        std::string_view challenge_nonce) {
-  const EVP_MD* md = algorithm == SignatureAlgorithm::rs256 ? EVP_sha256() : EVP_sha384();
-  std::vector<std::uint8_t> signed_data = digest(md, bytes_of(origin));
-  const std::vector<std::uint8_t> nonce_hash = digest(md, bytes_of(challenge_nonce));
+  const HashAlgorithm h =
+      algorithm == SignatureAlgorithm::rs256 ? HashAlgorithm::sha256 : HashAlgorithm::sha384;
+  std::vector<std::uint8_t> signed_data = hash(h, bytes_of(origin));
+  const std::vector<std::uint8_t> nonce_hash = hash(h, bytes_of(challenge_nonce));
   signed_data.insert(signed_data.end(), nonce_hash.begin(), nonce_hash.end());
-  return digest(md, signed_data);
+  return hash(h, signed_data);
 }
 
+// Base64 with padding (RFC 4648 §4).
 std::string base64_encode(std::span<const std::uint8_t> bytes) {
-  std::string out(4 * ((bytes.size() + 2) / 3) + 1, '\0');
-  const int length = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()), bytes.data(),
-                                     static_cast<int>(bytes.size()));
-  out.resize(static_cast<std::size_t>(length));
+  static constexpr std::string_view alphabet =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  out.reserve(4 * ((bytes.size() + 2) / 3));
+  std::size_t i = 0;
+  for (; i + 3 <= bytes.size(); i += 3) {
+    const std::uint32_t group =
+        (std::uint32_t{bytes[i]} << 16U) | (std::uint32_t{bytes[i + 1]} << 8U) | bytes[i + 2];
+    for (const unsigned shift : {18U, 12U, 6U, 0U}) {
+      out += alphabet[(group >> shift) & 0x3FU];
+    }
+  }
+  if (const std::size_t rest = bytes.size() - i; rest > 0) {
+    const std::uint32_t group =
+        (std::uint32_t{bytes[i]} << 16U) | (rest == 2 ? std::uint32_t{bytes[i + 1]} << 8U : 0U);
+    out += alphabet[(group >> 18U) & 0x3FU];
+    out += alphabet[(group >> 12U) & 0x3FU];
+    out += rest == 2 ? alphabet[(group >> 6U) & 0x3FU] : '=';
+    out += '=';
+  }
   return out;
 }
 

@@ -17,8 +17,6 @@
 
 #include <nlohmann/json.hpp>
 
-struct evp_pkey_st;  // OpenSSL's EVP_PKEY
-
 namespace saferchat {
 
 enum class SignatureAlgorithm : std::uint8_t { rs256, es384 };
@@ -35,15 +33,17 @@ enum class SignatureAlgorithm : std::uint8_t { rs256, es384 };
 [[nodiscard]] std::string base64_encode(std::span<const std::uint8_t> bytes);
 
 // A JWS ECDSA signature (raw r ‖ s, RFC 7518 §3.4) as DER ECDSA-Sig-Value (RFC 3279 §2.2.3) for
-// OpenSSL. `field_bytes` is the curve's coordinate size (48 for P-384). Nullopt if the length
-// is not 2 × field_bytes. For P-256, P-384 and P-521 (32, 48, 66 bytes) a high s (above n/2) is
-// normalised to n − s, the same signature's low-s form: host and verifier both check the one
-// encoding (docs/verifier.md, "Signature algorithms").
+// OpenSSL (OpenSSL builds only: CNG takes r ‖ s as it is). `field_bytes` is the curve's coordinate
+// size (48 for P-384). Nullopt if the length is not 2 × field_bytes. For P-256, P-384 and P-521
+// (32, 48, 66 bytes) a high s (above n/2) is normalised to n − s, the same signature's low-s
+// form: host and verifier both check the one encoding (docs/verifier.md, "Signature
+// algorithms").
 [[nodiscard]] std::optional<std::vector<std::uint8_t>> ecdsa_raw_to_der(
     std::span<const std::uint8_t> raw, std::size_t field_bytes);
 
 // The public key of a certificate, decoded once: OpenSSL 3 decodes keys through its provider
 // decoders, a fraction of a millisecond that a login on a card already read should not pay.
+// Implemented by the platform's crypto (wire/crypto.hpp): OpenSSL, or CNG on Windows.
 // Copies share the key (read-only, safe to use from several threads). The host checks each
 // signature against the certificate it puts in the token, so a card swapped after its
 // certificate was read can never yield a mixed token.
@@ -59,8 +59,9 @@ class CertificateKey {
                               std::span<const std::uint8_t> signature) const;
 
  private:
-  explicit CertificateKey(std::shared_ptr<evp_pkey_st> key) : key_(std::move(key)) {}
-  std::shared_ptr<evp_pkey_st> key_;
+  struct Key;  // the crypto library's key (wire/crypto_openssl.cpp, wire/crypto_cng.cpp)
+  explicit CertificateKey(std::shared_ptr<const Key> key) : key_(std::move(key)) {}
+  std::shared_ptr<const Key> key_;
 };
 
 [[nodiscard]] nlohmann::json make_token(std::span<const std::uint8_t> certificate_der,

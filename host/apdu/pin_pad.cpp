@@ -1,11 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "apdu/pin_pad.hpp"
 
+#include "platform/platform.hpp"
+
 namespace saferchat::pin_pad {
 
 std::uint32_t get_feature_request_ioctl() noexcept {
-  // SCARD_CTL_CODE(code) on pcsc-lite = 0x42000000 + code.
-  return 0x42000000U + 3400U;
+  // SCARD_CTL_CODE(code): 0x42000000 + code on pcsc-lite, 0x00313520 on Windows.
+  return platform::scard_ctl_code(3400);
 }
 
 std::optional<std::uint32_t> find_feature(std::span<const std::uint8_t> features,

@@ -17,7 +17,7 @@ inline constexpr std::uint8_t feature_verify_pin_start = 0x01;
 inline constexpr std::uint8_t feature_verify_pin_finish = 0x02;
 inline constexpr std::uint8_t feature_verify_pin_direct = 0x06;
 
-// CM_IOCTL_GET_FEATURE_REQUEST = SCARD_CTL_CODE(3400) (Part 10 §2.2; pcsc-lite's reader.h).
+// CM_IOCTL_GET_FEATURE_REQUEST = SCARD_CTL_CODE(3400) (Part 10 §2.2), the platform's encoding.
 [[nodiscard]] std::uint32_t get_feature_request_ioctl() noexcept;
 
 // The control code of `tag` in a GET_FEATURE_REQUEST answer: TLV records of tag (1 byte),

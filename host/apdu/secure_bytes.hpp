@@ -5,9 +5,10 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>  // ::explicit_bzero (glibc): a wipe the compiler may not remove
 #include <memory>
 #include <vector>
+
+#include "platform/platform.hpp"  // platform::wipe: a wipe the compiler may not remove
 
 namespace saferchat {
 
@@ -20,7 +21,7 @@ struct WipingAllocator {
 
   T* allocate(std::size_t count) { return std::allocator<T>().allocate(count); }
   void deallocate(T* pointer, std::size_t count) noexcept {
-    ::explicit_bzero(pointer, count * sizeof(T));
+    platform::wipe(pointer, count * sizeof(T));
     std::allocator<T>().deallocate(pointer, count);
   }
   template <class U>

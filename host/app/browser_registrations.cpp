@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/browser_registrations.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <system_error>
 
 #include <nlohmann/json.hpp>
+
+#include "platform/platform.hpp"
 
 namespace saferchat {
 namespace {
@@ -38,6 +38,16 @@ ManifestCheck check_manifest_members(std::string_view text, const ManifestPlace&
 std::vector<ManifestPlace> manifest_places(const std::filesystem::path& root,
                                            const std::filesystem::path& home,
                                            const std::filesystem::path& config_home) {
+  if constexpr (platform::browsers_use_registry) {
+    // Windows: Chrome, Edge and Firefox read the manifest's path from the registry.
+    std::vector<ManifestPlace> places;
+    for (platform::RegisteredManifest& entry : platform::registered_manifests(native_host_name)) {
+      const BrowserFamily family =
+          entry.browser == "Firefox" ? BrowserFamily::firefox : BrowserFamily::chromium;
+      places.push_back({std::move(entry.browser), family, entry.system, std::move(entry.file)});
+    }
+    return places;
+  }
   const std::string file = std::string(native_host_name) + ".json";
   const auto chromium = BrowserFamily::chromium;
   const auto firefox = BrowserFamily::firefox;
@@ -86,13 +96,20 @@ ManifestCheck check_manifest_members(std::string_view text, const ManifestPlace&
   if (manifest.value("type", "") != "stdio") {
     return {false, R"("type" is not "stdio")"};
   }
-  const std::filesystem::path path = manifest.value("path", "");
+  // UTF-8 in the JSON, and so in the path on every OS (a Windows user called Zoë).
+  const std::string path_text = manifest.value("path", "");
+  std::filesystem::path path(std::u8string(path_text.begin(), path_text.end()));
   if (!path.is_absolute()) {
-    return {false, "\"path\" is not an absolute path"};
+    if (!platform::browsers_use_registry) {
+      return {false, "\"path\" is not an absolute path"};
+    }
+    // Chrome on Windows takes a path relative to the manifest's folder.
+    path = place.file.parent_path() / path;
   }
-  const std::filesystem::path program = place.system ? under(root, path) : path;
-  if (::access(program.c_str(), X_OK) != 0 || !std::filesystem::is_regular_file(program)) {
-    return {false, "\"path\" names " + path.string() + ", which is not a program"};
+  const std::filesystem::path program =
+      place.system && !platform::browsers_use_registry ? under(root, path) : path;
+  if (!platform::is_program(program)) {
+    return {false, "\"path\" names " + path_text + ", which is not a program"};
   }
   bool ours = false;
   if (place.family == BrowserFamily::chromium) {
@@ -111,7 +128,7 @@ ManifestCheck check_manifest_members(std::string_view text, const ManifestPlace&
     }
   }
   if (canonical_or_self(program) != canonical_or_self(self)) {
-    return {true, "ok, starts " + path.string() + " (another copy of the host)"};
+    return {true, "ok, starts " + path_text + " (another copy of the host)"};
   }
   return {true, "ok, starts this program"};
 }

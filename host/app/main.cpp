@@ -3,14 +3,12 @@
 // the native messaging loop, or one of the command-line modes for people (docs/protocol.md §1).
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <string>
 #include <string_view>
-#include <system_error>
 #include <vector>
 
 #include "app/allowed_callers.hpp"
@@ -20,10 +18,14 @@
 #include "commands/card_cache.hpp"
 #include "commands/card_commands.hpp"
 #include "commands/request_registry.hpp"
+#include "platform/platform.hpp"
 #include "protocol/reply.hpp"
 #include "transport/log.hpp"
 #include "transport/pcsc_probe.hpp"
 #include "transport/pinentry_dialog.hpp"
+#if defined(_WIN32)
+#include "platform/windows/windows_pin_dialog.hpp"
+#endif
 #include "wire/version.hpp"
 
 namespace saferchat {
@@ -47,7 +49,8 @@ Environment:
   SAFERCHAT_LOG_FILE               log file, or - for standard error
   SAFERCHAT_PINENTRY               the PIN dialog program (default: the first of
                                    pinentry-gnome3, pinentry-qt, pinentry-gtk2 on PATH, then
-                                   pinentry-x11 or pinentry if they are graphical)
+                                   pinentry-x11 or pinentry if they are graphical; on
+                                   Windows saferchat-pinentry.exe beside this program)
   SAFERCHAT_EXTRA_ALLOWED_CALLERS  development only: chromium:<id>;firefox:<id>;...
   SAFERCHAT_ALLOW_HTTP_LOCALHOST   development only: 1 accepts http://localhost origins
 )";
@@ -71,8 +74,8 @@ CallerAllowList make_allow_list() {
 }
 
 int run(const std::vector<std::string_view>& args) {
-  // A browser that goes away closes our stdout: write() must fail with EPIPE, not kill us.
-  static_cast<void>(std::signal(SIGPIPE, SIG_IGN));
+  // Binary mode (Windows); a browser that goes away must give EPIPE, not kill us (POSIX).
+  platform::prepare_stdio();
 
   if (args.size() == 1 && (args[0] == "--help" || args[0] == "-h")) {
     std::cout << usage;
@@ -97,8 +100,7 @@ int run(const std::vector<std::string_view>& args) {
     places.config_home = config_home.empty() && !places.home.empty()
                              ? places.home / ".config"
                              : std::filesystem::path(config_home);
-    std::error_code error;
-    places.self = std::filesystem::read_symlink("/proc/self/exe", error);
+    places.self = platform::self_path();
     places.pinentry = env_or_empty("SAFERCHAT_PINENTRY");
     places.path_env = env_or_empty("PATH");
     return run_self_check(std::cout, log, make_allow_list(), places);
@@ -116,12 +118,25 @@ int run(const std::vector<std::string_view>& args) {
   dispatcher.add(Command::cancel, make_cancel_command(registry));
   CardCache card_cache;
   auto card_settings = std::make_shared<CardCommandSettings>();
-  card_settings->make_dialog = [&log]() -> std::unique_ptr<PinDialog> {
+  // Chrome and Edge on Windows name their window: the PIN dialog belongs to it.
+  const std::optional<std::uint64_t> browser_window = parent_window(args);
+  card_settings->make_dialog = [&log, browser_window]() -> std::unique_ptr<PinDialog> {
+#if defined(_WIN32)
+    return std::make_unique<WindowsPinDialog>(env_or_empty("SAFERCHAT_PINENTRY"),
+                                              platform::self_path().parent_path(), browser_window,
+                                              &log);
+#else
+    static_cast<void>(browser_window);  // pinentry on X11/Wayland takes no window handle here
     return std::make_unique<PinentryDialog>(std::string{}, &log);
+#endif
   };
   card_settings->lc_all = env_or_empty("LC_ALL");
   card_settings->lc_messages = env_or_empty("LC_MESSAGES");
   card_settings->lang = env_or_empty("LANG");
+  if (card_settings->lc_all.empty() && card_settings->lc_messages.empty() &&
+      card_settings->lang.empty()) {
+    card_settings->lang = platform::os_language();  // Windows sets none of them
+  }
   card_settings->log = &log;
   card_settings->cache = &card_cache;
   CardWatcher watcher(card_cache, &log);

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "app/self_check.hpp"
 
-#include <openssl/x509.h>
-
 #include <fstream>
 #include <memory>
 #include <set>
@@ -16,6 +14,7 @@
 #include "transport/pcsc.hpp"
 #include "transport/pcsc_probe.hpp"
 #include "transport/pinentry_program.hpp"
+#include "wire/crypto.hpp"
 #include "wire/version.hpp"
 
 namespace saferchat {
@@ -29,17 +28,10 @@ std::string join(const std::vector<std::string>& items, std::string_view prefix)
   return out;
 }
 
-std::string subject_of(const Bytes& der) {
-  const unsigned char* cursor = der.data();
-  const std::unique_ptr<X509, decltype(&X509_free)> certificate(
-      d2i_X509(nullptr, &cursor, static_cast<long>(der.size())), X509_free);
-  if (!certificate) {
-    return "(not a certificate)";
-  }
-  std::array<char, 256> name{};
-  X509_NAME_oneline(X509_get_subject_name(certificate.get()), name.data(),
-                    static_cast<int>(name.size()));
-  return name.data();
+// A path as UTF-8 on every OS (path::string() is the ANSI code page on Windows).
+std::string utf8(const std::filesystem::path& path) {
+  const std::u8string text = path.u8string();
+  return {text.begin(), text.end()};
 }
 
 void describe_card(std::ostream& out, const PcscContext& context, const ReaderState& reader) {
@@ -51,8 +43,8 @@ void describe_card(std::ostream& out, const PcscContext& context, const ReaderSt
         << ", authentication signature " << jwa_name(card.variant().authentication) << "\n"
         << "    PIN tries:   " << card.pin_tries_left(transaction) << " left\n";
     try {
-      out << "    certificate: " << subject_of(card.read_authentication_certificate(transaction))
-          << "\n";
+      out << "    certificate: "
+          << certificate_subject(card.read_authentication_certificate(transaction)) << "\n";
     } catch (const Error& e) {
       out << "    certificate: " << code_name(e.code()) << " (" << public_message(e.code())
           << ")\n";
@@ -68,7 +60,7 @@ int run_self_check(std::ostream& out, const Logger& log, const CallerAllowList& 
                    const SelfCheckPlaces& places) {
   out << "saferchat-host " << host_version << " (native messaging protocol " << protocol_version
       << ")\n"
-      << "this program:    " << places.self.string() << "\n"
+      << "this program:    " << utf8(places.self) << "\n"
       << "log:             " << (log.level() == LogLevel::off ? "off" : log.path()) << "\n"
       << "allowed callers: " << join(allow_list.chromium_ids(), "chromium:") << ", "
       << join(allow_list.firefox_ids(), "firefox:") << "\n";
@@ -86,7 +78,7 @@ int run_self_check(std::ostream& out, const Logger& log, const CallerAllowList& 
     const ManifestCheck check =
         check_manifest(text.str(), place, places.root, places.self, allow_list);
     out << "  " << place.browser << " (" << (place.system ? "system" : "user")
-        << "): " << place.file.string() << ": " << check.verdict << "\n";
+        << "): " << utf8(place.file) << ": " << check.verdict << "\n";
     if (check.works) {
       working.insert(place.browser);
     }
@@ -98,7 +90,8 @@ int run_self_check(std::ostream& out, const Logger& log, const CallerAllowList& 
     out << "  registered for: " << join({working.begin(), working.end()}, "") << "\n";
   }
 
-  const PinentryChoice dialog = choose_pinentry(places.pinentry, places.path_env);
+  const PinentryChoice dialog =
+      choose_pinentry(places.pinentry, places.path_env, places.self.parent_path());
   out << "PIN dialog:      "
       << (dialog.path ? *dialog.path + " (" + dialog.why + ")" : "NONE: " + dialog.why) << "\n";
   if (!dialog.path) {

@@ -2,6 +2,7 @@
 #include "protocol/caller.hpp"
 
 #include <algorithm>
+#include <cstdint>
 
 namespace saferchat {
 namespace {
@@ -40,6 +41,32 @@ std::optional<Caller> identify_caller(std::span<const std::string_view> args) {
   // Firefox: argv[1] is the path of the host manifest, argv[2] the add-on id.
   if (args.size() == 2 && args[0].ends_with(".json") && is_firefox_id(args[1])) {
     return Caller{BrowserFamily::firefox, std::string(args[1])};
+  }
+  return std::nullopt;
+}
+
+std::optional<std::uint64_t> parent_window(std::span<const std::string_view> args) {
+  constexpr std::string_view prefix = "--parent-window=";
+  for (const std::string_view arg : args) {
+    if (!arg.starts_with(prefix)) {
+      continue;
+    }
+    const std::string_view digits = arg.substr(prefix.size());
+    std::uint64_t value = 0;
+    if (digits.empty() || digits.size() > 20) {
+      return std::nullopt;
+    }
+    for (const char c : digits) {
+      if (c < '0' || c > '9') {
+        return std::nullopt;
+      }
+      const auto digit = static_cast<std::uint64_t>(c - '0');
+      if (value > (UINT64_MAX - digit) / 10) {
+        return std::nullopt;
+      }
+      value = value * 10 + digit;
+    }
+    return value == 0 ? std::nullopt : std::optional<std::uint64_t>(value);
   }
   return std::nullopt;
 }

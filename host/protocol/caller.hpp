@@ -26,6 +26,12 @@ struct Caller {
 // browser's launch of a native messaging host.
 [[nodiscard]] std::optional<Caller> identify_caller(std::span<const std::string_view> args);
 
+// The browser window the PIN dialog should belong to: Chrome and Edge on Windows start the host
+// with `--parent-window=<HWND>` (decimal) after the origin. nullopt when there is none, or it
+// is 0, not all digits, or above 64 bits. The host passes it to the Windows dialog as
+// `--parent-wid <decimal>` (as GnuPG passes a window to pinentry).
+[[nodiscard]] std::optional<std::uint64_t> parent_window(std::span<const std::string_view> args);
+
 class CallerAllowList {
  public:
   CallerAllowList(std::vector<std::string> chromium_ids, std::vector<std::string> firefox_ids)

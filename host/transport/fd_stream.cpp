@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/fd_stream.hpp"
 
-#include <unistd.h>
-
 #include <cerrno>
 #include <cstring>
 #include <string>
+
+#include "platform/platform.hpp"
 
 namespace saferchat {
 
 std::size_t FdSource::read_some(std::span<std::byte> buffer) {
   for (;;) {
-    const ssize_t got = ::read(fd_, buffer.data(), buffer.size());
+    const std::ptrdiff_t got = platform::read_fd(fd_, buffer.data(), buffer.size());
     if (got >= 0) {
       return static_cast<std::size_t>(got);
     }
@@ -23,7 +23,7 @@ std::size_t FdSource::read_some(std::span<std::byte> buffer) {
 
 void write_all(int fd, std::span<const std::byte> bytes) {
   while (!bytes.empty()) {
-    const ssize_t put = ::write(fd, bytes.data(), bytes.size());
+    const std::ptrdiff_t put = platform::write_fd(fd, bytes.data(), bytes.size());
     if (put < 0) {
       if (errno == EINTR) {
         continue;

@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/log.hpp"
 
-#include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
@@ -13,85 +11,16 @@
 #include <ctime>
 #include <utility>
 
+#include "platform/platform.hpp"
+
 namespace saferchat {
 namespace {
 
-constexpr off_t rotate_above_bytes = off_t{1024} * 1024;
+constexpr std::size_t rotate_above_bytes = std::size_t{1024} * 1024;
 
 std::string default_log_path() {
-  const char* state = std::getenv("XDG_STATE_HOME");
-  std::string dir;
-  if (state != nullptr && state[0] == '/') {
-    dir = state;
-  } else if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
-    dir = std::string(home) + "/.local/state";
-  } else {
-    return {};
-  }
-  return dir + "/saferchat/host.log";
-}
-
-// mkdir -p for the parent folders of `path`, private to the user (0700).
-void make_parents(const std::string& path) {
-  for (std::size_t slash = path.find('/', 1); slash != std::string::npos;
-       slash = path.find('/', slash + 1)) {
-    // An existing folder gives EEXIST; any real failure shows when the file is opened.
-    static_cast<void>(::mkdir(path.substr(0, slash).c_str(), 0700));
-  }
-}
-
-// Why the folder of `path`, or the file if it exists, is not safe to write a log into ("" when
-// it is): it must be a real folder or regular file (not a symbolic link), owned by this user,
-// and not writable by group or others — else another local user could point the log at a file
-// of ours, or read and change it. (POSIX; the Windows seam has its own checks.)
-std::string unsafe(const std::string& what, const struct stat& info, bool folder) {
-  if (folder ? !S_ISDIR(info.st_mode) : !S_ISREG(info.st_mode)) {
-    return what + (folder ? " is not a folder" : " is not a regular file");
-  }
-  if (info.st_uid != ::geteuid()) {
-    return what + " belongs to another user";
-  }
-  if ((info.st_mode & (S_IWGRP | S_IWOTH)) != 0) {
-    return what + " is writable by other users";
-  }
-  if (!folder && info.st_nlink != 1) {
-    return what + " has other hard links";
-  }
-  return {};
-}
-
-// The log file, opened for appending without following a symbolic link (O_NOFOLLOW), after the
-// checks above on its folder and on the file itself; fd -1 and why not when refused.
-std::pair<int, std::string> open_log_file(const std::string& path) {
-  make_parents(path);
-  const std::size_t slash = path.rfind('/');
-  const std::string folder = slash == 0 ? "/" : path.substr(0, slash);
-  struct stat info {};
-  if (::lstat(folder.c_str(), &info) != 0) {
-    return {-1, "cannot use the folder " + folder};
-  }
-  if (std::string why = unsafe("the folder " + folder, info, true); !why.empty()) {
-    return {-1, why};
-  }
-  if (::lstat(path.c_str(), &info) == 0 && S_ISREG(info.st_mode) &&
-      info.st_size > rotate_above_bytes) {
-    // Keep one previous generation; a failed rename only means the file keeps growing.
-    static_cast<void>(::rename(path.c_str(), (path + ".1").c_str()));
-  }
-  const int fd =
-      ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
-  if (fd < 0) {
-    return {-1, errno == ELOOP ? path + " is a symbolic link" : "cannot open " + path};
-  }
-  if (::fstat(fd, &info) != 0) {
-    ::close(fd);
-    return {-1, "cannot check " + path};
-  }
-  if (std::string why = unsafe(path, info, false); !why.empty()) {
-    ::close(fd);
-    return {-1, why};
-  }
-  return {fd, {}};
+  const std::string dir = platform::state_dir();
+  return dir.empty() ? dir : dir + platform::path_separator() + "host.log";
 }
 
 std::string_view level_name(LogLevel level) {
@@ -170,7 +99,7 @@ Logger Logger::from_environment() {
   if (path.empty()) {
     return {level, STDERR_FILENO, false, "stderr"};
   }
-  const auto [fd, refused] = open_log_file(path);
+  const auto [fd, refused] = platform::open_log_file(path, rotate_above_bytes);
   if (fd >= 0) {
     return {level, fd, true, path};
   }
@@ -189,8 +118,7 @@ void Logger::write(LogLevel level, std::string_view message) const noexcept {
     const auto millis =
         std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() %
         1000;
-    std::tm utc{};
-    ::gmtime_r(&seconds, &utc);
+    const std::tm utc = platform::utc_time(seconds);
     std::array<char, 64> stamp{};
     const std::size_t stamp_length =
         std::strftime(stamp.data(), stamp.size(), "%Y-%m-%dT%H:%M:%S", &utc);
@@ -201,7 +129,7 @@ void Logger::write(LogLevel level, std::string_view message) const noexcept {
         std::snprintf(tail.data(), tail.size(), ".%03dZ ", static_cast<int>(millis));
     line.append(tail.data(), static_cast<std::size_t>(tail_length));
     line.append(level_name(level));
-    line.append(" saferchat-host[" + std::to_string(::getpid()) + "] ");
+    line.append(" saferchat-host[" + std::to_string(platform::process_id()) + "] ");
     for (const char c : message) {
       if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F) {
         std::array<char, 8> escaped{};
@@ -215,7 +143,7 @@ void Logger::write(LogLevel level, std::string_view message) const noexcept {
     line.push_back('\n');
     // One write per line, O_APPEND: lines of concurrent hosts do not interleave. A log that
     // cannot be written must not stop the host, so the result is ignored.
-    if (::write(fd_, line.data(), line.size()) < 0) {
+    if (platform::write_fd(fd_, line.data(), line.size()) < 0) {
       return;
     }
   } catch (...) {

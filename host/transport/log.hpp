@@ -2,7 +2,8 @@
 // The host's log: one line per event, to a file in the user's state directory and/or stderr.
 // Settings (docs/protocol.md §7): SAFERCHAT_LOG_LEVEL = off|error|warn|info|debug (default
 // info); SAFERCHAT_LOG_FILE = a path, "-" for stderr only, or unset for
-// $XDG_STATE_HOME/saferchat/host.log (else ~/.local/state/saferchat/host.log).
+// $XDG_STATE_HOME/saferchat/host.log (else ~/.local/state/saferchat/host.log), on Windows
+// %LOCALAPPDATA%\SaferChat\host.log (platform::state_dir()).
 // Callers pass only what may be logged: never a PIN, a challenge or certificate contents.
 #pragma once
 

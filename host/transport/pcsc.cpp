@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/pcsc.hpp"
 
-#include <PCSC/pcsclite.h>
-
 #include <algorithm>
 #include <array>
 #include <cstdio>
@@ -57,9 +55,11 @@ const std::array<ScardCode, 59> scard_codes{{
     {static_cast<LONG>(SCARD_E_DUPLICATE_READER), "SCARD_E_DUPLICATE_READER", ErrorCode::no_reader},
     {static_cast<LONG>(SCARD_E_CARD_UNSUPPORTED), "SCARD_E_CARD_UNSUPPORTED",
      ErrorCode::unknown_card},
-    {static_cast<LONG>(SCARD_E_NO_SERVICE), "SCARD_E_NO_SERVICE", ErrorCode::pcsc_unavailable},
+    // Windows stops the service with its last reader: no reader, not a broken PC/SC.
+    {static_cast<LONG>(SCARD_E_NO_SERVICE), "SCARD_E_NO_SERVICE",
+     pcsc_service_stops_without_readers ? ErrorCode::no_reader : ErrorCode::pcsc_unavailable},
     {static_cast<LONG>(SCARD_E_SERVICE_STOPPED), "SCARD_E_SERVICE_STOPPED",
-     ErrorCode::pcsc_unavailable},
+     pcsc_service_stops_without_readers ? ErrorCode::no_reader : ErrorCode::pcsc_unavailable},
     {static_cast<LONG>(SCARD_E_UNEXPECTED), "SCARD_E_UNEXPECTED", ErrorCode::card_communication},
     {static_cast<LONG>(SCARD_E_ICC_INSTALLATION), "SCARD_E_ICC_INSTALLATION",
      ErrorCode::unknown_card},
@@ -106,10 +106,32 @@ const std::array<ScardCode, 59> scard_codes{{
      ErrorCode::card_error},
 }};
 
+#if defined(_WIN32)
+// winscard also passes on plain Win32 errors from the reader driver and the service.
+const std::array<ScardCode, 7> win32_codes{{
+    {ERROR_INVALID_HANDLE, "ERROR_INVALID_HANDLE", ErrorCode::card_removed},
+    {ERROR_BROKEN_PIPE, "ERROR_BROKEN_PIPE", ErrorCode::pcsc_unavailable},
+    {ERROR_NOT_ENOUGH_MEMORY, "ERROR_NOT_ENOUGH_MEMORY", ErrorCode::internal},
+    {ERROR_INVALID_PARAMETER, "ERROR_INVALID_PARAMETER", ErrorCode::internal},
+    {ERROR_INVALID_FUNCTION, "ERROR_INVALID_FUNCTION", ErrorCode::card_communication},
+    {ERROR_NOT_SUPPORTED, "ERROR_NOT_SUPPORTED", ErrorCode::card_communication},
+    {ERROR_SEM_TIMEOUT, "ERROR_SEM_TIMEOUT", ErrorCode::card_communication},
+}};
+#endif
+
 const ScardCode* find_code(LONG result) {
-  const auto* it = std::find_if(scard_codes.begin(), scard_codes.end(),
-                                [result](const ScardCode& c) { return c.value == result; });
-  return it == scard_codes.end() ? nullptr : it;
+  const auto matches = [result](const ScardCode& c) { return c.value == result; };
+  const auto* it = std::find_if(scard_codes.begin(), scard_codes.end(), matches);
+  if (it != scard_codes.end()) {
+    return it;
+  }
+#if defined(_WIN32)
+  const auto* win32 = std::find_if(win32_codes.begin(), win32_codes.end(), matches);
+  if (win32 != win32_codes.end()) {
+    return win32;
+  }
+#endif
+  return nullptr;
 }
 
 // pcsc-lite's reader name for SCardGetStatusChange's "a reader came or went" notifications.
@@ -177,22 +199,32 @@ PcscContext::~PcscContext() {
 }
 
 std::vector<std::string> PcscContext::readers() const {
-  // One round trip: pcsc-lite allocates the list (SCARD_AUTOALLOCATE).
-  char* names = nullptr;
-  auto length = SCARD_AUTOALLOCATE;  // a DWORD
-  // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the PC/SC API's convention
-  const LONG result = SCardListReaders(context_, nullptr, reinterpret_cast<char*>(&names), &length);
-  if (result == SCARD_E_NO_READERS_AVAILABLE) {
-    return {};
+  // Size, then names (no SCARD_AUTOALLOCATE: macOS lacks it); again if a reader came between.
+  std::vector<char> names;
+  for (int attempt = 0;; ++attempt) {
+    DWORD length = 0;
+    LONG result = SCardListReaders(context_, nullptr, nullptr, &length);
+    if (result == SCARD_S_SUCCESS) {
+      names.assign(length, '\0');
+      result = SCardListReaders(context_, nullptr, names.data(), &length);
+    }
+    if (result == SCARD_E_NO_READERS_AVAILABLE ||
+        (pcsc_service_stops_without_readers && result == SCARD_E_NO_SERVICE)) {
+      return {};
+    }
+    if (result == SCARD_E_INSUFFICIENT_BUFFER && attempt < 3) {
+      continue;
+    }
+    check_scard(result, "SCardListReaders");
+    names.resize(length);
+    break;
   }
-  check_scard(result, "SCardListReaders");
   // A multi-string: names separated by NUL, ended by an empty name.
   std::vector<std::string> readers;
-  for (const char* name = names; name < names + length && *name != '\0';) {
-    readers.emplace_back(name);
-    name += readers.back().size() + 1;
+  for (std::size_t at = 0; at < names.size() && names[at] != '\0';) {
+    readers.emplace_back(&names[at]);
+    at += readers.back().size() + 1;
   }
-  static_cast<void>(SCardFreeMemory(context_, names));
   return readers;
 }
 
@@ -309,7 +341,7 @@ void PcscCard::reset_counters() noexcept {
 }
 
 void PcscCard::refresh_atr() {
-  std::array<BYTE, MAX_ATR_SIZE> atr{};
+  std::array<BYTE, SCARD_ATR_LENGTH> atr{};
   DWORD atr_length = atr.size();
   DWORD state = 0;
   DWORD protocol = 0;
@@ -434,6 +466,13 @@ ResponseApdu CardTransaction::transmit(const CommandApdu& command) {
 
 SharedPcscContext::Lease SharedPcscContext::get() {
   const std::lock_guard lock(mutex_);
+  if (context_ && pcsc_service_stops_without_readers &&
+      SCardIsValidContext(context_->handle()) != SCARD_S_SUCCESS) {
+    // The service stopped with the last reader and came back with a new one: the old
+    // context is dead for good.
+    card_.reset();
+    context_.reset();
+  }
   if (context_) {
     return {context_, true};
   }

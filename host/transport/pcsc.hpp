@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// PC/SC access (pcsc-lite): a context, reader and card-state queries, waiting for changes with
-// SCardGetStatusChange and a deadline, card connections, and the RAII transaction that is the
-// only way to transmit. Every SCARD_* result is mapped to a typed Error here, in one place.
+// PC/SC access (pcsc-lite, or winscard on Windows: platform/pcsc_api.hpp): a context, reader and
+// card-state queries, waiting for changes with SCardGetStatusChange and a deadline, card
+// connections, and the RAII transaction that is the only way to transmit. Every SCARD_* result is
+// mapped to a typed Error here, in one place.
 #pragma once
-
-#include <PCSC/winscard.h>
-#include <PCSC/wintypes.h>
 
 #include <chrono>
 #include <cstdint>
@@ -17,6 +15,7 @@
 #include <vector>
 
 #include "apdu/card_channel.hpp"
+#include "platform/pcsc_api.hpp"
 #include "wire/error.hpp"
 
 namespace saferchat {

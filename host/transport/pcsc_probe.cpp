@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/pcsc_probe.hpp"
 
-#include <PCSC/winscard.h>
-#include <PCSC/wintypes.h>
-
 #include <vector>
+
+#include "platform/pcsc_api.hpp"
+#include "transport/pcsc.hpp"
 
 namespace saferchat {
 
@@ -12,8 +12,13 @@ PcscStatus probe_pcsc() noexcept {
   PcscStatus status;
   SCARDCONTEXT context = 0;
   LONG rv = SCardEstablishContext(SCARD_SCOPE_USER, nullptr, nullptr, &context);
+  if (pcsc_service_stops_without_readers && rv == SCARD_E_NO_SERVICE) {
+    status.reachable = true;  // Windows: the service sleeps until a reader is plugged in
+    status.detail = scard_name(rv);
+    return status;
+  }
   if (rv != SCARD_S_SUCCESS) {
-    status.detail = pcsc_stringify_error(rv);
+    status.detail = scard_name(rv);
     return status;
   }
   status.reachable = true;
@@ -34,8 +39,9 @@ PcscStatus probe_pcsc() noexcept {
     } catch (...) {
       status.detail = "out of memory listing readers";
     }
-  } else if (rv != SCARD_E_NO_READERS_AVAILABLE && rv != SCARD_S_SUCCESS) {
-    status.detail = pcsc_stringify_error(rv);
+  } else if (rv != SCARD_E_NO_READERS_AVAILABLE && rv != SCARD_S_SUCCESS &&
+             !(pcsc_service_stops_without_readers && rv == SCARD_E_NO_SERVICE)) {
+    status.detail = scard_name(rv);
   }
   // Releasing can only fail for an invalid handle, which this one is not.
   static_cast<void>(SCardReleaseContext(context));

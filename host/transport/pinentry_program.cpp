@@ -65,7 +65,8 @@ std::optional<std::string> find_program(std::string_view program, std::string_vi
   return std::nullopt;
 }
 
-PinentryChoice choose_pinentry(std::string_view configured, std::string_view path_env) {
+PinentryChoice choose_pinentry(std::string_view configured, std::string_view path_env,
+                               const std::filesystem::path& /*host_dir*/) {
   if (!configured.empty()) {
     std::optional<std::string> path = find_program(configured, path_env);
     if (!path) {

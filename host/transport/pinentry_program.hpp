@@ -4,6 +4,7 @@
 // with a login that never asks; it is never chosen unless the user names it explicitly.
 #pragma once
 
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,14 +24,20 @@ struct PinentryChoice {
 inline constexpr std::string_view graphical_pinentry_packages =
     "pinentry-gnome3 (or pinentry-qt, pinentry-gtk2)";
 
+// The Windows PIN dialog: a program of our own, installed beside saferchat-host.exe.
+inline constexpr std::string_view windows_pin_dialog_program = "saferchat-pinentry.exe";
+
 // `configured`: the value of SAFERCHAT_PINENTRY (empty when unset): used as given, a path or a
-// name on `path_env`. Otherwise the first graphical pinentry on `path_env` (PATH's value).
-[[nodiscard]] PinentryChoice choose_pinentry(std::string_view configured,
-                                             std::string_view path_env);
+// name on `path_env`. Otherwise the first graphical pinentry on `path_env` (PATH's value) on
+// POSIX (this file's .cpp); on Windows (platform/windows/pinentry_program_windows.cpp)
+// saferchat-pinentry.exe in `host_dir`, the folder of saferchat-host.exe.
+[[nodiscard]] PinentryChoice choose_pinentry(std::string_view configured, std::string_view path_env,
+                                             const std::filesystem::path& host_dir = {});
 
 // As execvp resolves a program: a name with a '/' is a path, anything else is looked up in
 // `path_env` (":"-separated; an empty entry is the current folder). nullopt when there is no
-// executable regular file.
+// executable regular file. Windows: a name with '\\' or '/' is a path, anything else is looked
+// up in `path_env` (";"-separated), as given and with ".exe".
 [[nodiscard]] std::optional<std::string> find_program(std::string_view program,
                                                       std::string_view path_env);
 

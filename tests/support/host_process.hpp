@@ -96,10 +96,11 @@ class HostProcess {
     return payload;
   }
 
-  // All messages until end of output.
-  std::vector<nlohmann::json> read_all() {
+  // All messages until end of output, each within `deadline`.
+  std::vector<nlohmann::json> read_all(
+      std::chrono::milliseconds deadline = std::chrono::milliseconds(5000)) {
     std::vector<nlohmann::json> messages;
-    while (auto message = read_message()) {
+    while (auto message = read_message(deadline)) {
       messages.push_back(nlohmann::json::parse(*message));
     }
     return messages;

@@ -327,7 +327,12 @@ class FakePinPadReader final : public ReaderControl {
       : features_(std::move(features)), answers_(std::move(answers)) {}
   Bytes control(std::uint32_t code, std::span<const std::uint8_t> input) override {
     calls.emplace_back(code, Bytes(input.begin(), input.end()));
-    if (code == 0x42000D48) {  // CM_IOCTL_GET_FEATURE_REQUEST
+#if defined(_WIN32)
+    constexpr std::uint32_t get_feature_request = 0x00313520;  // SCARD_CTL_CODE(3400), Windows
+#else
+    constexpr std::uint32_t get_feature_request = 0x42000D48;  // SCARD_CTL_CODE(3400), pcsc-lite
+#endif
+    if (code == get_feature_request) {  // CM_IOCTL_GET_FEATURE_REQUEST
       return features_;
     }
     if (next_ >= answers_.size()) {

@@ -24,6 +24,22 @@ TEST(Caller, ChromiumFamilyFromOriginArgument) {
   EXPECT_EQ(windows->extension_id, our_id);
 }
 
+TEST(Caller, ParentWindowFromChromeOnWindows) {
+  using Args = std::vector<std::string_view>;
+  const std::string origin = "chrome-extension://" + std::string(our_id) + "/";
+  EXPECT_EQ(parent_window(Args{origin, "--parent-window=0"}), std::nullopt);
+  EXPECT_EQ(parent_window(Args{origin, "--parent-window=1838172"}), 1838172U);
+  EXPECT_EQ(parent_window(Args{origin, "--parent-window=18446744073709551615"}), UINT64_MAX);
+  EXPECT_EQ(parent_window(Args{origin, "--parent-window=18446744073709551616"}), std::nullopt);
+  EXPECT_EQ(parent_window(Args{origin, "--parent-window="}), std::nullopt);
+  EXPECT_EQ(parent_window(Args{origin, "--parent-window=0x1c0"}), std::nullopt);
+  EXPECT_EQ(parent_window(Args{origin, "--parent-window=-5"}), std::nullopt);
+  EXPECT_EQ(parent_window(Args{origin}), std::nullopt);
+  // The caller is the same with or without it.
+  ASSERT_TRUE(identify_caller(Args{origin, "--parent-window=1838172"}).has_value());
+  EXPECT_EQ(identify_caller(Args{origin, "--parent-window=1838172"})->extension_id, our_id);
+}
+
 TEST(Caller, FirefoxFromManifestPathAndAddonId) {
   const auto caller = identify(
       {"/usr/lib/mozilla/native-messaging-hosts/be.saferchat.host.json", "saferchat@saferchat.be"});
