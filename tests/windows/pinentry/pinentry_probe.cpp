@@ -119,7 +119,7 @@ HWND make_owner() {
     window_class.cbSize = sizeof(window_class);
     window_class.lpfnWndProc = owner_procedure;
     window_class.hInstance = GetModuleHandleW(nullptr);
-    window_class.hbrBackground = reinterpret_cast<HBRUSH>(COLOR_APPWORKSPACE + 1);
+    window_class.hbrBackground = GetSysColorBrush(COLOR_APPWORKSPACE);
     window_class.lpszClassName = L"SaferChatBrowserStandIn";
     RegisterClassExW(&window_class);
     made = CreateWindowExW(0, window_class.lpszClassName, L"Browser stand-in",

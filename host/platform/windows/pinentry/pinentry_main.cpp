@@ -216,11 +216,13 @@ void Program::read_input() noexcept {
         }
         continue;
       }
+      // The UI thread owns the line once the message is posted (on_reader_message).
       Line* sent = line.release();
       if (PostMessageW(reader_window_, msg_line, 0, reinterpret_cast<LPARAM>(sent)) == FALSE) {
         delete sent;  // NOLINT(cppcoreguidelines-owning-memory): the UI thread is gone
         return;
       }
+      // NOLINTNEXTLINE(clang-analyzer-cplusplus.NewDeleteLeaks): `sent` is the message's now
       line = std::make_unique<Line>();
     }
   }
@@ -318,10 +320,11 @@ void Program::create_controls(HWND dialog) {
   SetWindowTextW(dialog, platform::to_wide(request.title.empty() ? "PIN" : request.title).c_str());
   const auto make = [this, dialog](const wchar_t* control_class, const std::wstring& text,
                                    DWORD style, int id, DWORD ex_style = 0) {
-    const HWND control =
-        CreateWindowExW(ex_style, control_class, text.c_str(), WS_CHILD | style, 0, 0, 0, 0, dialog,
-                        reinterpret_cast<HMENU>(static_cast<INT_PTR>(id)), instance_, nullptr);
-    return control;
+    // A child window's menu handle is its control identifier.
+    // NOLINTNEXTLINE(performance-no-int-to-ptr)
+    const auto menu = reinterpret_cast<HMENU>(static_cast<INT_PTR>(id));
+    return CreateWindowExW(ex_style, control_class, text.c_str(), WS_CHILD | style, 0, 0, 0, 0,
+                           dialog, menu, instance_, nullptr);
   };
   // Static texts: SS_NOPREFIX, so that a '&' in the child's text shows as it is.
   make(WC_STATICW, platform::to_wide(request.description), WS_VISIBLE | SS_LEFT | SS_NOPREFIX,
@@ -331,10 +334,10 @@ void Program::create_controls(HWND dialog) {
   // The label right before the field: Narrator names the field with it.
   make(WC_STATICW, platform::to_wide(request.prompt.empty() ? "PIN:" : request.prompt),
        (asks_pin ? WS_VISIBLE : 0U) | SS_LEFT | SS_NOPREFIX | SS_CENTERIMAGE, id_prompt);
-  const HWND field = make(WC_EDITW, L"",
-                          (asks_pin ? WS_VISIBLE : 0U) | WS_TABSTOP | WS_BORDER | ES_PASSWORD |
-                              ES_NUMBER | ES_AUTOHSCROLL,
-                          id_pin, WS_EX_CLIENTEDGE);
+  HWND field = make(WC_EDITW, L"",
+                    (asks_pin ? WS_VISIBLE : 0U) | WS_TABSTOP | WS_BORDER | ES_PASSWORD |
+                        ES_NUMBER | ES_AUTOHSCROLL,
+                    id_pin, WS_EX_CLIENTEDGE);
   SendMessageW(field, EM_LIMITTEXT, max_pin_digits, 0);
   hidden_char_ = static_cast<wchar_t>(SendMessageW(field, EM_GETPASSWORDCHAR, 0, 0));
   if (hidden_char_ == 0) {
@@ -370,7 +373,7 @@ void Program::layout(const RECT* suggested) {
   }
   // A little larger than the system's message font: the reader may be 9 years old.
   metrics.lfMessageFont.lfHeight = MulDiv(metrics.lfMessageFont.lfHeight, 5, 4);
-  const HFONT font = CreateFontIndirectW(&metrics.lfMessageFont);
+  HFONT font = CreateFontIndirectW(&metrics.lfMessageFont);
   for (const int id : {id_description, id_error, id_prompt, id_pin, id_show_pin, IDOK, IDCANCEL}) {
     SendDlgItemMessageW(dialog_, id, WM_SETFONT, reinterpret_cast<WPARAM>(font), FALSE);
   }
@@ -379,13 +382,13 @@ void Program::layout(const RECT* suggested) {
   }
   font_ = font;
 
-  const HDC dc = GetDC(dialog_);
-  const HGDIOBJ old_font = SelectObject(dc, font_);
+  HDC dc = GetDC(dialog_);
+  HGDIOBJ old_font = SelectObject(dc, font_);
   TEXTMETRICW text_metrics{};
   GetTextMetricsW(dc, &text_metrics);
   const int line_height = text_metrics.tmHeight;
   const auto text_of = [this](int id) {
-    const HWND control = GetDlgItem(dialog_, id);
+    HWND control = GetDlgItem(dialog_, id);
     std::wstring text(static_cast<std::size_t>(GetWindowTextLengthW(control)) + 1, L'\0');
     text.resize(static_cast<std::size_t>(
         GetWindowTextW(control, text.data(), static_cast<int>(text.size()))));
@@ -459,7 +462,7 @@ void Program::layout(const RECT* suggested) {
                  SWP_NOZORDER | SWP_NOACTIVATE);
     return;
   }
-  const HWND owner = GetWindow(dialog_, GW_OWNER);
+  HWND owner = GetWindow(dialog_, GW_OWNER);
   MONITORINFO monitor{};
   monitor.cbSize = sizeof(monitor);
   GetMonitorInfoW(MonitorFromWindow(owner != nullptr ? owner : dialog_, MONITOR_DEFAULTTOPRIMARY),
@@ -487,7 +490,7 @@ void Program::bring_to_front() const {
   SetWindowPos(dialog_, HWND_TOPMOST, 0, 0, 0, 0, SWP_NOMOVE | SWP_NOSIZE);
   SetWindowPos(dialog_, HWND_NOTOPMOST, 0, 0, 0, 0, SWP_NOMOVE | SWP_NOSIZE);
   if (SetForegroundWindow(dialog_) == FALSE || GetForegroundWindow() != dialog_) {
-    const HWND foreground = GetForegroundWindow();
+    HWND foreground = GetForegroundWindow();
     const DWORD foreground_thread =
         foreground == nullptr ? 0 : GetWindowThreadProcessId(foreground, nullptr);
     const DWORD own_thread = GetCurrentThreadId();
@@ -509,7 +512,7 @@ void Program::bring_to_front() const {
 
 void Program::toggle_show_pin() const {
   const bool show = IsDlgButtonChecked(dialog_, id_show_pin) == BST_CHECKED;
-  const HWND field = GetDlgItem(dialog_, id_pin);
+  HWND field = GetDlgItem(dialog_, id_pin);
   SendMessageW(field, EM_SETPASSWORDCHAR, show ? 0 : hidden_char_, 0);
   InvalidateRect(field, nullptr, TRUE);
   SetFocus(field);
@@ -518,7 +521,7 @@ void Program::toggle_show_pin() const {
 // Overwrites the field's text in place (the edit control reuses its buffer for a text of the
 // same length), then empties it and its undo buffer.
 void Program::wipe_pin_field() const {
-  const HWND field = GetDlgItem(dialog_, id_pin);
+  HWND field = GetDlgItem(dialog_, id_pin);
   if (field == nullptr) {
     return;
   }
@@ -550,7 +553,7 @@ void Program::finish(DialogOutcome outcome) {
     SecureZeroMemory(typed.data(), sizeof(typed));
   }
   wipe_pin_field();
-  const HWND closing = std::exchange(dialog_, nullptr);
+  HWND closing = std::exchange(dialog_, nullptr);
   request_.reset();
   DestroyWindow(closing);
   const SecureBytes reply = server_.finish_dialog(outcome, pin);
@@ -573,12 +576,15 @@ INT_PTR Program::on_dialog_message(HWND dialog, UINT message, WPARAM wparam, LPA
     }
     case WM_DPICHANGED: {
       // Moved to a monitor of another scale: a font and a layout for the new DPI.
+      // NOLINTNEXTLINE(performance-no-int-to-ptr): the suggested rectangle
       layout(reinterpret_cast<const RECT*>(lparam));
       return TRUE;
     }
     case WM_CTLCOLORSTATIC:
+      // NOLINTNEXTLINE(performance-no-int-to-ptr): the control
       if (GetDlgCtrlID(reinterpret_cast<HWND>(lparam)) == id_error) {
-        const auto dc = reinterpret_cast<HDC>(wparam);
+        // NOLINTNEXTLINE(performance-no-int-to-ptr): its device context
+        auto dc = reinterpret_cast<HDC>(wparam);
         // Dark red: readable on the dialog's background; the system colour in high contrast.
         HIGHCONTRASTW contrast{};
         contrast.cbSize = sizeof(contrast);
