@@ -225,7 +225,7 @@ class Probe(Wine):
     def dump(self, title=TITLE):
         lines = self.ask("dump " + title)
         assert lines and lines[0].startswith("window\t"), f"no dialog: {lines}"
-        _, hwnd, owner, foreground, title = lines[0].split("\t", 4)
+        _, hwnd, owner, foreground, dpi, width, title = lines[0].split("\t", 6)
         controls = {}
         for line in lines[1:]:
             _, ident, cls, visible, checked, password, style, text = line.split("\t", 7)
@@ -233,6 +233,7 @@ class Probe(Wine):
                                     "password": password, "style": int(style, 16),
                                     "text": unescape_probe(text)}
         return {"hwnd": int(hwnd), "owner": int(owner), "foreground": foreground == "1",
+                "dpi": int(dpi), "width": int(width),
                 "title": unescape_probe(title), "controls": controls}
 
 
@@ -487,6 +488,45 @@ class Dialogs(unittest.TestCase):
             self.assertEqual(pinentry.reply(), [CANCELLED])
         finally:
             pinentry.close()
+
+    def test_high_dpi(self):
+        """At 144 DPI (150 %) the layout is 1.5 times as large: 16 + 420 + 16 pixels at 96 DPI."""
+        desktop = r"HKCU\Control Panel\Desktop"
+        pinentry = Pinentry()
+        try:
+            pinentry.ask(TEXTS["fr"])
+            dialog = self.probe.dump()
+            self.assertEqual((dialog["dpi"], dialog["width"]), (96, 452))
+            self.focus_dialog()
+            self.keys("Escape")
+            self.assertEqual(pinentry.reply(), [CANCELLED])
+        finally:
+            pinentry.close()
+        wine_reg = ["wine", "reg"]
+        subprocess.run(wine_reg + ["add", desktop, "/v", "LogPixels", "/t", "REG_DWORD", "/d",
+                                   "144", "/f"], env=environment(), check=True, timeout=WAIT,
+                       stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
+        try:
+            pinentry = Pinentry()
+            try:
+                pinentry.ask(TEXTS["fr"])
+                dialog = self.probe.dump()
+                # (The probe started at 96 DPI and keeps that as its own: only the size tells.)
+                self.assertEqual(dialog["width"], 678)
+                self.assert_pin_dialog(dialog, TEXTS["fr"])
+                self.screenshot("pin-dialog-fr-144dpi")
+                self.focus_dialog()
+                self.type("2468")
+                self.keys("Return")
+                self.assertEqual(pinentry.reply(), ["D 2468", "OK"])
+            finally:
+                pinentry.close()
+        finally:
+            subprocess.run(wine_reg + ["delete", desktop, "/v", "LogPixels", "/f"],
+                           env=environment(), check=False, timeout=WAIT,
+                           stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL)
 
     def test_bad_arguments(self):
         """An option it does not know: exit status 2, and no greeting."""

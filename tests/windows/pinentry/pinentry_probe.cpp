@@ -5,7 +5,8 @@
 //
 //   dump <title>    waits (20 s at most) for a visible dialog with that title (and 5 s more for
 //                   it to become the foreground window), then prints
-//                   window<TAB>hwnd<TAB>owner<TAB>foreground(0|1)<TAB>title and one line per
+//                   window<TAB>hwnd<TAB>owner<TAB>foreground(0|1)<TAB>DPI<TAB>client width
+//                   <TAB>title and one line per
 //                   control: control<TAB>id<TAB>class<TAB>visible<TAB>checked<TAB>
 //                   password char<TAB>style<TAB>text ("none" when it does not come)
 //   gone <title>    waits (20 s at most) until no visible window has that title: gone|present
@@ -184,9 +185,12 @@ int wmain() {
         while (GetForegroundWindow() != dialog && std::chrono::steady_clock::now() < until) {
           std::this_thread::sleep_for(std::chrono::milliseconds(50));
         }
+        RECT client{};
+        GetClientRect(dialog, &client);
         print("window\t" + number(dialog) + "\t" + number(GetWindow(dialog, GW_OWNER)) + "\t" +
-              (GetForegroundWindow() == dialog ? "1" : "0") + "\t" + escaped(text_of(dialog)) +
-              "\n");
+              (GetForegroundWindow() == dialog ? "1" : "0") + "\t" +
+              std::to_string(GetDpiForWindow(dialog)) + "\t" + std::to_string(client.right) + "\t" +
+              escaped(text_of(dialog)) + "\n");
         EnumChildWindows(dialog, print_control, 0);
       }
     } else if (command == "gone") {
