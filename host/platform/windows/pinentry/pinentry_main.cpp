@@ -298,14 +298,17 @@ void Program::open_dialog(const DialogRequest& request) {
     // NOLINTNEXTLINE(performance-no-int-to-ptr): a window handle sent as a number
     owner = reinterpret_cast<HWND>(static_cast<std::uintptr_t>(server_.parent_window()));
   }
-  if (owner != nullptr && IsWindow(owner) == FALSE) {
+  // A minimised owner would hide the dialog with it: then the dialog stands alone.
+  if (owner != nullptr && (IsWindow(owner) == FALSE || IsIconic(owner) != FALSE)) {
     owner = nullptr;
   }
   dialog_ =
       CreateDialogIndirectParamW(instance_, &layout_template.header, owner, dialog_procedure, 0);
   if (dialog_ == nullptr) {
+    // No window could be made: the child saw nothing, so nothing was typed.
     request_.reset();
-    send(error_line(gpg_code_canceled));
+    const SecureBytes reply = server_.finish_dialog(DialogOutcome::cancelled, {});
+    send({reinterpret_cast<const char*>(reply.data()), reply.size()});
     return;
   }
   ShowWindow(dialog_, SW_SHOW);
@@ -352,7 +355,9 @@ void Program::create_controls(HWND dialog) {
   make(WC_BUTTONW, button_text(request.cancel.empty() ? "Cancel" : request.cancel),
        (two_buttons ? WS_VISIBLE : 0U) | WS_TABSTOP | BS_PUSHBUTTON, IDCANCEL);
   if (request.timeout_seconds > 0) {
-    SetTimer(dialog, timeout_timer, request.timeout_seconds * 1000U, nullptr);
+    const auto milliseconds =
+        std::min<std::uint64_t>(std::uint64_t{request.timeout_seconds} * 1000U, USER_TIMER_MAXIMUM);
+    SetTimer(dialog, timeout_timer, static_cast<UINT>(milliseconds), nullptr);
   }
 }
 
