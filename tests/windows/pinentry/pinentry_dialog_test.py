@@ -253,6 +253,14 @@ class Dialogs(unittest.TestCase):
         subprocess.run(["wineserver", "-w"], timeout=WAIT * 2, check=False)
         cls.xvfb = Xvfb()
         Dialogs.display = cls.xvfb.display
+        try:
+            cls.start_wine()
+        except Exception:
+            cls.xvfb.stop()
+            raise
+
+    @classmethod
+    def start_wine(cls):
         # The first program of a prefix starts Wine's server and services, which keep its
         # standard handles open: start them with none of our pipes.
         subprocess.run(["wine", ARGS.probe], env=environment(), stdin=subprocess.DEVNULL,
@@ -277,6 +285,16 @@ class Dialogs(unittest.TestCase):
         self.assertTrue(windows)
         x11("xdotool", "windowfocus", "--sync", windows[-1])
         time.sleep(0.3)
+
+    @staticmethod
+    def until(get, done, seconds=WAIT):
+        """get() until done(value) holds or `seconds` pass; the last value."""
+        deadline = time.monotonic() + seconds
+        while True:
+            value = get()
+            if done(value) or time.monotonic() >= deadline:
+                return value
+            time.sleep(0.2)
 
     def keys(self, *keys):
         x11("xdotool", "key", "--delay", "80", *keys)
@@ -352,7 +370,10 @@ class Dialogs(unittest.TestCase):
                     if language == "fr":
                         # Show the PIN: Tab to the check box, Space; the field shows digits.
                         self.keys("Tab", "space")
-                        shown = self.probe.dump()["controls"]
+                        # The keys reach the dialog through X, the probe's questions
+                        # directly: ask until the dialog has handled the keys.
+                        shown = self.until(lambda: self.probe.dump()["controls"],
+                                           lambda c: c[ID_SHOW_PIN]["checked"] == "1")
                         self.assertEqual(shown[ID_SHOW_PIN]["checked"], "1")
                         self.assertEqual(shown[ID_PIN]["password"], "0")
                     if language == "en":
