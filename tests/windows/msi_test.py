@@ -295,6 +295,10 @@ class MsiTablesTest(unittest.TestCase):
             else:
                 self.assertEqual(data["allowed_extensions"], FIREFOX_IDS)
 
+    def test_scripts_pass_shellcheck(self):
+        result = run(["shellcheck", MAKE_MSI, SIGN])
+        self.assertEqual(result.returncode, 0, result.stdout)
+
     def test_product_and_upgrade(self):
         for variant, info in VARIANTS.items():
             with self.subTest(variant=variant):
