@@ -405,6 +405,46 @@ class InstallTest(unittest.TestCase):
         self.msiexec("/x", msi, "/qn")
         self.check_removed(variant, install_dir)
 
+    def registered_products(self, name):
+        """The DisplayVersion of each product called NAME in Windows' list of installed programs
+        (Settings → Apps), both hives."""
+        versions = []
+        for hive in ("HKEY_CURRENT_USER", "HKEY_LOCAL_MACHINE"):
+            result = wine("reg", "query",
+                          f"{hive}\\Software\\Microsoft\\Windows\\CurrentVersion\\Uninstall", "/s")
+            entries = result.stdout.replace("\r\n", "\n").split("\n\n")
+            for entry in entries:
+                if re.search(r"^    DisplayName    REG_SZ    " + re.escape(name) + "$", entry,
+                             re.MULTILINE):
+                    versions += re.findall(r"^    DisplayVersion    REG_SZ    (.*)$", entry,
+                                           re.MULTILINE)
+        return versions
+
+    def test_upgrade_and_downgrade(self):
+        # A newer version (made here from the same programs) replaces the installed one; the
+        # older one then refuses to install; uninstalling the newer leaves nothing.
+        major, minor, patch = VERSION.split(".")
+        newer = f"{major}.{minor}.{int(patch) + 1}"
+        name = VARIANTS["per_user"]["product_name"]
+        with tempfile.TemporaryDirectory(prefix="saferchat-msi-") as out:
+            built = run([MAKE_MSI, "--version", newer, "--host", HOST_EXE, "--pinentry",
+                         PINENTRY_EXE, "--manifests", MANIFEST_DIR, "--chromium-id",
+                         CHROMIUM_IDS[0], "--firefox-id", FIREFOX_IDS[0], "--out", out,
+                         "--strip", STRIP])
+            self.assertEqual(built.returncode, 0, built.stderr)
+            newer_msi = os.path.join(out, VARIANTS["per_user"]["msi"] % newer)
+            self.msiexec("/i", msi_path("per_user"), "/qn")
+            self.assertEqual(self.registered_products(name), [VERSION])
+            self.msiexec("/i", newer_msi, "/qn")
+            self.assertEqual(self.registered_products(name), [newer])
+            install_dir = self.check_installed("per_user", policy=False)
+            older = wine("msiexec", "/i", msi_path("per_user"), "/qn")
+            self.assertNotEqual(older.returncode, 0)
+            self.assertEqual(self.registered_products(name), [newer])
+            self.msiexec("/x", newer_msi, "/qn")
+            self.assertEqual(self.registered_products(name), [])
+            self.check_removed("per_user", install_dir)
+
     def test_per_machine(self):
         self.install_and_remove("per_machine", policy=False, again=True)
 
