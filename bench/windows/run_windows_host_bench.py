@@ -9,8 +9,9 @@ Chromium extension's origin, native messaging framing on stdin/stdout):
                     process, whose pid the `wine` launcher keeps; Wine's own DLLs count, the
                     shared wineserver does not)
 Medians and 95th percentiles, the Wine/Linux ratio (a ratio, not a target: Wine is not
-Windows), then the sizes of the MSIs. Wine runs in the Windows build's prefix with a wineserver
-kept running, as Windows keeps its services running; a few warm-up starts come first.
+Windows), then the sizes of the MSIs. Wine runs in the Windows build's prefix with a Wine
+session kept open (its services running, as Windows keeps its own); a few warm-up starts come
+first.
 
 Usage: bench/windows/run_windows_host_bench.py [--linux-build build/ci]
            [--windows-build build/windows] [--runs 20]
@@ -115,15 +116,21 @@ def main():
         if not os.path.isfile(os.path.join(wine_env["WINEPREFIX"], "system.reg")):
             subprocess.run(["wineboot", "-i"], env=wine_env, check=True,
                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        # A wineserver that stays while the runs go on (status 2: one is running already).
-        subprocess.run(["wineserver", "-p30"], env=wine_env, check=False)
-        load_before = os.getloadavg()[0]
-        results = [
-            measure("Linux host", [linux_host, ORIGIN], linux_env, args.runs, warmups=2),
-            measure("Windows host under Wine", ["wine", windows_host, ORIGIN], wine_env,
-                    args.runs, warmups=3),
-        ]
-        load_after = os.getloadavg()[0]
+        # Wine's services stay running during the runs (as Windows keeps its own): a cmd
+        # waiting on its input holds the Wine session open.
+        session = subprocess.Popen(["wine", "cmd"], env=wine_env, stdin=subprocess.PIPE,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            load_before = os.getloadavg()[0]
+            results = [
+                measure("Linux host", [linux_host, ORIGIN], linux_env, args.runs, warmups=2),
+                measure("Windows host under Wine", ["wine", windows_host, ORIGIN], wine_env,
+                        args.runs, warmups=3),
+            ]
+            load_after = os.getloadavg()[0]
+        finally:
+            session.stdin.close()  # cmd ends at the end of its input
+            session.wait(timeout=60)
 
     print(f"Host cold start, {args.runs} runs each (median / p95); load average "
           f"{load_before:.1f} at the start, {load_after:.1f} at the end")
