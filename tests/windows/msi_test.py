@@ -20,12 +20,12 @@ host, then uninstalls and checks that nothing is left; SigningTest signs with a 
 here (openssl) and checks the signatures with osslsigncode.
 """
 
-import filecmp
 import json
 import ntpath
 import os
 import re
 import shutil
+import struct
 import subprocess
 import tempfile
 import unittest
@@ -142,6 +142,21 @@ def manifest_text(family):
             .replace("@SAFERCHAT_ALLOWED_EXTENSIONS@", extensions))
 
 
+def file_content(path):
+    """PATH's bytes; for a Windows program without the PE header's TimeDateStamp and CheckSum,
+    which strip sets anew each time it writes a program (PE/COFF: file header + 4, optional
+    header + 64)."""
+    with open(path, "rb") as file:
+        data = bytearray(file.read())
+    if path.endswith(".exe"):
+        pe = struct.unpack_from("<I", data, 0x3C)[0]
+        if data[pe:pe + 4] != b"PE\0\0":
+            raise AssertionError(f"{path}: not a PE file")
+        data[pe + 8:pe + 12] = bytes(4)
+        data[pe + 24 + 64:pe + 24 + 68] = bytes(4)
+    return bytes(data)
+
+
 def stripped_copy(program, folder):
     """PROGRAM without debug information, as make-msi puts it into the MSI."""
     copy = os.path.join(folder, "stripped-" + os.path.basename(program))
@@ -214,7 +229,7 @@ class MsiTablesTest(unittest.TestCase):
         for variant in VARIANTS:
             with self.subTest(variant=variant):
                 rows = export_table(msi_path(variant), "Component")
-                registry = {row[5]: row[0] for row in export_table(msi_path(variant), "Registry")}
+                registry = {row[2]: row[0] for row in export_table(msi_path(variant), "Registry")}
                 native = registry[r"SOFTWARE\Google\Chrome\NativeMessagingHosts\be.saferchat.host"]
                 policy = registry[POLICY_KEYS[0]]
                 if variant == "per_machine":
@@ -273,8 +288,8 @@ class MsiTablesTest(unittest.TestCase):
                 names = {"HostExe": "saferchat-host.exe", "PinentryExe": "saferchat-pinentry.exe",
                          **MANIFEST_FILES}
                 for file_id, source in sources.items():
-                    self.assertTrue(filecmp.cmp(extracted[names[file_id]], source, shallow=False),
-                                    file_id)
+                    self.assertEqual(file_content(extracted[names[file_id]]),
+                                     file_content(source), file_id)
 
     def test_manifests(self):
         for file_id, name in MANIFEST_FILES.items():
