@@ -24,10 +24,12 @@ import json
 import ntpath
 import os
 import re
+import select
 import shutil
 import struct
 import subprocess
 import tempfile
+import time
 import unittest
 
 SOURCE_DIR = os.environ.get("SAFERCHAT_SOURCE_DIR", "")
@@ -88,7 +90,10 @@ POLICY_KEYS = [
 
 
 def run(args, **kwargs):
-    return subprocess.run(args, capture_output=True, text=True, check=False, **kwargs)
+    # A step that hangs (a Wine program waiting for something) fails the test with its name
+    # rather than running into ctest's timeout.
+    return subprocess.run(args, capture_output=True, text=True, check=False, timeout=180,
+                          **kwargs)
 
 
 def msi_path(variant):
@@ -356,8 +361,23 @@ class InstallTest(unittest.TestCase):
     def setUpClass(cls):
         # One Wine session for all the steps: a cmd waiting on its input keeps Wine's services
         # running, so each msiexec or reg start costs under a second instead of several.
+        # The session starts Wine's services: they must not inherit the output pipes of a step
+        # (its output would never end), so the steps wait until the session has answered.
         cls.session = subprocess.Popen(["wine", "cmd"], stdin=subprocess.PIPE,
-                                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                       stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+        cls.session.stdin.write(b"echo saferchat-session-ready\r\n")
+        cls.session.stdin.flush()
+        output = b""
+        deadline = time.monotonic() + 120
+        # The answer follows cmd's prompt: "Z:\\...>saferchat-session-ready".
+        while b"saferchat-session-ready" not in output:
+            ready, _, _ = select.select([cls.session.stdout], [], [],
+                                        max(0.0, deadline - time.monotonic()))
+            chunk = os.read(cls.session.stdout.fileno(), 4096) if ready else b""
+            if not chunk:
+                cls.session.kill()
+                raise AssertionError(f"the Wine session (wine cmd) did not answer: {output!r}")
+            output += chunk
 
     @classmethod
     def tearDownClass(cls):
@@ -417,6 +437,8 @@ class InstallTest(unittest.TestCase):
                 unix_path(VARIANTS[variant]["install_dir"])):
             wine("msiexec", "/x", msi, "/qn")
         self.msiexec("/i", msi, "/qn", *(["SAFERCHAT_EXTENSION_POLICY=1"] if policy else []))
+        # If a check fails, the package goes anyway (the prefix is shared with later runs).
+        self.addCleanup(self.remove_if_installed, msi)
         install_dir = self.check_installed(variant, policy)
         if again:
             # The same MSI again (a parent double-clicking it twice): the same product, so
@@ -425,6 +447,11 @@ class InstallTest(unittest.TestCase):
             self.check_installed(variant, policy)
         self.msiexec("/x", msi, "/qn")
         self.check_removed(variant, install_dir)
+
+    def remove_if_installed(self, msi):
+        if os.path.exists(msi):
+            subprocess.run(["wine", "msiexec", "/x", msi, "/qn"], check=False,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
     def registered_products(self, name):
         """The DisplayVersion of each product called NAME in Windows' list of installed programs
@@ -447,24 +474,27 @@ class InstallTest(unittest.TestCase):
         major, minor, patch = VERSION.split(".")
         newer = f"{major}.{minor}.{int(patch) + 1}"
         name = VARIANTS["per_user"]["product_name"]
-        with tempfile.TemporaryDirectory(prefix="saferchat-msi-") as out:
-            built = run([MAKE_MSI, "--version", newer, "--host", HOST_EXE, "--pinentry",
-                         PINENTRY_EXE, "--manifests", MANIFEST_DIR, "--chromium-id",
-                         CHROMIUM_IDS[0], "--firefox-id", FIREFOX_IDS[0], "--out", out,
-                         "--strip", STRIP])
-            self.assertEqual(built.returncode, 0, built.stderr)
-            newer_msi = os.path.join(out, VARIANTS["per_user"]["msi"] % newer)
-            self.msiexec("/i", msi_path("per_user"), "/qn")
-            self.assertEqual(self.registered_products(name), [VERSION])
-            self.msiexec("/i", newer_msi, "/qn")
-            self.assertEqual(self.registered_products(name), [newer])
-            install_dir = self.check_installed("per_user", policy=False)
-            older = wine("msiexec", "/i", msi_path("per_user"), "/qn")
-            self.assertNotEqual(older.returncode, 0)
-            self.assertEqual(self.registered_products(name), [newer])
-            self.msiexec("/x", newer_msi, "/qn")
-            self.assertEqual(self.registered_products(name), [])
-            self.check_removed("per_user", install_dir)
+        out = tempfile.mkdtemp(prefix="saferchat-msi-")
+        self.addCleanup(shutil.rmtree, out)  # after the uninstalls below (cleanups run last first)
+        built = run([MAKE_MSI, "--version", newer, "--host", HOST_EXE, "--pinentry",
+                     PINENTRY_EXE, "--manifests", MANIFEST_DIR, "--chromium-id",
+                     CHROMIUM_IDS[0], "--firefox-id", FIREFOX_IDS[0], "--out", out,
+                     "--strip", STRIP])
+        self.assertEqual(built.returncode, 0, built.stderr)
+        newer_msi = os.path.join(out, VARIANTS["per_user"]["msi"] % newer)
+        self.msiexec("/i", msi_path("per_user"), "/qn")
+        self.addCleanup(self.remove_if_installed, newer_msi)
+        self.addCleanup(self.remove_if_installed, msi_path("per_user"))
+        self.assertEqual(self.registered_products(name), [VERSION])
+        self.msiexec("/i", newer_msi, "/qn")
+        self.assertEqual(self.registered_products(name), [newer])
+        install_dir = self.check_installed("per_user", policy=False)
+        older = wine("msiexec", "/i", msi_path("per_user"), "/qn")
+        self.assertNotEqual(older.returncode, 0)
+        self.assertEqual(self.registered_products(name), [newer])
+        self.msiexec("/x", newer_msi, "/qn")
+        self.assertEqual(self.registered_products(name), [])
+        self.check_removed("per_user", install_dir)
 
     def test_per_machine(self):
         self.install_and_remove("per_machine", policy=False, again=True)
