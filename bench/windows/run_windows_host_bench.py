@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """The Windows host under Wine beside the Linux host, in the same run (issue 13, item 8).
 
 For each host, --runs cold starts, one process each, as a browser starts it (argv[1] = the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Tests of the Windows installers (installer/windows: saferchat.wxs, make-msi, saferchat-sign).
 
 ctest runs one TestCase class per test (tests/windows/CMakeLists.txt):

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The Windows PIN dialog's Assuan side on its own (host/platform/windows/pinentry/
 // assuan_server.hpp): the exact lines each command gets, and the replies a dialog's outcome
 // gives. The whole program under Wine and Xvfb is pinentry_dialog_test.py.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """saferchat-pinentry.exe under Wine on a private X server (Xvfb).
 
 Speaks Assuan to the dialog as the host's PinentryDialog does (host/transport/pinentry_dialog.cpp),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // A test helper run under Wine beside saferchat-pinentry.exe: it reads the dialog back as the
 // child's screen reader would (the window and its standard controls, their texts as UTF-8),
 // stands in for the browser's window (an owner for --parent-wid) and puts text on the

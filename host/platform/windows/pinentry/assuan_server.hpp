@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // The server side of the Assuan subset that GnuPG's pinentry speaks and that the host's
 // PinentryDialog uses (ui/assuan.hpp is the client side and its codec): one command line in,
 // the reply lines out, or a request to show a dialog whose outcome later gives the reply.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 // saferchat-pinentry.exe: the Windows PIN dialog. A GUI program that speaks pinentry's Assuan
 // subset (assuan_server.hpp) over its standard input and output, started by the host with
 // pipes, as pinentry-gtk2 is on Linux.
