@@ -36,6 +36,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { launchChromium, launchFirefox } from '../../tests/browser/support/browsers.mjs';
+import { clickOutcome, clickToRun } from '../../tests/browser/support/click.mjs';
 import { HostLog } from '../../tests/browser/support/host_log.mjs';
 import { installHost } from '../../tests/browser/support/install.mjs';
 import { startPcscEnv } from '../../tests/browser/support/pcsc_env.mjs';
@@ -133,18 +134,8 @@ async function hostSide(hostLog, offset, command, what) {
 // Runs `fn(arg)` in the page from a click on its button, as a child's click would (the
 // extension asks the host only then, docs/protocol.md §8.5); resolves with what fn resolved with.
 async function onClick(page, fn, arg) {
-  await page.bringToFront();
-  await page.evaluate(({ source, arg }) => {
-    const run = (0, eval)(`(${source})`);
-    window.clickOutcome = new Promise((resolve) => {
-      window.onAct = () => {
-        window.onAct = null;
-        resolve(Promise.resolve().then(() => run(arg)));
-      };
-    });
-  }, { source: fn.toString(), arg });
-  await page.click('#act');
-  return page.evaluate(() => window.clickOutcome);
+  await clickToRun(page, fn, arg);
+  return clickOutcome(page);
 }
 
 // Runs in the page: one status() call, with the times of the content script's acknowledgement

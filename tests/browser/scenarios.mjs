@@ -16,6 +16,7 @@ import { fileURLToPath } from 'node:url';
 import { CHROMIUM_ID, CHROMIUM_PATH, FIREFOX_PATH, launchChromium, launchFirefox } from './support/browsers.mjs';
 import { HostLog, processAlive, waitForExit, waitForReaped } from './support/host_log.mjs';
 import { installHost, uninstallHost } from './support/install.mjs';
+import { clickOutcome, clickToRun } from './support/click.mjs';
 import { isolatedBrowser } from './support/isolation.mjs';
 import { buildPaths } from './support/paths.mjs';
 import { cardControl, startPcscEnv } from './support/pcsc_env.mjs';
@@ -33,30 +34,17 @@ const RECORDING_HOST = path.join(path.dirname(fileURLToPath(import.meta.url)), '
 // with what fn resolved with.
 async function callInPage(page, fn, arg) {
   await clickToStart(page, fn, arg);
-  return outcomeOf(page);
+  return clickOutcome(page);
 }
-// callInPage's click, without waiting for fn's outcome; outcomeOf(page) waits for it.
+// callInPage's click, without waiting for fn's outcome; clickOutcome(page) waits for it.
 let lastClickAt = 0;
 async function clickToStart(page, fn, arg) {
-  await page.bringToFront();
-  await page.evaluate(({ source, arg }) => {
-    const run = (0, eval)(`(${source})`);
-    window.clickOutcome = new Promise((resolve) => {
-      window.onAct = () => {
-        window.onAct = null;
-        resolve(Promise.resolve().then(() => run(arg)));
-      };
-    });
-  }, { source: fn.toString(), arg });
-  await page.click('#act');
+  await clickToRun(page, fn, arg);
   lastClickAt = Date.now();
 }
 // Waits until the last click is no gesture any more (the browsers' transient activation, 5 s).
 async function gestureOver() {
   await sleep(Math.max(0, lastClickAt + 5500 - Date.now()));
-}
-function outcomeOf(page) {
-  return page.evaluate(() => window.clickOutcome);
 }
 // The same without any gesture: a script of the page calling on its own.
 function callWithoutGesture(page, fn, arg) {
@@ -458,7 +446,7 @@ export function browserSuite(browserName) {
       try {
         await front.bringToFront();
         await callWithoutGesture(page, () => window.release());
-        assert.equal(await outcomeOf(page), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
+        assert.equal(await clickOutcome(page), 'ERR_SAFERCHAT_PAGE_NOT_ACTIVE');
       } finally {
         await front.close();
       }
@@ -541,7 +529,7 @@ export function browserSuite(browserName) {
         await clickToStart(page, login, nonce);
         await waitForDialog(3);
         assert.deepEqual(await callInPage(other, login, newNonce()), { code: 'ERR_SAFERCHAT_ANOTHER_SITE_ASKING' });
-        assert.equal(signatureValid((await outcomeOf(page)).token, web.https, nonce), true);
+        assert.equal(signatureValid((await clickOutcome(page)).token, web.https, nonce), true);
         // Right after: the second site's click came during the first login; it asks once that
         // login is over, on that click (still a transient activation): refused without a dialog.
         nonce = newNonce();
@@ -553,9 +541,9 @@ export function browserSuite(browserName) {
           return { stillActive, ...(await SaferChat.authenticate(n, { timeout: 60 })
             .then((token) => ({ token }), (e) => ({ code: e.code }))) };
         }, newNonce());
-        assert.equal(signatureValid((await outcomeOf(page)).token, web.https, nonce), true);
+        assert.equal(signatureValid((await clickOutcome(page)).token, web.https, nonce), true);
         await callWithoutGesture(other, () => window.release());
-        assert.deepEqual(await outcomeOf(other), { stillActive: true, code: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED' });
+        assert.deepEqual(await clickOutcome(other), { stillActive: true, code: 'ERR_SAFERCHAT_USER_ACTIVATION_REQUIRED' });
         // A new click on the second site: its own dialog, its own token.
         nonce = newNonce();
         assert.equal(signatureValid((await authenticateInPage(other, nonce, { timeout: 60 })).token, web.httpsOther, nonce), true);
