@@ -70,9 +70,14 @@ WakeSignal::WakeSignal() {
 
 WakeSignal::~WakeSignal() { CloseHandle(event_of(*this)); }
 
-void WakeSignal::set() noexcept { SetEvent(event_of(*this)); }
+// Not const: they change the signal's state, which lives in the kernel, not in this object.
+void WakeSignal::set() noexcept {  // NOLINT(readability-make-member-function-const)
+  SetEvent(event_of(*this));
+}
 
-void WakeSignal::clear() noexcept { ResetEvent(event_of(*this)); }
+void WakeSignal::clear() noexcept {  // NOLINT(readability-make-member-function-const)
+  ResetEvent(event_of(*this));
+}
 
 std::optional<std::string> own_terminal() {
   return std::nullopt;  // no pinentry-curses to serve: the dialog is always a window
