@@ -16,7 +16,14 @@ that file. Each file it includes is checked on its own, with the unity file's co
 when it was compiled alone (a file compiled in several targets: with the first command listed,
 its own library's).
 
-Usage: clang_tidy_cached.py -p BUILD_DIR [-j JOBS] FILE...
+A mingw-w64 cross build (--mingw: the `windows` preset's database, for the files only that
+build compiles) is checked with the same .clang-tidy as it is compiled: clang targets the
+compiler's triple and reads that compiler's libstdc++ (the posix-thread flavour) and the
+mingw-w64 headers instead of the build machine's; clang's own builtin headers stay.
+
+Usage: clang_tidy_cached.py -p BUILD_DIR [-j JOBS] [--mingw] [--skip-compiled-by OTHER_DIR]
+                            FILE...
+--skip-compiled-by: files OTHER_DIR's database compiles are left to the run with that database.
 Prints the findings of failing files and one line "clang-tidy: N files clean (H cached, C
 checked)"; exits 1 if any file has findings.
 """
@@ -107,12 +114,39 @@ def file_key(entry, root, fixed):
     return digest.hexdigest()
 
 
-def check(path, entry, tidy_db, root, fixed, store):
+def mingw_arguments(compiler):
+    """clang's arguments to parse a file as the mingw-w64 g++ `compiler` compiles it. Given only
+    --target, clang 14 takes the build machine's /usr/include and libstdc++ for this target;
+    here it gets the compiler's own C++ headers (their c++config.h says which thread model)
+    and the mingw-w64 headers after its builtin ones, as g++ orders them."""
+    triple = subprocess.run([compiler, "-dumpmachine"], capture_output=True, text=True,
+                            check=True).stdout.strip()
+    result = subprocess.run([compiler, "-x", "c++", "-E", "-v", os.devnull],
+                            capture_output=True, text=True, check=True)
+    arguments = [f"--target={triple}", "-nostdinc++", "-nostdlibinc"]
+    inside = False
+    for line in result.stderr.splitlines():
+        if line.startswith("#include <...> search starts here:"):
+            inside = True
+        elif line.startswith("End of search list."):
+            break
+        elif inside:
+            folder = os.path.normpath(line.strip())
+            if "/include/c++" in folder:
+                arguments.append("-isystem" + folder)
+            elif folder.endswith(f"/{triple}/include"):
+                arguments.append("-idirafter" + folder)
+            # g++'s own include and include-fixed: clang has its builtin headers instead
+    return arguments
+
+
+def check(path, entry, tidy_db, root, fixed, store, extra):
     key = file_key(entry, root, fixed) if entry else None
     marker = os.path.join(store, key[:2], key) if key else None
     if marker and os.path.exists(marker):
         return path, "cached", ""
-    result = subprocess.run(["clang-tidy", "-p", tidy_db, "--quiet", path],
+    result = subprocess.run(["clang-tidy", "-p", tidy_db, "--quiet"] +
+                            [f"--extra-arg={a}" for a in extra] + [path],
                             capture_output=True, text=True, check=False)
     output = result.stdout + result.stderr
     findings = result.returncode != 0 or " warning: " in output or " error: " in output
@@ -129,6 +163,8 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("-p", dest="build_dir", required=True)
     parser.add_argument("-j", dest="jobs", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--mingw", action="store_true")
+    parser.add_argument("--skip-compiled-by", dest="skip_dir")
     parser.add_argument("files", nargs="+")
     args = parser.parse_args()
 
@@ -138,18 +174,27 @@ def main():
         config = f.read()
     compiler = next(iter(entries.values()))
     compiler = compiler["arguments"][0]
+    extra = mingw_arguments(compiler) if args.mingw else []
     fixed = (KEY_VERSION + tool_version(["clang-tidy", "--version"]) +
-             tool_version([compiler, "--version"]) + config)
+             tool_version([compiler, "--version"]) + config +
+             normalise("\0".join(extra).encode(), root))
     store = cache_dir()
 
-    # Files this build does not compile (the Windows platform folder, the CNG crypto) have no
-    # command here: clang-tidy would guess one with the wrong target and headers. They are named,
-    # not checked.
-    not_built = [path for path in args.files if os.path.abspath(path) not in entries]
-    files = [path for path in args.files if os.path.abspath(path) in entries]
+    # Files this build does not compile (with build/ci: the Windows platform folder, the CNG
+    # crypto) have no command here: clang-tidy would guess one with the wrong target and headers.
+    # They are named, and checked by the run with the database that compiles them.
+    candidates = args.files
+    if args.skip_dir and os.path.exists(os.path.join(args.skip_dir, "compile_commands.json")):
+        elsewhere = compile_entries(args.skip_dir)
+        candidates = [path for path in candidates if os.path.abspath(path) not in elsewhere]
+    not_built = [path for path in candidates if os.path.abspath(path) not in entries]
+    files = [path for path in candidates if os.path.abspath(path) in entries]
     if not_built:
-        print(f"clang-tidy: not compiled by {args.build_dir}, not checked here: " +
+        print(f"clang-tidy: not compiled by {args.build_dir}, not checked in this run: " +
               " ".join(sorted(not_built)))
+    if not files:
+        print("clang-tidy: no file to check")
+        return 0
 
     counts = {"cached": 0, "checked": 0, "failed": 0}
     with tempfile.TemporaryDirectory(prefix="clang-tidy-db-") as tidy_db:
@@ -158,7 +203,7 @@ def main():
             json.dump(list(entries.values()), f)
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             futures = [pool.submit(check, path, entries.get(os.path.abspath(path)), tidy_db,
-                                   root, fixed, store) for path in files]
+                                   root, fixed, store, extra) for path in files]
             for future in concurrent.futures.as_completed(futures):
                 path, outcome, output = future.result()
                 counts[outcome] += 1

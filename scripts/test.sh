@@ -194,8 +194,26 @@ if [[ -z "$(skipped windows)" ]]; then
   # dialog's process and conversation, and the host-process table tests, which drive
   # saferchat-host.exe from the ci build's host_process_test (so this stage comes after it).
   # ccache (cmake/saferchat_options.cmake) makes a warm rebuild cheap.
-  if cmake --preset windows >"$logs/configure-windows.log" &&
-    cmake --build --preset windows -j "$jobs"; then
+  windows_configured=0
+  if cmake --preset windows >"$logs/configure-windows.log"; then
+    windows_configured=1
+    # clang-tidy for the files only this build compiles (the Windows platform folder and PIN
+    # dialog program, the CNG crypto), with the same .clang-tidy and cache as the ci stage, clang
+    # targeting mingw-w64 with its headers (scripts/clang_tidy_cached.py --mingw).
+    if [[ -z "$(skipped tidy)" ]]; then
+      mapfile -t tidy_files < <(git ls-files -co --exclude-standard 'host/*.cpp' 'virtual-card/*.cpp' \
+        'tools/*.cpp' 'server/*.cpp' 'demo/*.cpp' 'wire/*.cpp')
+      if python3 scripts/clang_tidy_cached.py -p build/windows --mingw --skip-compiled-by build/ci \
+        -j "$jobs" "${tidy_files[@]}" >"$logs/clang-tidy-windows.log" 2>&1; then
+        tail -n 1 "$logs/clang-tidy-windows.log"
+        passed=$((passed + 1))
+      else
+        grep -E 'error:|warning:|^clang-tidy:' "$logs/clang-tidy-windows.log" | sort -u >&2
+        fail_stage clang-tidy-windows
+      fi
+    fi
+  fi
+  if ((windows_configured)) && cmake --build --preset windows -j "$jobs"; then
     run_ctest windows --preset windows --timeout 300
   else
     fail_stage build-windows

@@ -23,9 +23,6 @@
 #include "transport/log.hpp"
 #include "transport/pcsc_probe.hpp"
 #include "transport/pinentry_dialog.hpp"
-#if defined(_WIN32)
-#include "platform/windows/windows_pin_dialog.hpp"
-#endif
 #include "wire/version.hpp"
 
 namespace saferchat {
@@ -122,9 +119,10 @@ int run(const std::vector<std::string_view>& args) {
   const std::optional<std::uint64_t> browser_window = parent_window(args);
   card_settings->make_dialog = [&log, browser_window]() -> std::unique_ptr<PinDialog> {
 #if defined(_WIN32)
-    return std::make_unique<WindowsPinDialog>(env_or_empty("SAFERCHAT_PINENTRY"),
-                                              platform::self_path().parent_path(), browser_window,
-                                              &log);
+    return std::make_unique<PinentryDialog>(
+        std::string{}, &log,
+        PinentryPlace{.host_dir = platform::self_path().parent_path(),
+                      .parent_window = browser_window});
 #else
     static_cast<void>(browser_window);  // pinentry on X11/Wayland takes no window handle here
     return std::make_unique<PinentryDialog>(std::string{}, &log);

@@ -1,34 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "transport/pinentry_dialog.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/prctl.h>
-#include <sys/stat.h>
-#include <sys/syscall.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <array>
-#include <cerrno>
-#include <csignal>
+#include <cstdint>
 #include <cstdlib>
-#include <cstring>
-#include <ctime>
 #include <optional>
+#include <span>
 #include <string_view>
 #include <system_error>
-#include <thread>
-#include <vector>
+#include <utility>
 
-#include <boost/process/child.hpp>
-#include <boost/process/exe.hpp>
-#include <boost/process/extend.hpp>
-#include <boost/process/io.hpp>
-#include <boost/process/pipe.hpp>
-
+#include "platform/dialog_process.hpp"
+#include "platform/platform.hpp"
 #include "transport/log.hpp"
 #include "transport/pinentry_program.hpp"
 #include "ui/assuan.hpp"
@@ -38,13 +21,10 @@
 namespace saferchat {
 namespace {
 
-namespace bp = boost::process;
 using Clock = std::chrono::steady_clock;
 using Deadline = Clock::time_point;
-using std::chrono::milliseconds;
+using Wait = platform::DialogProcess::Wait;
 
-// How long pinentry gets to leave after BYE, and again after SIGTERM, before SIGKILL.
-constexpr milliseconds exit_grace{500};
 // More PIN data than this over D lines is nonsense (a PIN has at most 12 digits).
 constexpr std::size_t max_pin_data = 4096;
 constexpr std::size_t read_chunk = 4096;
@@ -57,78 +37,12 @@ std::string env_or_empty(const char* name) {
   return value == nullptr ? std::string() : std::string(value);
 }
 
-// The first terminal among our standard descriptors (a developer's shell; never the case
-// under a browser), for pinentry-curses.
-std::optional<std::string> own_terminal() {
-  for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
-    std::array<char, 256> name{};
-    if (::isatty(fd) == 1 && ::ttyname_r(fd, name.data(), name.size()) == 0) {
-      return std::string(name.data());
-    }
-  }
-  return std::nullopt;
-}
-
-// Between fork and exec, in the child (async-signal-safe calls only): nothing but stdin,
-// stdout and stderr crosses exec (not the browser's pipes, the PC/SC socket or the log),
-// pinentry starts with default signals, and it dies with the thread that started it, so no
-// dialog stays on screen when the host is killed.
-void prepare_child(pid_t parent) noexcept {
-  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0) {
-    // Kernels before 5.11: mark them one by one (fcntl fails harmlessly on closed numbers).
-    const long limit = ::sysconf(_SC_OPEN_MAX);
-    for (int fd = 3; fd < (limit > 0 && limit < 65536 ? limit : 65536); ++fd) {
-      static_cast<void>(::fcntl(fd, F_SETFD, FD_CLOEXEC));
-    }
-  }
-  sigset_t none;
-  ::sigemptyset(&none);
-  static_cast<void>(::sigprocmask(SIG_SETMASK, &none, nullptr));
-  static_cast<void>(::signal(SIGPIPE, SIG_DFL));
-  static_cast<void>(::prctl(PR_SET_PDEATHSIG, SIGKILL));
-  if (::getppid() != parent) {
-    ::_exit(127);  // the parent died before prctl
-  }
-}
-
-// write() that reports EPIPE instead of raising SIGPIPE, whatever the process's disposition:
-// SIGPIPE is blocked in this thread for the call, and a SIGPIPE it raised is consumed.
-ssize_t write_without_sigpipe(int fd, const void* data, std::size_t size) noexcept {
-  sigset_t pipe_set;
-  ::sigemptyset(&pipe_set);
-  ::sigaddset(&pipe_set, SIGPIPE);
-  sigset_t pending;
-  ::sigemptyset(&pending);
-  static_cast<void>(::sigpending(&pending));
-  const bool was_pending = ::sigismember(&pending, SIGPIPE) == 1;
-  sigset_t old_set;
-  if (!was_pending) {
-    static_cast<void>(::pthread_sigmask(SIG_BLOCK, &pipe_set, &old_set));
-  }
-  const ssize_t written = ::write(fd, data, size);
-  const int saved_errno = errno;
-  if (!was_pending) {
-    if (written < 0 && saved_errno == EPIPE) {
-      const timespec zero{};
-      static_cast<void>(::sigtimedwait(&pipe_set, nullptr, &zero));
-    }
-    static_cast<void>(::pthread_sigmask(SIG_SETMASK, &old_set, nullptr));
-  }
-  errno = saved_errno;
-  return written;
-}
-
-int milliseconds_until(Deadline deadline) {
-  const auto left = std::chrono::ceil<milliseconds>(deadline - Clock::now()).count();
-  return static_cast<int>(std::clamp<decltype(left)>(left, 0, decltype(left){24} * 3600 * 1000));
-}
-
 std::string join_reply(std::string_view command, const AssuanReply& reply) {
   return "pinentry: " + std::string(command) + ": ERR " + std::to_string(reply.error_value) +
          (reply.text.empty() ? "" : " " + reply.text);
 }
 
-// What an ERR answer to GETPIN or CONFIRM means.
+// What an ERR answer to GETPIN, CONFIRM or MESSAGE means.
 [[noreturn]] void throw_dialog_error(std::string_view command, const AssuanReply& reply) {
   switch (gpg_error_code(reply.error_value)) {
     case gpg_err_canceled:
@@ -142,6 +56,10 @@ std::string join_reply(std::string_view command, const AssuanReply& reply) {
   }
 }
 
+std::span<const std::uint8_t> bytes_of(std::string_view text) {
+  return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
+}
+
 }  // namespace
 
 LocaleSettings locale_settings_from_environment() noexcept {
@@ -152,67 +70,16 @@ LocaleSettings locale_settings_from_environment() noexcept {
   return {.lc_all = get("LC_ALL"), .lc_messages = get("LC_MESSAGES"), .lang = get("LANG")};
 }
 
-// One pinentry process: spawned by the constructor, always stopped and reaped by the
-// destructor. Every wait also watches the close() eventfd (throws Closed) and the deadline
-// (throws Error(user_timeout)).
+// One dialog process (platform/dialog_process.hpp), started by the constructor, always
+// stopped by the destructor. Every wait also watches the close() signal (throws Closed) and
+// the deadline (throws Error(user_timeout)).
 class PinentryDialog::Session {
  public:
-  Session(const std::string& path, int wake_fd, Deadline deadline)
-      : wake_fd_(wake_fd), deadline_(deadline) {
-    std::array<int, 2> to_child{-1, -1};
-    std::array<int, 2> from_child{-1, -1};
-    // Close-on-exec from the start, so that no other child started meanwhile inherits them;
-    // the child's dup2 onto stdin and stdout clears the flag on its own copies.
-    if (::pipe2(to_child.data(), O_CLOEXEC) != 0) {
-      throw Error(ErrorCode::pin_dialog_failed,
-                  std::string("pinentry: pipe2: ") + ::strerror(errno));
-    }
-    bp::pipe input(to_child[0], to_child[1]);
-    if (::pipe2(from_child.data(), O_CLOEXEC) != 0) {
-      throw Error(ErrorCode::pin_dialog_failed,
-                  std::string("pinentry: pipe2: ") + ::strerror(errno));
-    }
-    bp::pipe output(from_child[0], from_child[1]);
-    const pid_t parent = ::getpid();
-    try {
-      bp::child child(
-          (bp::exe = path), (bp::std_in < input), (bp::std_out > output), (bp::std_err > bp::null),
-          (bp::extend::on_exec_setup = [parent](auto& /*executor*/) { prepare_child(parent); }));
-      pid_ = child.id();
-      // We wait for it ourselves (pidfd + waitpid): Boost 1.74's waits are unreliable.
-      child.detach();
-    } catch (const std::system_error& e) {
-      throw Error(ErrorCode::pin_dialog_failed,
-                  "pinentry: cannot start " + path + ": " + std::string(e.what()));
-    }
-    pidfd_ = static_cast<int>(::syscall(SYS_pidfd_open, pid_, 0));  // -1 before Linux 5.3
-    // Keep only our ends: the child's copies must go, or its exit never shows as EOF.
-    ::close(input.native_source());
-    input.assign_source(-1);
-    ::close(output.native_sink());
-    output.assign_sink(-1);
-    to_child_ = input.native_sink();
-    input.assign_sink(-1);
-    from_child_ = output.native_source();
-    output.assign_source(-1);
-    for (const int fd : {to_child_, from_child_}) {
-      static_cast<void>(::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK));
-    }
-  }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
-  Session(Session&&) = delete;
-  Session& operator=(Session&&) = delete;
-  ~Session() {
-    stop();
-    for (const int fd : {to_child_, from_child_, pidfd_}) {
-      if (fd >= 0) {
-        ::close(fd);
-      }
-    }
-  }
+  Session(const std::string& path, const std::vector<std::string>& arguments,
+          const platform::WakeSignal& wake, Deadline deadline)
+      : process_(start(path, arguments, wake)), deadline_(deadline) {}
 
-  [[nodiscard]] pid_t pid() const noexcept { return pid_; }
+  [[nodiscard]] std::int64_t pid() const noexcept { return process_.id(); }
 
   // The greeting: `OK Pleased to meet you`.
   void expect_greeting() {
@@ -238,10 +105,11 @@ class PinentryDialog::Session {
     }
   }
 
-  // The OPTIONs pinentry-curses needs to find a terminal and its character set. pinentry
-  // answers ERR to an option it does not know, which is fine.
+  // The OPTIONs pinentry-curses needs to find a terminal and its character set (no terminal on
+  // Windows or under a browser). A pinentry answers ERR to an option it does not know, which
+  // is fine.
   void send_options() {
-    if (const auto terminal = own_terminal()) {
+    if (const auto terminal = platform::own_terminal()) {
       static_cast<void>(transact("OPTION", "ttyname=" + *terminal));
       if (const std::string term = env_or_empty("TERM"); !term.empty()) {
         static_cast<void>(transact("OPTION", "ttytype=" + term));
@@ -256,97 +124,62 @@ class PinentryDialog::Session {
   }
 
   // SETTIMEOUT with the seconds left, rounded up (at least 1: 0 would mean "no timeout"): the
-  // child gets all the time there is, and our own deadline stops pinentry on time.
+  // dialog gets all the time there is, and our own deadline stops it on time.
   void send_timeout() {
     const auto left = std::chrono::ceil<std::chrono::seconds>(deadline_ - Clock::now());
     require("SETTIMEOUT", std::to_string(std::max<std::int64_t>(left.count(), 1)));
   }
 
-  // BYE, then a short wait for pinentry to leave; stop() makes sure it does.
+  // BYE, then a short wait for the dialog to leave; the destructor makes sure it does.
   void finish() noexcept {
-    if (reaped_ || to_child_ < 0) {
-      return;
-    }
     static constexpr std::string_view bye = "BYE\n";
-    static_cast<void>(write_without_sigpipe(to_child_, bye.data(), bye.size()));
-    static_cast<void>(wait_exit(exit_grace));
-  }
-
-  // SIGTERM, SIGKILL after the grace time, then reap. Only this thread signals the pid, and
-  // only before reaping it, so the pid cannot have been reused.
-  void stop() noexcept {
-    if (reaped_ || pid_ <= 0) {
-      return;
+    try {
+      if (process_.write(bytes_of(bye), Clock::now() + platform::dialog_exit_grace) == Wait::done) {
+        static_cast<void>(process_.wait_exit(platform::dialog_exit_grace));
+      }
+    } catch (const std::system_error&) {
+      // poll failed: the destructor stops the process all the same
     }
-    if (wait_exit(milliseconds(0))) {
-      return;
-    }
-    static_cast<void>(::kill(pid_, SIGTERM));
-    if (wait_exit(exit_grace)) {
-      return;
-    }
-    static_cast<void>(::kill(pid_, SIGKILL));
-    static_cast<void>(wait_exit(std::nullopt));
-  }
-
-  // How the process ended, once reaped ("exit status 2", "signal 9").
-  [[nodiscard]] std::string how_it_ended() const {
-    if (!reaped_) {
-      return "still running";
-    }
-    if (WIFEXITED(status_)) {
-      return "exit status " + std::to_string(WEXITSTATUS(status_));
-    }
-    return WIFSIGNALED(status_) ? "signal " + std::to_string(WTERMSIG(status_)) : "ended";
   }
 
  private:
-  enum class Ready : std::uint8_t { fd, exited };
+  static platform::DialogProcess start(const std::string& path,
+                                       const std::vector<std::string>& arguments,
+                                       const platform::WakeSignal& wake) {
+    try {
+      return {path, arguments, wake};
+    } catch (const std::system_error& e) {
+      throw Error(ErrorCode::pin_dialog_failed,
+                  "pinentry: cannot start " + path + ": " + std::string(e.what()));
+    }
+  }
 
-  // Waits until `fd` is ready for `events` or the process has exited. Throws Closed or
-  // Error(user_timeout).
-  Ready wait_for(int fd, short events) {
-    for (;;) {
-      std::array<pollfd, 3> fds{{{fd, events, 0}, {wake_fd_, POLLIN, 0}, {pidfd_, POLLIN, 0}}};
-      const int timeout = milliseconds_until(deadline_);
-      const int ready = ::poll(fds.data(), fds.size(), timeout);
-      if (ready < 0) {
-        if (errno == EINTR) {
-          continue;
-        }
-        throw Error(ErrorCode::pin_dialog_failed,
-                    std::string("pinentry: poll: ") + ::strerror(errno));
-      }
-      if (fds[1].revents != 0) {
+  // Throws for every outcome of a wait but done.
+  void check(Wait wait, const char* ended) {
+    switch (wait) {
+      case Wait::done:
+        return;
+      case Wait::woken:
         throw Closed{};
-      }
-      if (fds[0].revents != 0) {
-        return Ready::fd;
-      }
-      if (fds[2].revents != 0) {
-        return Ready::exited;
-      }
-      if (ready == 0 && Clock::now() >= deadline_) {
+      case Wait::timed_out:
         throw Error(ErrorCode::user_timeout, "pinentry: no answer before the deadline");
-      }
+      case Wait::end_of_file:
+        fail_ended(ended);
     }
   }
 
   void send(const std::string& line) {
-    std::size_t done = 0;
-    while (done < line.size()) {
-      if (wait_for(to_child_, POLLOUT) == Ready::exited) {
-        fail_ended("pinentry exited while we were writing");
-      }
-      const ssize_t written =
-          write_without_sigpipe(to_child_, line.data() + done, line.size() - done);
-      if (written < 0) {
-        if (errno == EINTR || errno == EAGAIN) {
-          continue;
-        }
-        fail_ended(std::string("pinentry stopped reading (") + ::strerror(errno) + ")");
-      }
-      done += static_cast<std::size_t>(written);
+    check(io([&] { return process_.write(bytes_of(line), deadline_); }),
+          "pinentry stopped reading");
+  }
+
+  // A wait on the pipes; the platform's rare failures (poll) are pin_dialog_failed.
+  template <class Call>
+  static Wait io(Call call) {
+    try {
+      return call();
+    } catch (const std::system_error& e) {
+      throw Error(ErrorCode::pin_dialog_failed, std::string("pinentry: ") + e.what());
     }
   }
 
@@ -377,73 +210,30 @@ class PinentryDialog::Session {
     }
   }
 
+  // The next line, in a wiped buffer; what was read is wiped from the chunk at once.
   SecureBytes next_line() {
     SecureBytes chunk(read_chunk);
     for (;;) {
       if (auto line = reader_.next_line()) {
         return std::move(*line);
       }
-      const Ready ready = wait_for(from_child_, POLLIN);
-      const ssize_t count = ::read(from_child_, chunk.data(), chunk.size());
-      if (count > 0) {
-        const auto size = static_cast<std::size_t>(count);
-        reader_.feed(std::span<const std::uint8_t>(chunk.data(), size));
-        ::explicit_bzero(chunk.data(), size);
-        continue;
-      }
-      if (count < 0 && (errno == EINTR || errno == EAGAIN)) {
-        if (ready == Ready::exited) {
-          // Exited, and nothing left to read: a child of its own may hold the pipe open.
-          fail_ended("pinentry exited");
-        }
-        continue;
-      }
-      if (count < 0) {
-        fail_ended(std::string("reading pinentry's output failed (") + ::strerror(errno) + ")");
-      }
-      fail_ended(reader_.has_partial_line() ? "pinentry's output ended in the middle of a line"
-                                            : "pinentry's output ended");
+      std::size_t count = 0;
+      check(io([&] { return process_.read(chunk, count, deadline_); }),
+            reader_.has_partial_line() ? "pinentry's output ended in the middle of a line"
+                                       : "pinentry's output ended");
+      reader_.feed(std::span<const std::uint8_t>(chunk.data(), count));
+      platform::wipe(chunk.data(), count);
     }
   }
 
-  [[noreturn]] void fail_ended(const std::string& what) {
-    stop();
-    throw Error(ErrorCode::pin_dialog_failed, what + " (" + how_it_ended() + ")");
+  [[noreturn]] void fail_ended(const char* what) {
+    process_.stop();
+    throw Error(ErrorCode::pin_dialog_failed,
+                std::string(what) + " (" + process_.how_it_ended() + ")");
   }
 
-  // Reaps the process if it exits within `timeout` (nullopt: however long it takes).
-  bool wait_exit(std::optional<milliseconds> timeout) noexcept {
-    if (reaped_) {
-      return true;
-    }
-    const auto until = timeout ? Clock::now() + *timeout : Deadline::max();
-    for (;;) {
-      const pid_t done = ::waitpid(pid_, &status_, WNOHANG);
-      if (done == pid_ || (done < 0 && errno != EINTR)) {
-        reaped_ = true;  // or not our child any more (ECHILD): nothing left to reap
-        return true;
-      }
-      if (timeout && Clock::now() >= until) {
-        return false;
-      }
-      const int wait_ms = timeout ? std::min(milliseconds_until(until), 1000) : 1000;
-      if (pidfd_ >= 0) {
-        pollfd fd{pidfd_, POLLIN, 0};
-        static_cast<void>(::poll(&fd, 1, wait_ms));
-      } else {
-        std::this_thread::sleep_for(milliseconds(std::min(wait_ms, 10)));
-      }
-    }
-  }
-
-  int wake_fd_;
+  platform::DialogProcess process_;
   Deadline deadline_;
-  pid_t pid_ = -1;
-  int pidfd_ = -1;
-  int to_child_ = -1;
-  int from_child_ = -1;
-  bool reaped_ = false;
-  int status_ = 0;
   AssuanLineReader reader_;
 };
 
@@ -455,7 +245,7 @@ class PinentryDialog::OpenGuard {
       throw Error(ErrorCode::internal, "pinentry: a dialog is already open");
     }
     dialog_.open_ = true;
-    drain();
+    dialog_.wake_->clear();  // forgets a close() meant for an earlier dialog
   }
   OpenGuard(const OpenGuard&) = delete;
   OpenGuard& operator=(const OpenGuard&) = delete;
@@ -464,45 +254,49 @@ class PinentryDialog::OpenGuard {
   ~OpenGuard() {
     const std::lock_guard lock(dialog_.mutex_);
     dialog_.open_ = false;
-    drain();
+    dialog_.wake_->clear();
   }
 
  private:
-  // Forgets a close() meant for an earlier dialog.
-  void drain() const noexcept {
-    eventfd_t count = 0;
-    static_cast<void>(::eventfd_read(dialog_.wake_fd_, &count));  // EAGAIN when not set
-  }
-
   PinentryDialog& dialog_;
 };
 
-PinentryDialog::PinentryDialog(std::string program, const Logger* log)
-    : program_(std::move(program)), log_(log) {
+std::vector<std::string> pinentry_arguments(std::optional<std::uint64_t> parent_window) {
+  if (!parent_window) {
+    return {};
+  }
+  return {"--parent-wid", std::to_string(*parent_window)};
+}
+
+PinentryDialog::PinentryDialog(std::string program, const Logger* log, PinentryPlace place)
+    : program_(std::move(program)),
+      log_(log),
+      host_dir_(std::move(place.host_dir)),
+      arguments_(pinentry_arguments(place.parent_window)) {
   if (program_.empty()) {
     program_ = env_or_empty("SAFERCHAT_PINENTRY");
   }
-  wake_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_fd_ < 0) {
-    throw Error(ErrorCode::internal, std::string("pinentry: eventfd: ") + ::strerror(errno));
+  try {
+    wake_ = std::make_unique<platform::WakeSignal>();
+  } catch (const std::system_error& e) {
+    throw Error(ErrorCode::internal, std::string("pinentry: ") + e.what());
   }
 }
 
-PinentryDialog::~PinentryDialog() { ::close(wake_fd_); }
+PinentryDialog::~PinentryDialog() = default;
 
-std::optional<std::string> PinentryDialog::resolve_program() const {
-  const PinentryChoice choice = choose_pinentry(program_, env_or_empty("PATH"));
+std::string PinentryDialog::resolve_program() const {
+  const PinentryChoice choice = choose_pinentry(program_, env_or_empty("PATH"), host_dir_);
   if (!choice.path) {
     throw Error(ErrorCode::pin_dialog_failed, "pinentry: " + choice.why);
   }
-  return choice.path;
+  return *choice.path;
 }
 
 void PinentryDialog::close() noexcept {
   const std::lock_guard lock(mutex_);
   if (open_) {
-    // Cannot fail short of a counter overflow; the open call sees the eventfd readable.
-    static_cast<void>(::eventfd_write(wake_fd_, 1));
+    wake_->set();
   }
 }
 
@@ -514,13 +308,13 @@ SecureBytes PinentryDialog::ask_pin(const PinPrompt& prompt) {
   if (Clock::now() >= prompt.deadline) {
     throw Error(ErrorCode::user_timeout, "pinentry: the deadline passed before the dialog");
   }
-  const std::optional<std::string> path = resolve_program();
+  const std::string path = resolve_program();
   const PinDialogTexts texts =
       pin_dialog_texts(prompt.language, prompt.origin, prompt.tries_left, prompt.disclosure);
   try {
-    Session session(*path, wake_fd_, prompt.deadline);
+    Session session(path, arguments_, *wake_, prompt.deadline);
     if (log_ != nullptr) {
-      log_->write(LogLevel::info, "pin dialog: " + *path + " pid " + std::to_string(session.pid()) +
+      log_->write(LogLevel::info, "pin dialog: " + path + " pid " + std::to_string(session.pid()) +
                                       " asks for the PIN (" +
                                       std::string(language_code(prompt.language)) + ")");
     }
@@ -575,10 +369,10 @@ void PinentryDialog::show_message(const DialogMessage& message, Deadline deadlin
   if (Clock::now() >= deadline) {
     throw Error(ErrorCode::user_timeout, "pinentry: the deadline passed before the dialog");
   }
-  const std::optional<std::string> path = resolve_program();
+  const std::string path = resolve_program();
   const MessageTexts texts = message_texts(message);
   try {
-    Session session(*path, wake_fd_, deadline);
+    Session session(path, arguments_, *wake_, deadline);
     session.expect_greeting();
     session.send_options();
     session.require("SETTITLE", texts.title);

@@ -103,10 +103,13 @@ class PinentryDialogTest : public ::testing::Test {
   static PinPrompt prompt(milliseconds timeout = milliseconds(10000),
                           Language language = Language::en,
                           std::optional<int> tries_left = std::nullopt) {
+    // The disclosure from disclosure_for(): g++ 12 takes the member's initializer list for
+    // uninitialised when it inlines it here (-Wmaybe-uninitialized, a false positive).
     return {.origin = origin,
             .language = language,
             .tries_left = tries_left,
-            .deadline = Clock::now() + timeout};
+            .deadline = Clock::now() + timeout,
+            .disclosure = disclosure_for(false)};
   }
 
   // The code and detail of the Error that `call` throws.
@@ -294,6 +297,26 @@ TEST_F(PinentryDialogTest, MissingProgramIsDialogFailed) {
   PinentryDialog broken((dir_ / "not-a-program").string());
   EXPECT_EQ(error_of([&broken] { static_cast<void>(broken.ask_pin(prompt())); }).first,
             ErrorCode::pin_dialog_failed);
+}
+
+// The browser's window (Chrome's and Edge's --parent-window on Windows) reaches the dialog
+// program as `--parent-wid <decimal>`: the command line is part of the one conversation.
+TEST_F(PinentryDialogTest, ParentWindowGoesToTheProgramAsParentWid) {
+  EXPECT_EQ(pinentry_arguments(1838172), (std::vector<std::string>{"--parent-wid", "1838172"}));
+  EXPECT_TRUE(pinentry_arguments(std::nullopt).empty());
+  PinentryDialog owned(SCRIPTED_PINENTRY_PATH, nullptr, {.host_dir = {}, .parent_window = 1838172});
+  EXPECT_EQ(owned.arguments(), (std::vector<std::string>{"--parent-wid", "1838172"}));
+  EXPECT_TRUE(dialog_.arguments().empty());
+  script("pin 1234\npin 5678\n");
+  EXPECT_EQ(text_of(owned.ask_pin(prompt())), "1234");
+  EXPECT_EQ(text_of(dialog_.ask_pin(prompt())), "5678");
+  std::vector<json> starts;
+  for (const json& entry : log()) {
+    if (entry.value("event", "") == "start") {
+      starts.push_back(entry["args"]);
+    }
+  }
+  EXPECT_EQ(starts, (std::vector<json>{json::array({"--parent-wid", "1838172"}), json::array()}));
 }
 
 TEST_F(PinentryDialogTest, ProgramFromEnvironment) {

@@ -16,9 +16,9 @@
 // the script from one pinentry process to the next.
 //
 // SCRIPTED_PINENTRY_LOG names a file that gets one JSON object per line: {"event":"start",
-// "pid":…} first, then {"command":"SETDESC","argument":"<decoded text>"} for every command,
-// and {"command":"GETPIN","action":"pin"} for scripted answers. The PIN typed is never
-// written there.
+// "pid":…,"args":[…]} first (args: the command line after the program), then
+// {"command":"SETDESC","argument":"<decoded text>"} for every command, and
+// {"command":"GETPIN","action":"pin"} for scripted answers. The PIN typed is never written there.
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -145,9 +145,11 @@ void answer(const std::string& step, const std::string& command, const Log& log)
 
 }  // namespace
 
-int main() {
+int main(int argc, char** argv) {
   const Log log;
-  log.write({{"event", "start"}, {"pid", ::getpid()}});
+  log.write({{"event", "start"},
+             {"pid", ::getpid()},
+             {"args", std::vector<std::string>(argv + 1, argv + argc)}});
   const std::vector<std::string> script = read_script();
   // With SCRIPTED_PINENTRY_STATE, the script goes on across processes (the host starts one
   // dialog process per question): the file holds how many steps were used.

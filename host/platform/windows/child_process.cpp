@@ -148,11 +148,11 @@ ChildProcess::ChildProcess(const std::filesystem::path& program,
     std::wstring line = command_line(program, arguments);
     PROCESS_INFORMATION started{};
     // Suspended until it is in the job, so that not even its first instruction runs outside.
-    const BOOL created =
+    const bool created =
         listed && CreateProcessW(program.c_str(), line.data(), nullptr, nullptr, TRUE,
                                  CREATE_SUSPENDED | CREATE_UNICODE_ENVIRONMENT |
                                      EXTENDED_STARTUPINFO_PRESENT | CREATE_NO_WINDOW,
-                                 nullptr, nullptr, &startup.StartupInfo, &started);
+                                 nullptr, nullptr, &startup.StartupInfo, &started) != 0;
     const DWORD create_error = GetLastError();
     if (listed) {
       DeleteProcThreadAttributeList(attributes);
@@ -162,7 +162,7 @@ ChildProcess::ChildProcess(const std::filesystem::path& program,
     if (!listed) {
       fail("UpdateProcThreadAttribute", list_error);
     }
-    if (created == 0) {
+    if (!created) {
       fail("CreateProcessW", create_error);
     }
     process_ = started.hProcess;

@@ -22,6 +22,15 @@
 #include "platform/windows/wide.hpp"
 
 namespace saferchat::platform {
+namespace {
+
+// The Win32 handle behind a C runtime descriptor: _get_osfhandle gives it as an intptr_t, so the
+// integer-to-pointer cast is the API's.
+HANDLE os_handle(int fd) noexcept {
+  return reinterpret_cast<HANDLE>(_get_osfhandle(fd));  // NOLINT(performance-no-int-to-ptr)
+}
+
+}  // namespace
 
 std::wstring to_wide(std::string_view utf8) {
   if (utf8.empty()) {
@@ -67,7 +76,7 @@ std::ptrdiff_t write_fd(int fd, const void* data, std::size_t size) noexcept {
   // ERROR_NO_DATA ("the pipe is being closed"), ERROR_BROKEN_PIPE or (Wine, over a Unix pipe)
   // ERROR_PIPE_NOT_CONNECTED, which the C runtime reports as EINVAL; it is POSIX's EPIPE: the
   // browser is gone.
-  const auto handle = reinterpret_cast<HANDLE>(_get_osfhandle(fd));
+  const auto handle = os_handle(fd);
   if (handle == INVALID_HANDLE_VALUE) {
     errno = EBADF;
     return -1;
@@ -148,7 +157,7 @@ LogFile open_log_file(const std::string& path, std::size_t rotate_above) {
   }
   // The file just opened: a link made between the check above and the open is refused too.
   BY_HANDLE_FILE_INFORMATION info{};
-  const auto handle = reinterpret_cast<HANDLE>(_get_osfhandle(fd));
+  const auto handle = os_handle(fd);
   if (GetFileInformationByHandle(handle, &info) == 0 ||
       (info.dwFileAttributes & (FILE_ATTRIBUTE_REPARSE_POINT | FILE_ATTRIBUTE_DIRECTORY)) != 0) {
     _close(fd);
@@ -213,7 +222,7 @@ std::vector<RegisteredManifest> registered_manifests(std::string_view host_name)
     for (const bool system : {false, true}) {
       // The default value (nullptr name), a string; RRF_RT_REG_SZ refuses other types.
       DWORD bytes = 0;
-      const HKEY root = system ? HKEY_LOCAL_MACHINE : HKEY_CURRENT_USER;
+      HKEY root = system ? HKEY_LOCAL_MACHINE : HKEY_CURRENT_USER;
       if (RegGetValueW(root, key.c_str(), nullptr, RRF_RT_REG_SZ, nullptr, nullptr, &bytes) !=
               ERROR_SUCCESS ||
           bytes < sizeof(wchar_t)) {
