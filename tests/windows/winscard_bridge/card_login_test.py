@@ -10,8 +10,9 @@ saferchat-winscard-bridge, which makes it against a private pcscd with the virtu
 kid-9 (saferchat-pcsc-env). The dialog is read back through pinentry_probe.exe and typed into
 with xdotool on a private X server (tests/windows/pinentry/pinentry_dialog_test.py has the
 helpers); the token is checked by the Linux verifier, saferchat-verify, with the TEST trust
-anchors. One pcscd, one bridge, one X server and one Wine prefix serve every case; each case
-starts its own host (as a browser does per connection).
+anchors. One pcscd, one bridge, one X server and one Wine prefix serve every case (the PIN pad
+reader's case adds its own pcscd and bridge); each case starts its own host (as a browser does
+per connection).
 
 Usage: card_login_test.py --host EXE --pinentry EXE --winscard DLL --probe EXE --objdump PROG
        --linux-build DIR --artifacts DIR
@@ -26,6 +27,7 @@ import queue
 import re
 import secrets
 import shutil
+import socket
 import struct
 import subprocess
 import sys
@@ -148,6 +150,56 @@ def profile():
         return json.load(f)
 
 
+def start_card_stack(log, *options):
+    """A private pcscd with the virtual card kid-9 (its vpcd port only in its own namespace) and
+    a bridge to it on a free loopback port, serving until its input closes: (pcsc-env, its
+    names, bridge, port)."""
+    pcsc = subprocess.Popen(
+        [linux("tools", "pcsc-env", "saferchat-pcsc-env"), "--profile",
+         linux("test-cards", "cards", "kid-9"), *options], stdout=subprocess.PIPE, text=True)
+    names = {}
+    for line in pcsc.stdout:
+        if line.strip() == "ready":
+            break
+        name, _, value = line.strip().partition("=")
+        names[name] = value
+    else:
+        raise RuntimeError("saferchat-pcsc-env did not start")
+    bridge = subprocess.Popen(
+        [linux("tests", "tools", "saferchat-winscard-bridge"), "--port", "0", "--log",
+         Stack.path(log)],
+        env={**os.environ, "PCSCLITE_CSOCK_NAME": names["PCSCLITE_CSOCK_NAME"]},
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    match = re.fullmatch(r"port (\d+)\n", bridge.stdout.readline())
+    if not match:
+        raise RuntimeError("the bridge did not start")
+    return pcsc, names, bridge, match.group(1)
+
+
+def stop_card_stack(pcsc, bridge):
+    bridge.stdin.close()
+    bridge.wait(timeout=WAIT)
+    bridge.stdout.close()
+    pcsc.terminate()
+    pcsc.wait(timeout=WAIT)
+    pcsc.stdout.close()
+
+
+def control_line(socket_path, line):
+    """One line to a control socket (the virtual card's, the PIN pad's keypad), its answer."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as control:
+        control.settimeout(WAIT)
+        control.connect(socket_path)
+        control.sendall(line.encode() + b"\n")
+        answer = b""
+        while not answer.endswith(b"\n"):
+            chunk = control.recv(256)
+            if not chunk:
+                break
+            answer += chunk
+    return answer.decode().strip()
+
+
 def setUpModule():
     for tool in ["Xvfb", "xdotool", "import", "wine", "wineserver"]:
         if shutil.which(tool) is None:
@@ -163,29 +215,8 @@ def setUpModule():
     for program in [ARGS.host, ARGS.pinentry, ARGS.winscard]:
         shutil.copy(program, folder)
     Stack.host = os.path.join(folder, os.path.basename(ARGS.host))
-    # The private pcscd with the virtual card kid-9 (its vpcd port only in its own namespace).
-    Stack.pcsc = subprocess.Popen(
-        [linux("tools", "pcsc-env", "saferchat-pcsc-env"), "--profile",
-         linux("test-cards", "cards", "kid-9")], stdout=subprocess.PIPE, text=True)
-    names = {}
-    for line in Stack.pcsc.stdout:
-        if line.strip() == "ready":
-            break
-        name, _, value = line.strip().partition("=")
-        names[name] = value
-    else:
-        raise RuntimeError("saferchat-pcsc-env did not start")
+    Stack.pcsc, names, Stack.bridge, Stack.bridge_port = start_card_stack("bridge.log")
     Stack.card_control = names["SAFERCHAT_CARD_CONTROL"]
-    # The bridge, on a free loopback port it picks; it serves until its input closes.
-    Stack.bridge = subprocess.Popen(
-        [linux("tests", "tools", "saferchat-winscard-bridge"), "--port", "0", "--log",
-         Stack.path("bridge.log")],
-        env={**os.environ, "PCSCLITE_CSOCK_NAME": names["PCSCLITE_CSOCK_NAME"]},
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    match = re.fullmatch(r"port (\d+)\n", Stack.bridge.stdout.readline())
-    if not match:
-        raise RuntimeError("the bridge did not start")
-    Stack.bridge_port = match.group(1)
     # Wine's desktop process draws on the display of the first program that needs it.
     subprocess.run(["wineserver", "-w"], timeout=WAIT * 2, check=False)
     Stack.xvfb = dialog.Xvfb()
@@ -212,12 +243,8 @@ def tearDownModule():
     if Stack.xvfb:
         Stack.xvfb.stop()
     if Stack.bridge:
-        Stack.bridge.stdin.close()
-        Stack.bridge.wait(timeout=WAIT)
-    if Stack.pcsc:
-        Stack.pcsc.terminate()
-        Stack.pcsc.wait(timeout=WAIT)
-    for log in ["bridge.log", "host.log", "host.stderr"]:
+        stop_card_stack(Stack.pcsc, Stack.bridge)
+    for log in ["bridge.log", "pinpad-bridge.log", "host.log", "host.stderr"]:
         if os.path.exists(Stack.path(log)):
             shutil.copy(Stack.path(log), ARGS.artifacts)
     shutil.rmtree(Stack.dir, ignore_errors=True)
@@ -405,6 +432,36 @@ class CardLogin(unittest.TestCase):
                                  "error": {"code": "ERR_SAFERCHAT_CARD_REMOVED", "message": "The card was removed."}})
         self.assertEqual(Stack.probe.ask("gone " + dialog.TITLE), ["gone"])
         self.assertEqual(host.finish(), 0)
+
+    def test_4_pin_pad_reader(self):
+        """A PIN pad reader: Windows' SCARD_CTL_CODE(3400) reaches the reader as pcsc-lite's,
+        its FEATURE_VERIFY_PIN_DIRECT code comes back and the PIN is typed on its keypad."""
+        pcsc, names, bridge, port = start_card_stack("pinpad-bridge.log", "--pinpad")
+        self.addCleanup(stop_card_stack, pcsc, bridge)
+        keypad = names["SAFERCHAT_KEYPAD_CONTROL"]
+        nonce = fresh_nonce()
+        owner = int(Stack.probe.ask("owner")[0])
+        host = Host({**Stack.env, "SAFERCHAT_WINSCARD_BRIDGE_PORT": port}, CALLER,
+                    f"--parent-window={owner}")
+        self.addCleanup(host.kill)
+        self.assertEqual(host.receive()["event"], "ready")
+        self.authenticate(host, nonce)
+        # No PIN field: the dialog only says to type the PIN on the reader.
+        found = self.dialog()
+        self.assertIn("Typ dan je pincode op de kaartlezer.",
+                      found["controls"][dialog.ID_DESCRIPTION]["text"])
+        self.assertFalse(found["controls"][dialog.ID_PIN]["visible"])
+        self.assertTrue(control_line(keypad, "pin " + profile()["pin"]).startswith("ok queued="))
+        reply = host.receive()
+        self.assertIn("result", reply, reply)
+        self.assertEqual(self.verify(reply["result"], ORIGIN, nonce),
+                         (0, {"holder": {"age": 9}, "verdict": "accepted"}))
+        status = control_line(keypad, "status")
+        self.assertIn(" entries=1 ", status)
+        self.assertTrue(status.endswith(" last=sw 9000"), status)
+        self.assertEqual(host.finish(), 0)
+        with open(Stack.path("pinpad-bridge.log")) as log:
+            self.assertIn("SCardControl -> SCARD_S_SUCCESS", log.read())
 
 
 def main():
