@@ -56,8 +56,9 @@ std::FILE* log_file = stderr;
 
 void log_line(const std::string& line) {
   const std::lock_guard lock(log_mutex);
-  std::fprintf(log_file, "%s\n", line.c_str());
-  std::fflush(log_file);
+  // A log line that cannot be written is lost; the call's result is not.
+  static_cast<void>(std::fprintf(log_file, "%s\n", line.c_str()));
+  static_cast<void>(std::fflush(log_file));
 }
 
 std::string result_name(LONG rv) {
@@ -188,8 +189,8 @@ class Connection {
   void serve() {
     try {
       for (;;) {
-        std::uint8_t header[4];
-        if (!read_all(fd_, header, sizeof header)) {
+        std::array<std::uint8_t, 4> header{};
+        if (!read_all(fd_, header.data(), header.size())) {
           return;  // the Windows thread or process ended
         }
         std::vector<std::uint8_t> message(frame_length(header));

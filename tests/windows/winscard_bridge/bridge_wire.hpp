@@ -11,6 +11,7 @@
 // pcsc-lite's. Reader names are UTF-8.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -166,7 +167,7 @@ class Reader {
 };
 
 // The length in front of a message, checked.
-inline std::uint32_t frame_length(const std::uint8_t (&header)[4]) {
+inline std::uint32_t frame_length(const std::array<std::uint8_t, 4>& header) {
   const std::uint32_t length = static_cast<std::uint32_t>(header[0]) |
                                (static_cast<std::uint32_t>(header[1]) << 8U) |
                                (static_cast<std::uint32_t>(header[2]) << 16U) |

@@ -26,6 +26,7 @@
 #include <winscard.h>
 // clang-format on
 
+#include <array>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -88,8 +89,8 @@ bool exchange(SOCKET socket, const Writer& request, std::vector<std::uint8_t>& r
   if (!send_all(socket, request.framed())) {
     return false;
   }
-  std::uint8_t header[4];
-  if (!receive_all(socket, header, sizeof header)) {
+  std::array<std::uint8_t, 4> header{};
+  if (!receive_all(socket, header.data(), header.size())) {
     return false;
   }
   reply.resize(saferchat::winscard_bridge::frame_length(header));
