@@ -199,7 +199,6 @@ class Connection {
         }
         Reader request(message);
         const Writer reply = answer(request);
-        request.end();
         if (!write_all(fd_, reply.framed())) {
           return;
         }
@@ -214,6 +213,8 @@ class Connection {
     log_line("pid " + std::to_string(pid_) + " " + std::string(call) + " -> " + result_name(rv));
   }
 
+  // Reads the whole request (Reader::end: nothing left over) before making any call, so that a
+  // bad message changes nothing.
   Writer answer(Reader& request) {
     const auto op = static_cast<Op>(request.u8());
     if (op != Op::hello && !greeted_) {
@@ -222,15 +223,19 @@ class Connection {
     switch (op) {
       case Op::hello: {
         const std::uint32_t version = request.u32();
-        pid_ = request.u32();
-        anchor_ = request.u8() != 0;
-        greeted_ = true;
-        const LONG rv = version == wire_version ? SCARD_S_SUCCESS : SCARD_E_INVALID_VALUE;
-        log_call(std::string("hello") + (anchor_ ? " (process)" : " (thread)"), rv);
+        const std::uint32_t pid = request.u32();
+        const bool anchor = request.u8() != 0;
+        request.end();
+        pid_ = pid;
+        greeted_ = version == wire_version;
+        anchor_ = greeted_ && anchor;
+        const LONG rv = greeted_ ? SCARD_S_SUCCESS : SCARD_E_INVALID_VALUE;
+        log_call(std::string("hello") + (anchor ? " (process)" : " (thread)"), rv);
         return std::move(Writer().u32(wire_result(rv)));
       }
       case Op::establish_context: {
         const DWORD scope = request.u32();
+        request.end();
         SCARDCONTEXT context = 0;
         const LONG rv = SCardEstablishContext(scope, nullptr, nullptr, &context);
         if (rv == SCARD_S_SUCCESS) {
@@ -241,22 +246,30 @@ class Connection {
       }
       case Op::release_context: {
         const auto context = static_cast<SCARDCONTEXT>(request.u64());
+        request.end();
         const LONG rv = SCardReleaseContext(context);
         processes.remove(pid_, context);
         log_call("SCardReleaseContext", rv);
         return std::move(Writer().u32(wire_result(rv)));
       }
       case Op::is_valid_context: {
-        const LONG rv = SCardIsValidContext(static_cast<SCARDCONTEXT>(request.u64()));
+        const auto context = static_cast<SCARDCONTEXT>(request.u64());
+        request.end();
+        const LONG rv = SCardIsValidContext(context);
         log_call("SCardIsValidContext", rv);
         return std::move(Writer().u32(wire_result(rv)));
       }
-      case Op::list_readers:
-        return list_readers(static_cast<SCARDCONTEXT>(request.u64()));
+      case Op::list_readers: {
+        const auto context = static_cast<SCARDCONTEXT>(request.u64());
+        request.end();
+        return list_readers(context);
+      }
       case Op::get_status_change:
         return get_status_change(request);
       case Op::cancel: {
-        const LONG rv = SCardCancel(static_cast<SCARDCONTEXT>(request.u64()));
+        const auto context = static_cast<SCARDCONTEXT>(request.u64());
+        request.end();
+        const LONG rv = SCardCancel(context);
         log_call("SCardCancel", rv);
         return std::move(Writer().u32(wire_result(rv)));
       }
@@ -264,11 +277,13 @@ class Connection {
         const auto context = static_cast<SCARDCONTEXT>(request.u64());
         const std::string reader = request.text();
         const DWORD share = request.u32();
+        const std::uint32_t windows_protocols = request.u32();
+        request.end();
         DWORD protocols = 0;
         SCARDHANDLE card = 0;
         DWORD active = 0;
         const LONG rv =
-            to_pcsc_protocols(request.u32(), protocols)
+            to_pcsc_protocols(windows_protocols, protocols)
                 ? SCardConnect(context, reader.c_str(), share, protocols, &card, &active)
                 : SCARD_E_INVALID_VALUE;
         log_call("SCardConnect", rv);
@@ -280,34 +295,45 @@ class Connection {
       case Op::reconnect: {
         const auto card = static_cast<SCARDHANDLE>(request.u64());
         const DWORD share = request.u32();
-        DWORD protocols = 0;
-        const bool known = to_pcsc_protocols(request.u32(), protocols);
+        const std::uint32_t windows_protocols = request.u32();
         const DWORD initialization = request.u32();
+        request.end();
+        DWORD protocols = 0;
         DWORD active = 0;
-        const LONG rv = known ? SCardReconnect(card, share, protocols, initialization, &active)
-                              : SCARD_E_INVALID_VALUE;
+        const LONG rv = to_pcsc_protocols(windows_protocols, protocols)
+                            ? SCardReconnect(card, share, protocols, initialization, &active)
+                            : SCARD_E_INVALID_VALUE;
         log_call("SCardReconnect", rv);
         return std::move(Writer().u32(wire_result(rv)).u32(to_windows_protocol(active)));
       }
       case Op::disconnect: {
         const auto card = static_cast<SCARDHANDLE>(request.u64());
-        const LONG rv = SCardDisconnect(card, request.u32());
+        const DWORD disposition = request.u32();
+        request.end();
+        const LONG rv = SCardDisconnect(card, disposition);
         log_call("SCardDisconnect", rv);
         return std::move(Writer().u32(wire_result(rv)));
       }
       case Op::begin_transaction: {
-        const LONG rv = SCardBeginTransaction(static_cast<SCARDHANDLE>(request.u64()));
+        const auto card = static_cast<SCARDHANDLE>(request.u64());
+        request.end();
+        const LONG rv = SCardBeginTransaction(card);
         log_call("SCardBeginTransaction", rv);
         return std::move(Writer().u32(wire_result(rv)));
       }
       case Op::end_transaction: {
         const auto card = static_cast<SCARDHANDLE>(request.u64());
-        const LONG rv = SCardEndTransaction(card, request.u32());
+        const DWORD disposition = request.u32();
+        request.end();
+        const LONG rv = SCardEndTransaction(card, disposition);
         log_call("SCardEndTransaction", rv);
         return std::move(Writer().u32(wire_result(rv)));
       }
-      case Op::status:
-        return status(static_cast<SCARDHANDLE>(request.u64()));
+      case Op::status: {
+        const auto card = static_cast<SCARDHANDLE>(request.u64());
+        request.end();
+        return status(card);
+      }
       case Op::transmit:
         return transmit(request);
       case Op::control:
@@ -352,6 +378,7 @@ class Connection {
       states[i] = {};
       states[i].dwCurrentState = request.u32();
     }
+    request.end();
     for (std::uint32_t i = 0; i < count; ++i) {
       states[i].szReader = names[i].c_str();
     }
@@ -393,6 +420,7 @@ class Connection {
     const std::uint32_t protocol = request.u32();
     const std::vector<std::uint8_t> command = request.bytes();
     const std::uint32_t receive_size = request.u32();
+    request.end();
     const SCARD_IO_REQUEST* send_pci = protocol == SCARD_PROTOCOL_T0   ? SCARD_PCI_T0
                                        : protocol == SCARD_PROTOCOL_T1 ? SCARD_PCI_T1
                                        : protocol == win_protocol_raw  ? SCARD_PCI_RAW
@@ -420,6 +448,7 @@ class Connection {
     const std::uint32_t code = request.u32();
     const std::vector<std::uint8_t> input = request.bytes();
     const std::uint32_t output_size = request.u32();
+    request.end();
     std::vector<BYTE> output(std::min<std::uint32_t>(output_size, max_message - 64));
     DWORD length = 0;
     const LONG rv = SCardControl(card, to_pcsc_control_code(code), input.data(), input.size(),

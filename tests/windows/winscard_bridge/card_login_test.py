@@ -463,6 +463,53 @@ class CardLogin(unittest.TestCase):
         with open(Stack.path("pinpad-bridge.log")) as log:
             self.assertIn("SCardControl -> SCARD_S_SUCCESS", log.read())
 
+    def test_5_bridge_refuses_bad_messages(self):
+        """Bad messages close their connection and nothing else; a wrong version is refused."""
+        port = int(Stack.bridge_port)
+
+        def frame(payload):
+            return struct.pack("<I", len(payload)) + payload
+
+        def closed_after(data, replies=b""):
+            """True when the bridge answers `replies` (to a good hello) and then closes."""
+            received = b""
+            with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as connection:
+                connection.sendall(data)
+                try:
+                    while chunk := connection.recv(64):
+                        received += chunk
+                except ConnectionResetError:  # closed with our bytes still unread
+                    pass
+            return received == replies
+
+        hello = bytes([1]) + struct.pack("<IIB", 1, 4242, 0)
+        establish = bytes([2]) + struct.pack("<I", 0)  # SCARD_SCOPE_USER
+        self.assertTrue(closed_after(frame(establish)))  # no hello first
+        self.assertTrue(closed_after(struct.pack("<I", 0)))  # an empty message
+        self.assertTrue(closed_after(struct.pack("<I", 128 * 1024 + 1) + b"x" * 64))  # too long
+        good_hello = frame(struct.pack("<I", 0))
+        for bad in [frame(bytes([2])),  # a field missing
+                    frame(establish + b"\0"),  # a byte too many
+                    frame(bytes([99]))]:  # no such operation
+            self.assertTrue(closed_after(frame(hello) + bad, good_hello), bad)
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as connection:
+            connection.sendall(frame(bytes([1]) + struct.pack("<IIB", 2, 4242, 0)))
+            # SCARD_E_INVALID_VALUE for another version of the protocol.
+            self.assertEqual(connection.recv(16), frame(struct.pack("<I", 0x80100011)))
+        # The bridge still serves: a context made and released through pcscd.
+        with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as connection:
+            connection.sendall(frame(hello) + frame(establish))
+            self.assertEqual(connection.recv(8), frame(struct.pack("<I", 0)))
+            reply = connection.recv(16)
+            self.assertEqual(reply[:8], struct.pack("<II", 12, 0))
+            connection.sendall(frame(bytes([3]) + reply[8:16]))
+            self.assertEqual(connection.recv(16), frame(struct.pack("<I", 0)))
+        with open(Stack.path("bridge.log")) as log:
+            calls = log.read()
+        self.assertEqual(calls.count("bad message, connection closed"), 6)
+        # Only the last connection made a context: a bad message makes no call.
+        self.assertEqual(calls.count("pid 4242 SCardEstablishContext"), 1)
+
 
 def main():
     global ARGS
