@@ -27,6 +27,7 @@ import queue
 import re
 import secrets
 import shutil
+import signal
 import socket
 import struct
 import subprocess
@@ -244,7 +245,8 @@ def tearDownModule():
         Stack.xvfb.stop()
     if Stack.bridge:
         stop_card_stack(Stack.pcsc, Stack.bridge)
-    for log in ["bridge.log", "pinpad-bridge.log", "host.log", "host.stderr"]:
+    for log in ["bridge.log", "pinpad-bridge.log", "restart-bridge.log", "host.log",
+                "host.stderr"]:
         if os.path.exists(Stack.path(log)):
             shutil.copy(Stack.path(log), ARGS.artifacts)
     shutil.rmtree(Stack.dir, ignore_errors=True)
@@ -509,6 +511,46 @@ class CardLogin(unittest.TestCase):
         self.assertEqual(calls.count("bad message, connection closed"), 6)
         # Only the last connection made a context: a bad message makes no call.
         self.assertEqual(calls.count("pid 4242 SCardEstablishContext"), 1)
+
+    def test_6_logins_go_on_after_pcscd_restarted(self):
+        """A new pcscd under a running host (as Windows' service restarting): the host's kept
+        context, connection and card watcher belong to the old one; the next login works."""
+        pcsc, names, bridge, port = start_card_stack("restart-bridge.log")
+        self.addCleanup(stop_card_stack, pcsc, bridge)
+        pin = profile()["pin"]
+
+        def watchers_stopped():
+            with open(Stack.path("host.log"), encoding="utf-8", errors="replace") as log:
+                return log.read().count("card watcher stopped")
+        owner = int(Stack.probe.ask("owner")[0])
+        host = Host({**Stack.env, "SAFERCHAT_WINSCARD_BRIDGE_PORT": port}, CALLER,
+                    f"--parent-window={owner}")
+        self.addCleanup(host.kill)
+        self.assertEqual(host.receive()["event"], "ready")
+        for attempt in range(2):
+            nonce = fresh_nonce()
+            host.send({"command": "authenticate", "id": attempt + 1,
+                       "arguments": {"challengeNonce": nonce, "origin": ORIGIN, "lang": "nl"}})
+            self.dialog()
+            self.focus()
+            self.type(pin)
+            self.keys("Return")
+            reply = host.receive()
+            self.assertIn("result", reply, reply)
+            self.assertEqual(self.verify(reply["result"], ORIGIN, nonce)[0], 0)
+            if attempt == 0:
+                self.assertEqual(Stack.probe.ask("gone " + dialog.TITLE), ["gone"])
+                stopped = watchers_stopped()
+                pcsc.send_signal(signal.SIGUSR1)
+                # The old pcscd is gone once the host's card watcher has lost it; then the card
+                # is back in the new one's reader.
+                self.assertGreater(dialog.Dialogs.until(watchers_stopped,
+                                                        lambda n: n > stopped), stopped)
+                status = dialog.Dialogs.until(
+                    lambda: control_line(names["SAFERCHAT_CARD_CONTROL"], "status"),
+                    lambda line: " connected=yes " in line)
+                self.assertIn(" connected=yes ", status)
+        self.assertEqual(host.finish(), 0)
 
 
 def main():
