@@ -192,7 +192,9 @@ if [[ -z "$(skipped windows)" ]]; then
   # The host and its tests as Windows programs under Wine (tests/windows/CMakeLists.txt,
   # docs/windows.md): unit tests of the pure layers and the platform and crypto seams, the PIN
   # dialog's process and conversation, and the host-process table tests, which drive
-  # saferchat-host.exe from the ci build's host_process_test (so this stage comes after it).
+  # saferchat-host.exe from the ci build's host_process_test (so this stage comes after it), and
+  # windows.card_login: a login through a test-only winscard.dll and the ci build's pcscd stack,
+  # bridge, verifier and TEST cards (made by the ci tests).
   # ccache (cmake/saferchat_options.cmake) makes a warm rebuild cheap.
   windows_configured=0
   if cmake --preset windows >"$logs/configure-windows.log"; then

@@ -464,10 +464,25 @@ ResponseApdu CardTransaction::transmit(const CommandApdu& command) {
       rules);
 }
 
+namespace {
+
+// Whether a context outlived a stop of the smart card service (Windows). SCardIsValidContext may
+// check the handle only (pcsc-lite's does), so a context whose service is gone would pass and
+// answer "no service" (no reader, on Windows) to every request from then on: ask it too.
+bool outlived_its_service(SCARDCONTEXT context) {
+  if (SCardIsValidContext(context) != SCARD_S_SUCCESS) {
+    return true;
+  }
+  DWORD length = 0;
+  const LONG result = SCardListReaders(context, nullptr, nullptr, &length);
+  return result == SCARD_E_NO_SERVICE || result == SCARD_E_SERVICE_STOPPED;
+}
+
+}  // namespace
+
 SharedPcscContext::Lease SharedPcscContext::get() {
   const std::lock_guard lock(mutex_);
-  if (context_ && pcsc_service_stops_without_readers &&
-      SCardIsValidContext(context_->handle()) != SCARD_S_SUCCESS) {
+  if (context_ && pcsc_service_stops_without_readers && outlived_its_service(context_->handle())) {
     // The service stopped with the last reader and came back with a new one: the old
     // context is dead for good.
     card_.reset();
