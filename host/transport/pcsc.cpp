@@ -191,11 +191,13 @@ void check_scard(LONG result, std::string_view operation) {
 }
 
 void check_scard(const PcscCalls& calls, LONG result, std::string_view operation) {
-  if (calls.service_stops_without_readers() &&
-      (result == static_cast<LONG>(SCARD_E_NO_SERVICE) ||
-       result == static_cast<LONG>(SCARD_E_SERVICE_STOPPED))) {
+  if (result == static_cast<LONG>(SCARD_E_NO_SERVICE) ||
+      result == static_cast<LONG>(SCARD_E_SERVICE_STOPPED)) {
     // Windows stops the service with its last reader: the child is told to plug one in.
-    throw Error(ErrorCode::no_reader, std::string(operation) + ": " + scard_name(result));
+    // pcscd does not stop: gone, it is a PC/SC that does not answer.
+    throw Error(
+        calls.service_stops_without_readers() ? ErrorCode::no_reader : ErrorCode::pcsc_unavailable,
+        std::string(operation) + ": " + scard_name(result));
   }
   check_scard(result, operation);
 }

@@ -11,7 +11,11 @@ namespace {
 
 constexpr std::string_view fake_pnp_reader = R"(\\?PnP?\Notification)";
 
-LONG fake_code(DWORD code) { return static_cast<LONG>(code); }
+// SCARD_E_* are DWORDs in pcsc-lite's headers and HRESULTs (signed) in mingw-w64's.
+template <typename Code>
+LONG fake_code(Code code) {
+  return static_cast<LONG>(code);
+}
 
 }  // namespace
 
