@@ -350,6 +350,10 @@ LONG FakePcsc::control(SCARDHANDLE card, DWORD /*code*/, const void* /*input*/,
   return SCARD_S_SUCCESS;
 }
 
+std::vector<std::uint8_t> fake_certificate(std::uint8_t serial_byte) {
+  return {0x30, 0x03, 0x02, 0x01, serial_byte};
+}
+
 FakeCard belpic_like_card(std::vector<std::uint8_t> atr, std::uint8_t serial_byte) {
   FakeCard card;
   card.atr = std::move(atr);
@@ -365,6 +369,21 @@ FakeCard belpic_like_card(std::vector<std::uint8_t> atr, std::uint8_t serial_byt
       data[21] = 0x18;
       data[27] = 0x0F;
       data[28] = 3;
+      data.push_back(0x90);
+      data.push_back(0x00);
+      return data;
+    }
+    if (apdu.size() >= 5 && apdu[1] == 0xB0) {
+      // READ BINARY: P1-P2 the offset, P3 the length (00: 256).
+      const std::vector<std::uint8_t> file = fake_certificate(serial_byte);
+      const std::size_t offset = (std::size_t{apdu[2]} << 8U) | apdu[3];
+      if (offset >= file.size()) {
+        return {0x6B, 0x00};
+      }
+      const std::size_t want = apdu[4] == 0 ? 256 : apdu[4];
+      std::vector<std::uint8_t> data(
+          file.begin() + static_cast<std::ptrdiff_t>(offset),
+          file.begin() + static_cast<std::ptrdiff_t>(std::min(file.size(), offset + want)));
       data.push_back(0x90);
       data.push_back(0x00);
       return data;

@@ -124,8 +124,11 @@ class FakePcsc final : public PcscCalls {
   mutable int waiting_ = 0;
 };
 
-// A card answering as a BELPIC applet 1.8 does to SELECT (9000) and GET CARD DATA (80 E4:
-// the given 16-byte serial, applet version 0x18, 3 PIN tries); 6D00 to anything else.
+// A card answering as a BELPIC applet 1.8 does to SELECT (9000), GET CARD DATA (80 E4: a
+// 16-byte serial of `serial_byte`, applet version 0x18, 3 PIN tries) and READ BINARY (any
+// selected file holds fake_certificate(serial_byte)); 6D00 to anything else.
 [[nodiscard]] FakeCard belpic_like_card(std::vector<std::uint8_t> atr, std::uint8_t serial_byte);
+// A DER element (SEQUENCE { INTEGER serial_byte }): not a certificate, but read as one.
+[[nodiscard]] std::vector<std::uint8_t> fake_certificate(std::uint8_t serial_byte);
 
 }  // namespace saferchat::fake

@@ -8,6 +8,9 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
@@ -15,15 +18,16 @@
 #include <gtest/gtest.h>
 
 #include "commands/card_cache.hpp"
+#include "commands/card_commands.hpp"
 #include "support/fake_pcsc.hpp"
 #include "transport/pcsc_probe.hpp"
 
 namespace saferchat {
 namespace {
 
-using std::chrono::steady_clock;
 using fake::FakePcsc;
 using fake::FakePlatform;
+using std::chrono::steady_clock;
 
 const std::vector<std::uint8_t> belpic_atr{0x3B, 0x98, 0x13, 0x40, 0x0A, 0xA5, 0x03,
                                            0x01, 0x01, 0x01, 0xAD, 0x13, 0x11};
@@ -304,6 +308,99 @@ TEST(PcscErrors, ResultsMapToStableCodes) {
   EXPECT_EQ(scard_error_code(static_cast<LONG>(SCARD_E_SERVICE_STOPPED)),
             ErrorCode::pcsc_unavailable);
 #endif
+}
+
+// What the child was shown, by a dialog that shows messages until closed or the deadline.
+struct ShownMessages {
+  std::mutex mutex;
+  std::condition_variable changed;
+  std::vector<MessageKind> kinds;
+  bool closed = false;
+};
+
+class RecordingDialog final : public PinDialog {
+ public:
+  explicit RecordingDialog(std::shared_ptr<ShownMessages> shown) : shown_(std::move(shown)) {}
+  SecureBytes ask_pin(const PinPrompt& /*prompt*/) override {
+    throw Error(ErrorCode::user_cancelled, "no PIN asked in these tests");
+  }
+  void show_message(const DialogMessage& message, steady_clock::time_point deadline) override {
+    std::unique_lock lock(shown_->mutex);
+    shown_->kinds.push_back(message.kind);
+    shown_->closed = false;
+    shown_->changed.notify_all();
+    if (!shown_->changed.wait_until(lock, deadline, [&] { return shown_->closed; })) {
+      throw Error(ErrorCode::user_timeout, "the deadline passed");
+    }
+  }
+  void close() noexcept override {
+    const std::lock_guard lock(shown_->mutex);
+    shown_->closed = true;
+    shown_->changed.notify_all();
+  }
+
+ private:
+  std::shared_ptr<ShownMessages> shown_;
+};
+
+Request certificate_request(std::chrono::seconds timeout) {
+  Request request;
+  request.arguments = GetCertificateArguments{"https://chat.example", "en", timeout};
+  return request;
+}
+
+std::shared_ptr<const CardCommandSettings> settings_with(
+    SharedPcscContext& contexts, const std::shared_ptr<ShownMessages>& shown) {
+  auto settings = std::make_shared<CardCommandSettings>();
+  settings->make_dialog = [shown] { return std::make_unique<RecordingDialog>(shown); };
+  settings->contexts = &contexts;
+  return settings;
+}
+
+// Windows without a reader: the request asks the child for the card (as with pcscd and no
+// reader), not a PC/SC error; nothing comes, so the dialog's deadline ends it.
+TEST(PcscWindowsRequest, NoReaderAsksForTheCard) {
+  FakePcsc fake(FakePlatform::windows);
+  SharedPcscContext contexts(fake);
+  const auto shown = std::make_shared<ShownMessages>();
+  const CommandHandler handler = make_get_certificate_command(settings_with(contexts, shown));
+  Cancellation request_cancellation;
+  EXPECT_EQ(code_of([&] {
+              static_cast<void>(
+                  handler(certificate_request(std::chrono::seconds(1)), request_cancellation));
+            }),
+            ErrorCode::user_timeout);
+  EXPECT_EQ(shown->kinds, std::vector<MessageKind>{MessageKind::insert_card});
+}
+
+// The last reader unplugged while the child is asked for the card stops the service; another
+// reader with the card starts it again: a new context, the card read, one dialog all along.
+TEST(PcscWindowsRequest, ServiceStopsAndComesBackWhileAskingForTheCard) {
+  FakePcsc fake(FakePlatform::windows);
+  fake.plug_reader("Reader 0");
+  SharedPcscContext contexts(fake);
+  const auto shown = std::make_shared<ShownMessages>();
+  const CommandHandler handler = make_get_certificate_command(settings_with(contexts, shown));
+  Cancellation request_cancellation;
+  std::jthread child([&] {
+    {
+      std::unique_lock lock(shown->mutex);
+      shown->changed.wait(lock, [&] { return !shown->kinds.empty(); });
+    }
+    fake.wait_until_waiting(1);
+    fake.unplug_reader("Reader 0");
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    fake.plug_reader("Reader 1");
+    fake.insert_card("Reader 1", fake::belpic_like_card(belpic_atr, 0xA1));
+  });
+  const CommandOutcome outcome =
+      handler(certificate_request(std::chrono::seconds(60)), request_cancellation);
+  child.join();
+  EXPECT_EQ(outcome.result.at("certificate"), "MAMCAaE=");  // 30 03 02 01 A1
+  EXPECT_EQ(outcome.result.at("appletVersion"), "1.8");
+  EXPECT_EQ(outcome.result.at("pinTriesLeft"), 3);
+  EXPECT_EQ(shown->kinds, std::vector<MessageKind>{MessageKind::insert_card});
+  EXPECT_EQ(fake.contexts_established(), 2);
 }
 
 }  // namespace
