@@ -16,6 +16,27 @@ CardFacts read_card_facts(CardTransaction& transaction, std::span<const std::uin
   return {card, std::move(certificate), tries, pin_pad, std::move(key)};
 }
 
+std::optional<CardInReader> check_card_in_reader(const PcscContext& context,
+                                                 const std::string& reader,
+                                                 CardTransaction& transaction,
+                                                 std::span<const std::uint8_t> atr,
+                                                 const CardFacts& facts, std::uint32_t insertion) {
+  const std::optional<ReaderState> state = context.reader_state(reader);
+  if (!state || !state->card_present) {
+    return std::nullopt;
+  }
+  const std::uint32_t now = insertion_of(*state);
+  if (now != insertion) {
+    return CardInReader{now, false};
+  }
+  if (context.calls().has_event_counter()) {
+    return CardInReader{now, true};
+  }
+  // No counter: the chip's serial number (GET CARD DATA bytes 0-15) is the card's own.
+  const BelpicCard card = BelpicCard::identify(transaction, atr);
+  return CardInReader{now, card.card_data().serial == facts.card.card_data().serial};
+}
+
 std::optional<CachedCard> CardCache::find(const std::string& reader, std::uint32_t insertion,
                                           Deadline deadline) const {
   std::unique_lock lock(mutex_);

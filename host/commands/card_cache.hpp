@@ -52,6 +52,20 @@ struct CardFacts {
   return static_cast<std::uint32_t>(state.pcsc_state >> 16U) & 0xFFFFU;
 }
 
+// Inside the transaction that will use the PIN, on a connection made after `facts` were read
+// from insertion `insertion` of `reader`: the reader's insertion count now, and whether its
+// card is still the one read. Where the platform counts card events (pcsc-lite, Windows) a card
+// swapped in between, even one put back, has another count; where it does not (macOS: always
+// 0) the card's serial number says (SELECT + GET CARD DATA, two APDUs). nullopt when the card
+// is gone.
+struct CardInReader {
+  std::uint32_t insertion = 0;
+  bool same_card = false;
+};
+[[nodiscard]] std::optional<CardInReader> check_card_in_reader(
+    const PcscContext& context, const std::string& reader, CardTransaction& transaction,
+    std::span<const std::uint8_t> atr, const CardFacts& facts, std::uint32_t insertion);
+
 struct CachedCard {
   std::string reader;
   std::uint32_t insertion = 0;

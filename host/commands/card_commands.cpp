@@ -249,18 +249,6 @@ RequestCard obtain_card(const CardCommandSettings& settings, const ReaderState& 
   return {std::move(facts), insertion, false};
 }
 
-// Inside the transaction that will use the PIN: the reader's insertion count now (nullopt
-// when its card is gone). A card swapped since the facts were read (even one put back) has
-// another count.
-std::optional<std::uint32_t> current_insertion(const PcscContext& context,
-                                               const std::string& reader) {
-  const std::optional<ReaderState> state = context.reader_state(reader);
-  if (!state || !state->card_present) {
-    return std::nullopt;
-  }
-  return insertion_of(*state);
-}
-
 // Seconds left until `deadline`, as a PIN pad reader's entry timeout (1..255).
 std::uint8_t reader_timeout(Clock::time_point deadline) {
   const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline - Clock::now());
@@ -481,21 +469,25 @@ CommandOutcome authenticate(const std::shared_ptr<const CardCommandSettings>& se
     CardTransaction& transaction = login->transaction.emplace(connection);
     // A kept connection reaches only its own card (pcsc-lite answers SCARD_W_REMOVED_CARD
     // once it left); a new one was made after the facts' insertion was seen, so the card
-    // may have been swapped in between: the reader's count now says.
-    const auto insertion = login->kept_connection
-                               ? std::optional<std::uint32_t>(request_card.insertion)
-                               : current_insertion(card_request.context(), reader.name);
-    if (!insertion) {
+    // may have been swapped in between: the reader's count now says, or (macOS, no count)
+    // the card's serial number.
+    const auto in_reader =
+        login->kept_connection
+            ? std::optional<CardInReader>(CardInReader{request_card.insertion, true})
+            : check_card_in_reader(card_request.context(), reader.name, transaction,
+                                   connection.atr(), facts, request_card.insertion);
+    if (!in_reader) {
       throw Error(ErrorCode::card_removed, "the card went before VERIFY");
     }
-    if (*insertion != request_card.insertion) {
+    if (!in_reader->same_card) {
       // Another card than the one read (swapped just before the request reached it): its
       // own facts, read now in this transaction, so the token can only be this card's.
+      const std::uint32_t insertion = in_reader->insertion;
       request_card.facts = read_card_facts(transaction, connection.atr());
-      request_card.insertion = *insertion;
+      request_card.insertion = insertion;
       request_card.read_ahead = false;
       if (settings->cache != nullptr) {
-        settings->cache->put({reader.name, *insertion, connection.atr(), request_card.facts});
+        settings->cache->put({reader.name, insertion, connection.atr(), request_card.facts});
       }
       if (facts.pin_tries_left == 0) {
         card_request.report_blocked(Error(ErrorCode::pin_blocked, "no PIN tries left"));

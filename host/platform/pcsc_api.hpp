@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // The PC/SC API of the platform: pcsc-lite's headers on Linux (and the BSDs), winscard.h on
-// Windows. Only the transport layer (transport/pcsc*.cpp) includes this. Differences it must
-// live with: LONG is 64 bits with pcsc-lite and 32 on Windows; SCardControl codes differ
-// (platform::scard_ctl_code); no pcsc_stringify_error outside pcsc-lite; macOS has no
-// SCARD_AUTOALLOCATE, so nothing uses it.
+// Windows. Only the transport layer includes this (transport/pcsc_calls.cpp, the seam's real
+// side; the rest of transport/pcsc*.cpp for its types). Differences it must live with: LONG is
+// 64 bits with pcsc-lite and 32 on Windows; SCardControl codes differ (platform::scard_ctl_code);
+// no pcsc_stringify_error outside pcsc-lite; macOS has no SCARD_AUTOALLOCATE, so nothing uses it.
 #pragma once
 
 #if defined(_WIN32)
@@ -26,6 +26,18 @@ namespace saferchat {
 inline constexpr bool pcsc_service_stops_without_readers = true;
 #else
 inline constexpr bool pcsc_service_stops_without_readers = false;
+#endif
+
+// Reader arrival through the \\?PnP?\Notification pseudo reader: pcsc-lite and Windows have it,
+// macOS's PCSC.framework does not (readers are listed again there instead).
+// Nor does it count a reader's card events in the upper 16 bits of dwEventState, as pcsc-lite
+// and Windows do.
+#if defined(__APPLE__)
+inline constexpr bool pcsc_has_reader_notification = false;
+inline constexpr bool pcsc_has_event_counter = false;
+#else
+inline constexpr bool pcsc_has_reader_notification = true;
+inline constexpr bool pcsc_has_event_counter = true;
 #endif
 
 }  // namespace saferchat

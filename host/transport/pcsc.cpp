@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdio>
 #include <thread>
+#include <utility>
 
 namespace saferchat {
 namespace {
@@ -149,7 +150,8 @@ std::vector<SCARD_READERSTATE> states_for(const std::vector<ReaderState>& known,
   if (with_pnp) {
     SCARD_READERSTATE pnp{};
     pnp.szReader = pnp_notification;
-    // The low 16 bits of the event state count readers (pcsc-lite); start from the known count.
+    // The upper 16 bits of its event state count the readers (pcsc-lite and Windows): start
+    // from the known count, or the wait returns at once.
     pnp.dwCurrentState = static_cast<DWORD>(known.size() << 16U);
     states.push_back(pnp);
   }
@@ -188,34 +190,105 @@ void check_scard(LONG result, std::string_view operation) {
   }
 }
 
-PcscContext::PcscContext() {
-  check_scard(SCardEstablishContext(SCARD_SCOPE_USER, nullptr, nullptr, &context_),
-              "SCardEstablishContext");
+void check_scard(const PcscCalls& calls, LONG result, std::string_view operation) {
+  if (result == static_cast<LONG>(SCARD_E_NO_SERVICE) ||
+      result == static_cast<LONG>(SCARD_E_SERVICE_STOPPED)) {
+    // Windows stops the service with its last reader: the child is told to plug one in.
+    // pcscd does not stop: gone, it is a PC/SC that does not answer.
+    throw Error(
+        calls.service_stops_without_readers() ? ErrorCode::no_reader : ErrorCode::pcsc_unavailable,
+        std::string(operation) + ": " + scard_name(result));
+  }
+  check_scard(result, operation);
+}
+
+namespace {
+
+// How often a stopped service is tried again (Windows), and the readers listed again where no
+// pseudo reader announces new ones (macOS): what other PC/SC programs do there too.
+constexpr auto service_retry = std::chrono::milliseconds(500);
+constexpr auto reader_listing = std::chrono::seconds(1);
+
+bool is_service_gone(LONG result) {
+  return result == static_cast<LONG>(SCARD_E_NO_SERVICE) ||
+         result == static_cast<LONG>(SCARD_E_SERVICE_STOPPED);
+}
+
+}  // namespace
+
+PcscContext::PcscContext(const PcscCalls& calls) : calls_(&calls) {
+  SCARDCONTEXT context = 0;
+  const LONG result = calls_->establish_context(SCARD_SCOPE_USER, &context);
+  if (calls_->service_stops_without_readers() && is_service_gone(result)) {
+    return;  // no reader plugged in (Windows): no handle until one comes
+  }
+  check_scard(result, "SCardEstablishContext");
+  context_ = context;
 }
 
 PcscContext::~PcscContext() {
-  // Fails only for an invalid handle, which this one is not.
-  static_cast<void>(SCardReleaseContext(context_));
+  // Fails only for an invalid handle (or a stopped service), which nothing can mend.
+  if (context_ != 0) {
+    static_cast<void>(calls_->release_context(context_));
+  }
+}
+
+SCARDCONTEXT PcscContext::handle() const noexcept {
+  const std::lock_guard lock(mutex_);
+  return context_;
+}
+
+bool PcscContext::lost_service(LONG result) const {
+  if (!calls_->service_stops_without_readers() || !is_service_gone(result)) {
+    return false;
+  }
+  SCARDCONTEXT dead = 0;
+  {
+    const std::lock_guard lock(mutex_);
+    dead = std::exchange(context_, 0);
+  }
+  if (dead != 0) {
+    static_cast<void>(calls_->release_context(dead));
+  }
+  return true;
+}
+
+bool PcscContext::revive() const {
+  if (handle() != 0) {
+    return true;
+  }
+  SCARDCONTEXT context = 0;
+  const LONG result = calls_->establish_context(SCARD_SCOPE_USER, &context);
+  if (is_service_gone(result)) {
+    return false;
+  }
+  check_scard(result, "SCardEstablishContext");
+  const std::lock_guard lock(mutex_);
+  context_ = context;
+  return true;
 }
 
 std::vector<std::string> PcscContext::readers() const {
+  const SCARDCONTEXT context = handle();
+  if (context == 0) {
+    return {};  // the service stopped with the last reader (Windows)
+  }
   // Size, then names (no SCARD_AUTOALLOCATE: macOS lacks it); again if a reader came between.
   std::vector<char> names;
   for (int attempt = 0;; ++attempt) {
     DWORD length = 0;
-    LONG result = SCardListReaders(context_, nullptr, nullptr, &length);
+    LONG result = calls_->list_readers(context, nullptr, &length);
     if (result == SCARD_S_SUCCESS) {
       names.assign(length, '\0');
-      result = SCardListReaders(context_, nullptr, names.data(), &length);
+      result = calls_->list_readers(context, names.data(), &length);
     }
-    if (result == SCARD_E_NO_READERS_AVAILABLE ||
-        (pcsc_service_stops_without_readers && result == SCARD_E_NO_SERVICE)) {
+    if (result == SCARD_E_NO_READERS_AVAILABLE || lost_service(result)) {
       return {};
     }
     if (result == SCARD_E_INSUFFICIENT_BUFFER && attempt < 3) {
       continue;
     }
-    check_scard(result, "SCardListReaders");
+    check_scard(*calls_, result, "SCardListReaders");
     names.resize(length);
     break;
   }
@@ -254,12 +327,15 @@ std::vector<ReaderState> PcscContext::reader_states() const {
     state.dwCurrentState = SCARD_STATE_UNAWARE;
   }
   const LONG result =
-      SCardGetStatusChange(context_, 0, states.data(), static_cast<DWORD>(states.size()));
+      calls_->get_status_change(handle(), 0, states.data(), static_cast<DWORD>(states.size()));
   if (result == SCARD_E_UNKNOWN_READER) {
     return reader_states();  // a reader went away between the two calls: ask again
   }
+  if (lost_service(result)) {
+    return {};  // the last reader went away between the two calls (Windows)
+  }
   if (result != SCARD_E_TIMEOUT) {
-    check_scard(result, "SCardGetStatusChange");
+    check_scard(*calls_, result, "SCardGetStatusChange");
   }
   for (std::size_t i = 0; i < known.size(); ++i) {
     take_state(states[i], known[i]);
@@ -268,15 +344,19 @@ std::vector<ReaderState> PcscContext::reader_states() const {
 }
 
 std::optional<ReaderState> PcscContext::reader_state(const std::string& name) const {
+  const SCARDCONTEXT context = handle();
+  if (context == 0) {
+    return std::nullopt;
+  }
   SCARD_READERSTATE state{};
   state.szReader = name.c_str();
   state.dwCurrentState = SCARD_STATE_UNAWARE;
-  const LONG result = SCardGetStatusChange(context_, 0, &state, 1);
-  if (result == SCARD_E_UNKNOWN_READER) {
+  const LONG result = calls_->get_status_change(context, 0, &state, 1);
+  if (result == SCARD_E_UNKNOWN_READER || lost_service(result)) {
     return std::nullopt;
   }
   if (result != SCARD_E_TIMEOUT) {
-    check_scard(result, "SCardGetStatusChange");
+    check_scard(*calls_, result, "SCardGetStatusChange");
   }
   if ((state.dwEventState & SCARD_STATE_UNKNOWN) != 0) {
     return std::nullopt;
@@ -286,17 +366,84 @@ std::optional<ReaderState> PcscContext::reader_state(const std::string& name) co
   return reader;
 }
 
+bool PcscContext::pause_until(Deadline until, std::uint64_t cancels) const {
+  std::unique_lock lock(mutex_);
+  return !cancelled_.wait_until(lock, until, [&] { return cancel_count_ != cancels; });
+}
+
+bool PcscContext::wait_for_service(Deadline deadline, std::uint64_t cancels) const {
+  for (;;) {
+    if (revive()) {
+      return true;  // a reader came: the service runs again, with a new context
+    }
+    const Deadline now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      return false;
+    }
+    if (!pause_until(std::min(deadline, Deadline(now + service_retry)), cancels)) {
+      check_scard(static_cast<LONG>(SCARD_E_CANCELLED), "waiting for the smart card service");
+    }
+  }
+}
+
+bool PcscContext::wait_by_listing(const std::vector<ReaderState>& known, Deadline deadline,
+                                  std::uint64_t cancels) const {
+  std::vector<std::string> names;
+  names.reserve(known.size());
+  for (const ReaderState& reader : known) {
+    names.push_back(reader.name);
+  }
+  for (;;) {
+    const Deadline now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      return false;
+    }
+    const Deadline slice = std::min(deadline, Deadline(now + reader_listing));
+    if (known.empty()) {
+      if (!pause_until(slice, cancels)) {
+        check_scard(static_cast<LONG>(SCARD_E_CANCELLED), "waiting for a reader");
+      }
+    } else {
+      std::vector<SCARD_READERSTATE> states = states_for(known, false);
+      const LONG result = calls_->get_status_change(handle(), timeout_until(slice), states.data(),
+                                                    static_cast<DWORD>(states.size()));
+      if (result == SCARD_E_UNKNOWN_READER) {
+        return true;  // a known reader is gone
+      }
+      if (result != SCARD_E_TIMEOUT) {
+        check_scard(*calls_, result, "SCardGetStatusChange");
+        return true;
+      }
+    }
+    if (readers() != names) {
+      return true;  // a reader came (or went)
+    }
+  }
+}
+
 bool PcscContext::wait_for_change(const std::vector<ReaderState>& known, Deadline deadline) const {
+  std::uint64_t cancels = 0;
+  {
+    // A cancel() before this wait began does not end it (as SCardCancel); one during it does.
+    const std::lock_guard lock(mutex_);
+    cancels = cancel_count_;
+  }
+  if (handle() == 0) {
+    return wait_for_service(deadline, cancels);
+  }
+  if (!calls_->has_reader_notification()) {
+    return wait_by_listing(known, deadline, cancels);
+  }
   std::vector<SCARD_READERSTATE> states = states_for(known, true);
-  const LONG result = SCardGetStatusChange(context_, timeout_until(deadline), states.data(),
-                                           static_cast<DWORD>(states.size()));
+  const LONG result = calls_->get_status_change(handle(), timeout_until(deadline), states.data(),
+                                                static_cast<DWORD>(states.size()));
   if (result == SCARD_E_TIMEOUT) {
     return false;
   }
-  if (result == SCARD_E_UNKNOWN_READER) {
-    return true;  // a known reader is gone
+  if (result == SCARD_E_UNKNOWN_READER || lost_service(result)) {
+    return true;  // a known reader is gone (on Windows the last one stopped the service)
   }
-  check_scard(result, "SCardGetStatusChange");
+  check_scard(*calls_, result, "SCardGetStatusChange");
   return true;
 }
 
@@ -315,14 +462,28 @@ std::optional<ReaderState> PcscContext::wait_for_card(Deadline deadline) const {
 }
 
 void PcscContext::cancel() const noexcept {
-  // Fails only when nothing waits, which is fine.
-  static_cast<void>(SCardCancel(context_));
+  SCARDCONTEXT context = 0;
+  {
+    const std::lock_guard lock(mutex_);
+    ++cancel_count_;
+    context = context_;
+  }
+  cancelled_.notify_all();
+  if (context != 0) {
+    // Fails only when nothing waits, which is fine.
+    static_cast<void>(calls_->cancel(context));
+  }
 }
 
 PcscCard::PcscCard(const PcscContext& context, std::string reader)
-    : context_(context.handle()), reader_(std::move(reader)) {
-  check_scard(SCardConnect(context.handle(), reader_.c_str(), SCARD_SHARE_SHARED,
-                           SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card_, &protocol_),
+    : calls_(&context.calls()), context_(context.handle()), reader_(std::move(reader)) {
+  if (context_ == 0) {
+    // The service stopped with the last reader (Windows): the reader is gone.
+    throw Error(ErrorCode::no_reader, "SCardConnect: the smart card service is stopped");
+  }
+  check_scard(*calls_,
+              calls_->connect(context_, reader_.c_str(), SCARD_SHARE_SHARED,
+                              SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &card_, &protocol_),
               "SCardConnect");
   refresh_atr();
 }
@@ -330,7 +491,7 @@ PcscCard::PcscCard(const PcscContext& context, std::string reader)
 PcscCard::~PcscCard() {
   // Leave the card powered for other programs (unless reset_when_done); failure means the card
   // is already gone.
-  static_cast<void>(SCardDisconnect(card_, disposition_));
+  static_cast<void>(calls_->disconnect(card_, disposition_));
 }
 
 void PcscCard::reset_counters() noexcept {
@@ -346,8 +507,10 @@ void PcscCard::refresh_atr() {
   DWORD state = 0;
   DWORD protocol = 0;
   DWORD name_length = 0;
-  check_scard(SCardStatus(card_, nullptr, &name_length, &state, &protocol, atr.data(), &atr_length),
-              "SCardStatus");
+  check_scard(
+      *calls_,
+      calls_->status(card_, nullptr, &name_length, &state, &protocol, atr.data(), &atr_length),
+      "SCardStatus");
   atr_.assign(atr.begin(), atr.begin() + atr_length);
 }
 
@@ -357,7 +520,7 @@ bool PcscCard::card_gone_within(std::chrono::milliseconds wait) const {
   state.szReader = reader_.c_str();
   state.dwCurrentState = SCARD_STATE_UNAWARE;
   for (;;) {
-    const LONG result = SCardGetStatusChange(context_, timeout_until(deadline), &state, 1);
+    const LONG result = calls_->get_status_change(context_, timeout_until(deadline), &state, 1);
     if (result == SCARD_E_UNKNOWN_READER) {
       return true;  // the reader itself went away
     }
@@ -372,8 +535,9 @@ bool PcscCard::card_gone_within(std::chrono::milliseconds wait) const {
 }
 
 void PcscCard::reconnect() {
-  check_scard(SCardReconnect(card_, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
-                             SCARD_LEAVE_CARD, &protocol_),
+  check_scard(*calls_,
+              calls_->reconnect(card_, SCARD_SHARE_SHARED, SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1,
+                                SCARD_LEAVE_CARD, &protocol_),
               "SCardReconnect");
   refresh_atr();
 }
@@ -385,8 +549,8 @@ Bytes PcscCard::transmit_raw(std::span<const std::uint8_t> command) {
   std::array<BYTE, 258> response{};  // short APDU: 256 data bytes + SW1 SW2
   DWORD length = response.size();
   const auto started = std::chrono::steady_clock::now();
-  const LONG result = SCardTransmit(card_, pci, command.data(), static_cast<DWORD>(command.size()),
-                                    nullptr, response.data(), &length);
+  const LONG result = calls_->transmit(
+      card_, pci, command.data(), static_cast<DWORD>(command.size()), response.data(), &length);
   io_time_ += std::chrono::steady_clock::now() - started;
   const bool maybe_pulled_out =
       result != SCARD_S_SUCCESS && (result == SCARD_E_NOT_TRANSACTED ||
@@ -410,7 +574,7 @@ Bytes PcscCard::transmit_raw(std::span<const std::uint8_t> command) {
   if (result == SCARD_W_REMOVED_CARD || result == SCARD_E_NO_SMARTCARD) {
     throw Error(ErrorCode::card_removed, "SCardTransmit: " + scard_name(result));
   }
-  check_scard(result, "SCardTransmit");
+  check_scard(*calls_, result, "SCardTransmit");
   ++apdu_count_;
   bytes_sent_ += command.size();
   bytes_received_ += length;
@@ -421,13 +585,13 @@ Bytes PcscCard::control(std::uint32_t code, std::span<const std::uint8_t> input)
   std::array<BYTE, 512> output{};
   DWORD length = 0;
   const auto started = std::chrono::steady_clock::now();
-  const LONG result = SCardControl(card_, code, input.data(), static_cast<DWORD>(input.size()),
-                                   output.data(), output.size(), &length);
+  const LONG result = calls_->control(card_, code, input.data(), static_cast<DWORD>(input.size()),
+                                      output.data(), static_cast<DWORD>(output.size()), &length);
   io_time_ += std::chrono::steady_clock::now() - started;
   if (result == SCARD_W_REMOVED_CARD || result == SCARD_E_NO_SMARTCARD) {
     throw Error(ErrorCode::card_removed, "SCardControl: " + scard_name(result));
   }
-  check_scard(result, "SCardControl");
+  check_scard(*calls_, result, "SCardControl");
   return {output.begin(), output.begin() + length};
 }
 
@@ -436,19 +600,19 @@ Bytes CardTransaction::control(std::uint32_t code, std::span<const std::uint8_t>
 }
 
 CardTransaction::CardTransaction(PcscCard& card) : card_(card) {
-  LONG result = SCardBeginTransaction(card_.card_);
+  LONG result = card_.calls_->begin_transaction(card_.card_);
   if (result == SCARD_W_RESET_CARD) {
     // Reset by another program since we connected: take note and go on; nothing was verified
     // in this transaction yet.
     card_.reconnect();
-    result = SCardBeginTransaction(card_.card_);
+    result = card_.calls_->begin_transaction(card_.card_);
   }
-  check_scard(result, "SCardBeginTransaction");
+  check_scard(*card_.calls_, result, "SCardBeginTransaction");
 }
 
 CardTransaction::~CardTransaction() {
   // A card removed meanwhile makes this fail; there is nothing left to end then.
-  static_cast<void>(SCardEndTransaction(card_.card_, card_.disposition_));
+  static_cast<void>(card_.calls_->end_transaction(card_.card_, card_.disposition_));
 }
 
 ResponseApdu CardTransaction::transmit(const CommandApdu& command) {
@@ -469,12 +633,12 @@ namespace {
 // Whether a context outlived a stop of the smart card service (Windows). SCardIsValidContext may
 // check the handle only (pcsc-lite's does), so a context whose service is gone would pass and
 // answer "no service" (no reader, on Windows) to every request from then on: ask it too.
-bool outlived_its_service(SCARDCONTEXT context) {
-  if (SCardIsValidContext(context) != SCARD_S_SUCCESS) {
+bool outlived_its_service(const PcscContext& context) {
+  if (!context.live() || context.calls().is_valid_context(context.handle()) != SCARD_S_SUCCESS) {
     return true;
   }
   DWORD length = 0;
-  const LONG result = SCardListReaders(context, nullptr, nullptr, &length);
+  const LONG result = context.calls().list_readers(context.handle(), nullptr, &length);
   return result == SCARD_E_NO_SERVICE || result == SCARD_E_SERVICE_STOPPED;
 }
 
@@ -482,16 +646,17 @@ bool outlived_its_service(SCARDCONTEXT context) {
 
 SharedPcscContext::Lease SharedPcscContext::get() {
   const std::lock_guard lock(mutex_);
-  if (context_ && pcsc_service_stops_without_readers && outlived_its_service(context_->handle())) {
-    // The service stopped with the last reader and came back with a new one: the old
-    // context is dead for good.
+  if (context_ && context_->calls().service_stops_without_readers() &&
+      outlived_its_service(*context_)) {
+    // The service stopped with the last reader (and may be back with a new one): the old
+    // context is dead for good, and so is a connection kept on it.
     card_.reset();
     context_.reset();
   }
   if (context_) {
     return {context_, true};
   }
-  context_ = std::make_shared<const PcscContext>();
+  context_ = std::make_shared<const PcscContext>(*calls_);
   return {context_, false};
 }
 

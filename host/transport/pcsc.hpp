@@ -6,6 +6,7 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,7 @@
 
 #include "apdu/card_channel.hpp"
 #include "platform/pcsc_api.hpp"
+#include "transport/pcsc_calls.hpp"
 #include "wire/error.hpp"
 
 namespace saferchat {
@@ -26,6 +28,9 @@ namespace saferchat {
 [[nodiscard]] ErrorCode scard_error_code(LONG result) noexcept;
 // Throws Error(scard_error_code(result), "<operation>: SCARD_…") unless result is success.
 void check_scard(LONG result, std::string_view operation);
+// The same, where `calls` says whether SCARD_E_NO_SERVICE and SCARD_E_SERVICE_STOPPED mean
+// "no reader" (Windows' service stopped with its last reader) or a broken PC/SC.
+void check_scard(const PcscCalls& calls, LONG result, std::string_view operation);
 
 using Deadline = std::chrono::steady_clock::time_point;
 
@@ -39,10 +44,13 @@ struct ReaderState {
   DWORD pcsc_state = SCARD_STATE_UNAWARE;
 };
 
+// Where the service stops with the last reader (Windows), a context may be without a handle:
+// it then sees no readers, and wait_for_change makes a new one when a reader comes back. The
+// same happens when the service stops under a context made before.
 class PcscContext {
  public:
   // Throws Error(pcsc_unavailable) when pcscd does not answer.
-  PcscContext();
+  explicit PcscContext(const PcscCalls& calls = system_pcsc_calls());
   PcscContext(const PcscContext&) = delete;
   PcscContext& operator=(const PcscContext&) = delete;
   PcscContext(PcscContext&&) = delete;
@@ -55,7 +63,9 @@ class PcscContext {
   [[nodiscard]] std::optional<ReaderState> reader_state(const std::string& name) const;
   // Blocks until a reader comes or goes or a card is inserted or removed (relative to
   // `known`, as returned by reader_states()), or until `deadline`: false on timeout.
-  // SCardGetStatusChange does the waiting: no polling.
+  // SCardGetStatusChange does the waiting, with the \\?PnP?\Notification pseudo reader for
+  // reader arrival. Where the platform has no such reader (macOS), the readers are listed again
+  // every second; while the service is stopped (Windows), a context is tried every half second.
   [[nodiscard]] bool wait_for_change(const std::vector<ReaderState>& known,
                                      Deadline deadline) const;
   // The first reader holding a card, waiting for one until `deadline`.
@@ -63,10 +73,28 @@ class PcscContext {
   // Makes a blocking wait_for_change return (thread-safe, SCardCancel).
   void cancel() const noexcept;
 
-  [[nodiscard]] SCARDCONTEXT handle() const noexcept { return context_; }
+  // The current handle: 0 while the service is stopped (Windows).
+  [[nodiscard]] SCARDCONTEXT handle() const noexcept;
+  // Whether the context has a handle (false: the service stopped with the last reader).
+  [[nodiscard]] bool live() const noexcept { return handle() != 0; }
+  [[nodiscard]] const PcscCalls& calls() const noexcept { return *calls_; }
 
  private:
-  SCARDCONTEXT context_ = 0;
+  // For a result meaning the service stopped (Windows): lets the dead handle go and says true.
+  bool lost_service(LONG result) const;
+  // Makes a handle when there is none: false while the service is still stopped.
+  bool revive() const;
+  bool wait_for_service(Deadline deadline, std::uint64_t cancels) const;
+  bool wait_by_listing(const std::vector<ReaderState>& known, Deadline deadline,
+                       std::uint64_t cancels) const;
+  // Sleeps until `until` (true) or until cancel() is called after cancel_count_ was `cancels`.
+  bool pause_until(Deadline until, std::uint64_t cancels) const;
+
+  const PcscCalls* calls_;
+  mutable std::mutex mutex_;
+  mutable std::condition_variable cancelled_;
+  mutable std::uint64_t cancel_count_ = 0;
+  mutable SCARDCONTEXT context_ = 0;
 };
 
 class CardTransaction;
@@ -114,6 +142,7 @@ class PcscCard {
   // Waits (SCardGetStatusChange) up to `wait` for the reader to report no card.
   [[nodiscard]] bool card_gone_within(std::chrono::milliseconds wait) const;
 
+  const PcscCalls* calls_;
   SCARDCONTEXT context_;
   std::string reader_;
   SCARDHANDLE card_ = 0;
@@ -157,6 +186,7 @@ class SharedPcscContext {
     std::shared_ptr<const PcscContext> context;
     bool reused = false;  // established for an earlier request
   };
+  explicit SharedPcscContext(const PcscCalls& calls = system_pcsc_calls()) : calls_(&calls) {}
   // Throws Error(pcsc_unavailable) when pcscd does not answer.
   [[nodiscard]] Lease get();
   void discard(const std::shared_ptr<const PcscContext>& context);
@@ -175,6 +205,7 @@ class SharedPcscContext {
                  std::uint32_t insertion);
 
  private:
+  const PcscCalls* calls_;
   std::mutex mutex_;
   std::shared_ptr<const PcscContext> context_;
   std::unique_ptr<PcscCard> card_;  // declared after the context: closed before it

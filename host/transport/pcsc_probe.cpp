@@ -8,11 +8,12 @@
 
 namespace saferchat {
 
-PcscStatus probe_pcsc() noexcept {
+PcscStatus probe_pcsc_with(const PcscCalls& calls) noexcept {
   PcscStatus status;
   SCARDCONTEXT context = 0;
-  LONG rv = SCardEstablishContext(SCARD_SCOPE_USER, nullptr, nullptr, &context);
-  if (pcsc_service_stops_without_readers && rv == SCARD_E_NO_SERVICE) {
+  LONG rv = calls.establish_context(SCARD_SCOPE_USER, &context);
+  const bool stops = calls.service_stops_without_readers();
+  if (stops && rv == static_cast<LONG>(SCARD_E_NO_SERVICE)) {
     status.reachable = true;  // Windows: the service sleeps until a reader is plugged in
     status.detail = scard_name(rv);
     return status;
@@ -23,11 +24,11 @@ PcscStatus probe_pcsc() noexcept {
   }
   status.reachable = true;
   DWORD length = 0;
-  rv = SCardListReaders(context, nullptr, nullptr, &length);
+  rv = calls.list_readers(context, nullptr, &length);
   if (rv == SCARD_S_SUCCESS && length > 0) {
     try {
       std::vector<char> names(length);
-      rv = SCardListReaders(context, nullptr, names.data(), &length);
+      rv = calls.list_readers(context, names.data(), &length);
       // The list is a sequence of NUL-terminated names ended by an empty one.
       for (std::size_t i = 0; rv == SCARD_S_SUCCESS && i < length && names.at(i) != '\0';) {
         ++status.reader_count;
@@ -40,12 +41,14 @@ PcscStatus probe_pcsc() noexcept {
       status.detail = "out of memory listing readers";
     }
   } else if (rv != SCARD_E_NO_READERS_AVAILABLE && rv != SCARD_S_SUCCESS &&
-             !(pcsc_service_stops_without_readers && rv == SCARD_E_NO_SERVICE)) {
+             !(stops && rv == static_cast<LONG>(SCARD_E_NO_SERVICE))) {
     status.detail = scard_name(rv);
   }
   // Releasing can only fail for an invalid handle, which this one is not.
-  static_cast<void>(SCardReleaseContext(context));
+  static_cast<void>(calls.release_context(context));
   return status;
 }
+
+PcscStatus probe_pcsc() noexcept { return probe_pcsc_with(system_pcsc_calls()); }
 
 }  // namespace saferchat

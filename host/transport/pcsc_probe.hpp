@@ -5,6 +5,8 @@
 #include <cstddef>
 #include <string>
 
+#include "transport/pcsc_calls.hpp"
+
 namespace saferchat {
 
 struct PcscStatus {
@@ -14,6 +16,10 @@ struct PcscStatus {
 };
 
 // Establishes a PC/SC context, counts the readers and releases the context. Never throws.
+// Where the service stops with the last reader (Windows), SCARD_E_NO_SERVICE is reachable
+// with no reader.
+[[nodiscard]] PcscStatus probe_pcsc_with(const PcscCalls& calls) noexcept;
+// The platform's PC/SC.
 [[nodiscard]] PcscStatus probe_pcsc() noexcept;
 
 }  // namespace saferchat
