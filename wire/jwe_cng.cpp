@@ -30,25 +30,7 @@
 #endif
 
 namespace saferchat::jwe {
-
-struct KeyHandle {
-  KeyHandle(BCRYPT_KEY_HANDLE h, Curve c) : handle(h), curve(c) {}
-  KeyHandle(const KeyHandle&) = delete;
-  KeyHandle& operator=(const KeyHandle&) = delete;
-  KeyHandle(KeyHandle&&) = delete;
-  KeyHandle& operator=(KeyHandle&&) = delete;
-  ~KeyHandle() {
-    static_cast<void>(BCryptDestroyKey(handle));  // fails only for a handle that is not one
-  }
-  BCRYPT_KEY_HANDLE handle;
-  Curve curve;
-};
-
 namespace {
-
-using detail::Bytes;
-using detail::coordinate_bytes;
-using detail::fail;
 
 bool succeeded(NTSTATUS status) { return status >= 0; }  // NT_SUCCESS
 
@@ -57,6 +39,7 @@ PUCHAR input(const void* data) {
   return const_cast<PUCHAR>(static_cast<const UCHAR*>(data));  // NOLINT
 }
 
+// An algorithm provider; a key holds the one it was made with, closed after the key.
 class Provider {
  public:
   explicit Provider(const wchar_t* algorithm) {
@@ -83,17 +66,40 @@ class Provider {
   BCRYPT_ALG_HANDLE handle_ = nullptr;
 };
 
+}  // namespace
+
+struct KeyHandle {
+  KeyHandle(BCRYPT_KEY_HANDLE h, Curve c, std::shared_ptr<const Provider> p)
+      : handle(h), curve(c), provider(std::move(p)) {}
+  KeyHandle(const KeyHandle&) = delete;
+  KeyHandle& operator=(const KeyHandle&) = delete;
+  KeyHandle(KeyHandle&&) = delete;
+  KeyHandle& operator=(KeyHandle&&) = delete;
+  ~KeyHandle() {
+    static_cast<void>(BCryptDestroyKey(handle));  // fails only for a handle that is not one
+  }
+  BCRYPT_KEY_HANDLE handle;
+  Curve curve;
+  std::shared_ptr<const Provider> provider;  // destroyed after the key
+};
+
+namespace {
+
+using detail::Bytes;
+using detail::coordinate_bytes;
+using detail::fail;
+
 // The ECDH provider for `curve`. X25519 needs the generic ECDH algorithm with a curve name
 // (Windows 10 and later).
-std::unique_ptr<Provider> ecdh_provider(Curve curve) {
+std::shared_ptr<const Provider> ecdh_provider(Curve curve) {
   if (curve == Curve::p256) {
-    auto provider = std::make_unique<Provider>(BCRYPT_ECDH_P256_ALGORITHM);
+    auto provider = std::make_shared<const Provider>(BCRYPT_ECDH_P256_ALGORITHM);
     if (provider->get() == nullptr) {
       fail("ECDH on P-256 is not available in this Windows (CNG)");
     }
     return provider;
   }
-  auto provider = std::make_unique<Provider>(BCRYPT_ECDH_ALGORITHM);
+  auto provider = std::make_shared<const Provider>(BCRYPT_ECDH_ALGORITHM);
   if (provider->get() == nullptr || !provider->set(BCRYPT_ECC_CURVE_NAME, BCRYPT_ECC_CURVE_25519)) {
     fail("X25519 is not available in this Windows (CNG curve25519 needs Windows 10)");
   }
@@ -189,7 +195,7 @@ namespace detail {
 void fail(const char* why) { throw JweError(why); }
 
 std::shared_ptr<KeyHandle> import_key(const RawKey& raw) {
-  const std::unique_ptr<Provider> provider = ecdh_provider(raw.curve);
+  std::shared_ptr<const Provider> provider = ecdh_provider(raw.curve);
   Bytes blob = key_blob(raw);
   BCRYPT_KEY_HANDLE handle = nullptr;
   // Without BCRYPT_NO_KEY_VALIDATION CNG checks the public point (on the curve, right order).
@@ -201,7 +207,7 @@ std::shared_ptr<KeyHandle> import_key(const RawKey& raw) {
     fail(raw.curve == Curve::p256 ? "the key's point is not on P-256"
                                   : "the X25519 key does not decode");
   }
-  return std::make_shared<KeyHandle>(handle, raw.curve);
+  return std::make_shared<KeyHandle>(handle, raw.curve, std::move(provider));
 }
 
 RawKey export_public(Curve curve, const KeyHandle& key) {
@@ -226,14 +232,14 @@ RawKey export_public(Curve curve, const KeyHandle& key) {
 }
 
 std::shared_ptr<KeyHandle> generate_key(Curve curve) {
-  const std::unique_ptr<Provider> provider = ecdh_provider(curve);
+  std::shared_ptr<const Provider> provider = ecdh_provider(curve);
   BCRYPT_KEY_HANDLE handle = nullptr;
   // 256 bits for P-256, 255 for curve25519 (CNG named elliptic curves).
   if (!succeeded(
           BCryptGenerateKeyPair(provider->get(), &handle, curve == Curve::p256 ? 256 : 255, 0))) {
     fail("cannot generate a key");
   }
-  auto key = std::make_shared<KeyHandle>(handle, curve);
+  auto key = std::make_shared<KeyHandle>(handle, curve, provider);
   if (!succeeded(BCryptFinalizeKeyPair(handle, 0))) {
     fail("cannot generate a key");
   }
