@@ -1,49 +1,27 @@
 // SPDX-License-Identifier: Apache-2.0
+// Sealed tokens (wire/jwe.hpp): the parts that are the same with every crypto library. The JWK
+// members, the JWE header and the compact serialisation, the Concat KDF (SHA-256 from the
+// crypto seam, wire/crypto.hpp) and the order of the steps. The primitives are in
+// wire/jwe_primitives.hpp.
 #include "wire/jwe.hpp"
-
-#include <openssl/bio.h>
-#include <openssl/bn.h>
-#include <openssl/core_names.h>
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/params.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
 
 #include <algorithm>
 #include <array>
 
+#include "wire/crypto.hpp"
+#include "wire/jwe_primitives.hpp"
+
 namespace saferchat::jwe {
 namespace {
 
+using detail::Bytes;
+using detail::coordinate_bytes;
+using detail::fail;
+using detail::iv_bytes;
+using detail::tag_bytes;
 using nlohmann::json;
-using Bytes = std::vector<std::uint8_t>;
 
-template <auto Free>
-struct OpenSslDeleter {
-  template <typename T>
-  void operator()(T* pointer) const noexcept {
-    Free(pointer);
-  }
-};
-using PkeyContextPtr = std::unique_ptr<EVP_PKEY_CTX, OpenSslDeleter<EVP_PKEY_CTX_free>>;
-using CipherContextPtr = std::unique_ptr<EVP_CIPHER_CTX, OpenSslDeleter<EVP_CIPHER_CTX_free>>;
-using MdContextPtr = std::unique_ptr<EVP_MD_CTX, OpenSslDeleter<EVP_MD_CTX_free>>;
-using BioPtr = std::unique_ptr<BIO, OpenSslDeleter<BIO_free>>;
-using BignumPtr = std::unique_ptr<BIGNUM, OpenSslDeleter<BN_free>>;
-
-constexpr std::size_t coordinate_bytes = 32;  // P-256 and X25519 (RFC 7518 §6.2.1.2, RFC 8037)
-constexpr std::size_t iv_bytes = 12;          // 96 bits (RFC 7518 §5.3)
-constexpr std::size_t tag_bytes = 16;         // 128 bits (RFC 7518 §5.3)
-constexpr std::size_t cek_bits = 256;         // A256GCM
-
-[[noreturn]] void fail(const char* why) {
-  ERR_clear_error();  // OpenSSL's queue says nothing the caller may see
-  throw JweError(why);
-}
-
-std::shared_ptr<EVP_PKEY> own(EVP_PKEY* key) { return {key, EVP_PKEY_free}; }
+constexpr std::size_t cek_bits = detail::cek_bytes * 8;
 
 std::span<const std::uint8_t> bytes_of(std::string_view text) {
   return {reinterpret_cast<const std::uint8_t*>(text.data()), text.size()};
@@ -79,52 +57,13 @@ Bytes fixed_member(const json& jwk, std::string_view name, std::size_t size, con
   return std::move(*bytes);
 }
 
-std::shared_ptr<EVP_PKEY> ec_key_from_data(const Bytes& x, const Bytes& y, const Bytes* d) {
-  // SEC 1 §2.3.3: an uncompressed point is 04 ‖ X ‖ Y.
-  Bytes point{0x04};
-  point.insert(point.end(), x.begin(), x.end());
-  point.insert(point.end(), y.begin(), y.end());
-  std::string group = "prime256v1";
-  BignumPtr private_value;
-  std::array<unsigned char, coordinate_bytes> d_native{};
-  std::vector<OSSL_PARAM> params{
-      OSSL_PARAM_construct_utf8_string(OSSL_PKEY_PARAM_GROUP_NAME, group.data(), 0),
-      OSSL_PARAM_construct_octet_string(OSSL_PKEY_PARAM_PUB_KEY, point.data(), point.size())};
-  if (d != nullptr) {
-    private_value.reset(BN_bin2bn(d->data(), static_cast<int>(d->size()), nullptr));
-    if (!private_value || BN_bn2nativepad(private_value.get(), d_native.data(),
-                                          static_cast<int>(d_native.size())) < 0) {
-      fail("the key's private value does not decode");
-    }
-    params.push_back(
-        OSSL_PARAM_construct_BN(OSSL_PKEY_PARAM_PRIV_KEY, d_native.data(), d_native.size()));
-  }
-  params.push_back(OSSL_PARAM_construct_end());
-  const PkeyContextPtr context(EVP_PKEY_CTX_new_from_name(nullptr, "EC", nullptr));
-  EVP_PKEY* key = nullptr;
-  const int selection = d != nullptr ? EVP_PKEY_KEYPAIR : EVP_PKEY_PUBLIC_KEY;
-  if (!context || EVP_PKEY_fromdata_init(context.get()) != 1 ||
-      EVP_PKEY_fromdata(context.get(), &key, selection, params.data()) != 1) {
-    OPENSSL_cleanse(d_native.data(), d_native.size());
-    fail("the key's point is not on P-256");
-  }
-  OPENSSL_cleanse(d_native.data(), d_native.size());
-  std::shared_ptr<EVP_PKEY> owned = own(key);
-  // SP 800-56A §5.6.2.3.3: on the curve, not infinity, right order.
-  const PkeyContextPtr check(EVP_PKEY_CTX_new_from_pkey(nullptr, key, nullptr));
-  if (!check || EVP_PKEY_public_check(check.get()) != 1) {
-    fail("the key's point is not on P-256");
-  }
-  return owned;
-}
-
 struct ParsedJwk {
   Curve curve = Curve::p256;
-  std::shared_ptr<EVP_PKEY> key;
+  std::shared_ptr<KeyHandle> key;
 };
 
-// The public part of a JWK (RFC 7517 §4, RFC 7518 §6.2.1, RFC 8037 §2); `d` only when
-// `private_value` is set, else refused.
+// The key of a JWK (RFC 7517 §4, RFC 7518 §6.2.1, RFC 8037 §2); "d" only `with_private`, else
+// refused.
 ParsedJwk parse_jwk(const json& jwk, bool with_private) {
   if (!jwk.is_object()) {
     fail("the key is not a JSON object");
@@ -137,84 +76,43 @@ ParsedJwk parse_jwk(const json& jwk, bool with_private) {
   if (kty == nullptr || crv == nullptr) {
     fail(R"(the key has no string "kty" and "crv")");
   }
-  ParsedJwk parsed;
+  detail::RawKey raw;
   if (*kty == "EC" && *crv == "P-256") {
-    const Bytes x = fixed_member(jwk, "x", coordinate_bytes, "the key's \"x\" is not 32 bytes");
-    const Bytes y = fixed_member(jwk, "y", coordinate_bytes, "the key's \"y\" is not 32 bytes");
-    if (with_private) {
-      Bytes d = fixed_member(jwk, "d", coordinate_bytes, "the key's \"d\" is not 32 bytes");
-      parsed.key = ec_key_from_data(x, y, &d);
-      OPENSSL_cleanse(d.data(), d.size());
-    } else {
-      parsed.key = ec_key_from_data(x, y, nullptr);
-    }
-    return parsed;
-  }
-  if (*kty == "OKP" && *crv == "X25519") {
-    parsed.curve = Curve::x25519;
+    raw.x = fixed_member(jwk, "x", coordinate_bytes, "the key's \"x\" is not 32 bytes");
+    raw.y = fixed_member(jwk, "y", coordinate_bytes, "the key's \"y\" is not 32 bytes");
+  } else if (*kty == "OKP" && *crv == "X25519") {
+    raw.curve = Curve::x25519;
     if (jwk.contains("y")) {
       fail("an X25519 key has no \"y\"");
     }
-    const Bytes x = fixed_member(jwk, "x", coordinate_bytes, "the key's \"x\" is not 32 bytes");
-    EVP_PKEY* key = nullptr;
-    if (with_private) {
-      Bytes d = fixed_member(jwk, "d", coordinate_bytes, "the key's \"d\" is not 32 bytes");
-      key = EVP_PKEY_new_raw_private_key_ex(nullptr, "X25519", nullptr, d.data(), d.size());
-      OPENSSL_cleanse(d.data(), d.size());
-    } else {
-      key = EVP_PKEY_new_raw_public_key_ex(nullptr, "X25519", nullptr, x.data(), x.size());
-    }
-    if (key == nullptr) {
-      fail("the X25519 key does not decode");
-    }
-    parsed.key = own(key);
-    return parsed;
+    raw.x = fixed_member(jwk, "x", coordinate_bytes, "the key's \"x\" is not 32 bytes");
+  } else {
+    fail("the key is neither EC P-256 nor OKP X25519");
   }
-  fail("the key is neither EC P-256 nor OKP X25519");
-}
-
-std::optional<Curve> curve_of(const EVP_PKEY* key) {
-  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_X25519) {
-    return Curve::x25519;
+  if (with_private) {
+    raw.d = fixed_member(jwk, "d", coordinate_bytes, "the key's \"d\" is not 32 bytes");
   }
-  if (EVP_PKEY_get_base_id(key) == EVP_PKEY_EC) {
-    std::array<char, 64> group{};
-    std::size_t length = 0;
-    if (EVP_PKEY_get_group_name(key, group.data(), group.size(), &length) == 1 &&
-        std::string_view(group.data(), length) == "prime256v1") {
-      return Curve::p256;
-    }
+  ParsedJwk parsed{raw.curve, nullptr};
+  try {
+    parsed.key = detail::import_key(raw);
+  } catch (...) {
+    detail::cleanse(raw.d.data(), raw.d.size());
+    throw;
   }
-  return std::nullopt;
-}
-
-Bytes bignum_param(const EVP_PKEY* key, const char* name) {
-  BIGNUM* raw = nullptr;
-  if (EVP_PKEY_get_bn_param(key, name, &raw) != 1) {
-    fail("cannot read the key's coordinates");
-  }
-  const BignumPtr value(raw);
-  Bytes out(coordinate_bytes);
-  if (BN_bn2binpad(value.get(), out.data(), static_cast<int>(out.size())) < 0) {
-    fail("cannot read the key's coordinates");
-  }
-  return out;
+  detail::cleanse(raw.d.data(), raw.d.size());
+  return parsed;
 }
 
 // The public members of `key` as a JWK (no kid).
-json public_members(Curve curve, const EVP_PKEY* key) {
+json public_members(Curve curve, const KeyHandle& key) {
+  const detail::RawKey raw = detail::export_public(curve, key);
   if (curve == Curve::x25519) {
-    Bytes x(coordinate_bytes);
-    std::size_t length = x.size();
-    if (EVP_PKEY_get_raw_public_key(key, x.data(), &length) != 1 || length != x.size()) {
-      fail("cannot read the X25519 public key");
-    }
-    return {{"kty", "OKP"}, {"crv", "X25519"}, {"x", base64url_encode(x)}};
+    return {{"kty", "OKP"}, {"crv", "X25519"}, {"x", base64url_encode(raw.x)}};
   }
   return {{"kty", "EC"},
           {"crv", "P-256"},
-          {"x", base64url_encode(bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_X))},
-          {"y", base64url_encode(bignum_param(key, OSSL_PKEY_PARAM_EC_PUB_Y))}};
+          {"x", base64url_encode(raw.x)},
+          {"y", base64url_encode(raw.y)}};
 }
 
 void append_be32(Bytes& out, std::uint32_t value) {
@@ -229,11 +127,9 @@ void append_field(Bytes& out, std::span<const std::uint8_t> field) {
   out.insert(out.end(), field.begin(), field.end());
 }
 
-Bytes content_key(const EVP_PKEY* own_key, EVP_PKEY* peer) {
-  Bytes z = ecdh(const_cast<EVP_PKEY*>(own_key), peer);  // NOLINT: OpenSSL takes non-const
-  Bytes key = concat_kdf(z, "A256GCM", {}, {}, cek_bits);
-  OPENSSL_cleanse(z.data(), z.size());
-  return key;
+// The A256GCM content key from Z (RFC 7518 §4.6.2: no apu, no apv).
+Bytes content_key(std::span<const std::uint8_t> shared_secret) {
+  return concat_kdf(shared_secret, "A256GCM", {}, {}, cek_bits);
 }
 
 std::string encode_compact(std::string_view protected_b64, std::span<const std::uint8_t> iv,
@@ -331,28 +227,11 @@ PublicJwk PublicJwk::from_json(const json& jwk) {
 }
 
 json PublicJwk::to_json() const {
-  json out = public_members(curve_, key_.get());
+  json out = public_members(curve_, *key_);
   out["kid"] = kid_;
   out["use"] = "enc";
   out["alg"] = "ECDH-ES";
   return out;
-}
-
-PrivateKey PrivateKey::from_pem(std::string_view pem, std::string kid) {
-  if (!is_valid_kid(kid)) {
-    fail("the key's kid is not 1 to 64 characters of A-Z a-z 0-9 . _ -");
-  }
-  const BioPtr bio(BIO_new_mem_buf(pem.data(), static_cast<int>(pem.size())));
-  EVP_PKEY* key = bio ? PEM_read_bio_PrivateKey(bio.get(), nullptr, nullptr, nullptr) : nullptr;
-  if (key == nullptr) {
-    fail("not a PEM private key");
-  }
-  std::shared_ptr<EVP_PKEY> owned = own(key);
-  const std::optional<Curve> curve = curve_of(key);
-  if (!curve) {
-    fail("the private key is neither P-256 nor X25519");
-  }
-  return {*curve, std::move(kid), std::move(owned)};
 }
 
 PrivateKey PrivateKey::from_jwk(const json& jwk, std::string kid) {
@@ -361,26 +240,10 @@ PrivateKey PrivateKey::from_jwk(const json& jwk, std::string kid) {
 }
 
 PrivateKey PrivateKey::generate(Curve curve, std::string kid) {
-  EVP_PKEY* key = curve == Curve::p256 ? EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")
-                                       : EVP_PKEY_Q_keygen(nullptr, nullptr, "X25519");
-  if (key == nullptr) {
-    fail("cannot generate a key");
-  }
-  return {curve, std::move(kid), own(key)};
+  return {curve, std::move(kid), detail::generate_key(curve)};
 }
 
 PublicJwk PrivateKey::public_jwk() const { return {curve_, kid_, key_}; }
-
-std::string PrivateKey::to_pem() const {
-  const BioPtr bio(BIO_new(BIO_s_mem()));
-  if (!bio ||
-      PEM_write_bio_PrivateKey(bio.get(), key_.get(), nullptr, nullptr, 0, nullptr, nullptr) != 1) {
-    fail("cannot write the private key");
-  }
-  char* data = nullptr;
-  const long length = BIO_get_mem_data(bio.get(), &data);  // NOLINT(google-runtime-int)
-  return {data, static_cast<std::size_t>(length)};
-}
 
 Bytes concat_kdf(std::span<const std::uint8_t> shared_secret, std::string_view algorithm_id,
                  std::span<const std::uint8_t> party_u_info,
@@ -388,56 +251,47 @@ Bytes concat_kdf(std::span<const std::uint8_t> shared_secret, std::string_view a
   if (key_bits == 0 || key_bits % 8 != 0) {
     fail("the key length is not a whole number of bytes");
   }
-  Bytes other_info;
-  append_field(other_info, bytes_of(algorithm_id));
-  append_field(other_info, party_u_info);
-  append_field(other_info, party_v_info);
-  append_be32(other_info, static_cast<std::uint32_t>(key_bits));  // SuppPubInfo
-  Bytes out;
-  const MdContextPtr context(EVP_MD_CTX_new());
-  std::array<unsigned char, EVP_MAX_MD_SIZE> round{};
   // SP 800-56A §5.8.1.1: Hash(counter ‖ Z ‖ OtherInfo) for counter = 1, 2, … (32-bit BE).
+  Bytes input(4);
+  input.insert(input.end(), shared_secret.begin(), shared_secret.end());
+  append_field(input, bytes_of(algorithm_id));
+  append_field(input, party_u_info);
+  append_field(input, party_v_info);
+  append_be32(input, static_cast<std::uint32_t>(key_bits));  // SuppPubInfo
+  Bytes out;
   for (std::uint32_t counter = 1; out.size() < key_bits / 8; ++counter) {
-    Bytes prefix;
-    append_be32(prefix, counter);
-    unsigned int length = 0;
-    if (!context || EVP_DigestInit_ex(context.get(), EVP_sha256(), nullptr) != 1 ||
-        EVP_DigestUpdate(context.get(), prefix.data(), prefix.size()) != 1 ||
-        EVP_DigestUpdate(context.get(), shared_secret.data(), shared_secret.size()) != 1 ||
-        EVP_DigestUpdate(context.get(), other_info.data(), other_info.size()) != 1 ||
-        EVP_DigestFinal_ex(context.get(), round.data(), &length) != 1) {
+    for (std::size_t i = 0; i < 4; ++i) {
+      input[i] = static_cast<std::uint8_t>(counter >> (24 - 8 * i));
+    }
+    Bytes round;
+    try {
+      round = hash(HashAlgorithm::sha256, input);
+    } catch (const std::exception&) {
+      detail::cleanse(input.data(), input.size());
       fail("SHA-256 failed");
     }
-    out.insert(out.end(), round.begin(), round.begin() + length);
+    out.insert(out.end(), round.begin(), round.end());
+    detail::cleanse(round.data(), round.size());
   }
-  OPENSSL_cleanse(round.data(), round.size());
+  detail::cleanse(input.data(), input.size());
+  detail::cleanse(out.data() + key_bits / 8, out.size() - key_bits / 8);
   out.resize(key_bits / 8);
   return out;
 }
 
-Bytes ecdh(EVP_PKEY* own_key, EVP_PKEY* peer) {
-  const PkeyContextPtr context(EVP_PKEY_CTX_new_from_pkey(nullptr, own_key, nullptr));
-  std::size_t length = 0;
-  // EVP_PKEY_derive_set_peer checks the peer's key (SP 800-56A §5.6.2.3) and its curve; for
-  // X25519 OpenSSL refuses an all-zero secret (RFC 7748 §6.1).
-  if (!context || EVP_PKEY_derive_init(context.get()) != 1 ||
-      EVP_PKEY_derive_set_peer(context.get(), peer) != 1 ||
-      EVP_PKEY_derive(context.get(), nullptr, &length) != 1) {
+Bytes ecdh(const KeyHandle& own, const KeyHandle& peer) {
+  Bytes secret = detail::agree(own, peer);
+  // RFC 7748 §6.1: an all-zero X25519 secret (a small-order peer point) is refused; on P-256 a
+  // valid peer never gives one.
+  if (std::all_of(secret.begin(), secret.end(), [](std::uint8_t b) { return b == 0; })) {
     fail("key agreement failed");
   }
-  Bytes secret(length);
-  if (EVP_PKEY_derive(context.get(), secret.data(), &length) != 1) {
-    fail("key agreement failed");
-  }
-  secret.resize(length);
   return secret;
 }
 
 std::string seal(const PublicJwk& recipient, std::string_view plaintext) {
   std::array<std::uint8_t, iv_bytes> iv{};
-  if (RAND_bytes(iv.data(), static_cast<int>(iv.size())) != 1) {
-    fail("no random bytes for the IV");
-  }
+  detail::random_bytes(iv);
   return seal_with(recipient, plaintext, PrivateKey::generate(recipient.curve(), "ephemeral"), iv);
 }
 
@@ -446,35 +300,32 @@ std::string seal_with(const PublicJwk& recipient, std::string_view plaintext,
   if (ephemeral.curve() != recipient.curve() || iv.size() != iv_bytes) {
     fail("ephemeral key or IV unfit");
   }
-  const json header = {{"alg", "ECDH-ES"},
-                       {"enc", "A256GCM"},
-                       {"kid", recipient.kid()},
-                       {"epk", public_members(ephemeral.curve(), ephemeral.key())},
-                       {"cty", content_type}};
-  const std::string protected_b64 = base64url_encode(bytes_of(header.dump()));
-  Bytes key = content_key(ephemeral.key(), recipient.key());
+  Bytes z = ecdh(ephemeral.key(), recipient.key());
+  try {
+    std::string sealed = seal_with_secret(
+        recipient.kid(), public_members(ephemeral.curve(), ephemeral.key()), z, iv, plaintext);
+    detail::cleanse(z.data(), z.size());
+    return sealed;
+  } catch (...) {
+    detail::cleanse(z.data(), z.size());
+    throw;
+  }
+}
 
-  Bytes ciphertext(plaintext.size());
-  std::array<std::uint8_t, tag_bytes> tag{};
-  const CipherContextPtr context(EVP_CIPHER_CTX_new());
-  int length = 0;
-  int final_length = 0;
-  const bool sealed =
-      context &&
-      EVP_EncryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(iv.size()),
-                          nullptr) == 1 &&
-      EVP_EncryptInit_ex(context.get(), nullptr, nullptr, key.data(), iv.data()) == 1 &&
-      EVP_EncryptUpdate(context.get(), nullptr, &length,
-                        reinterpret_cast<const unsigned char*>(protected_b64.data()),
-                        static_cast<int>(protected_b64.size())) == 1 &&
-      EVP_EncryptUpdate(context.get(), ciphertext.data(), &length,
-                        reinterpret_cast<const unsigned char*>(plaintext.data()),
-                        static_cast<int>(plaintext.size())) == 1 &&
-      EVP_EncryptFinal_ex(context.get(), ciphertext.data() + length, &final_length) == 1 &&
-      EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag.size()),
-                          tag.data()) == 1;
-  OPENSSL_cleanse(key.data(), key.size());
+std::string seal_with_secret(std::string_view kid, const json& epk,
+                             std::span<const std::uint8_t> shared_secret,
+                             std::span<const std::uint8_t> iv, std::string_view plaintext) {
+  if (iv.size() != iv_bytes) {
+    fail("ephemeral key or IV unfit");
+  }
+  const json header = {
+      {"alg", "ECDH-ES"}, {"enc", "A256GCM"}, {"kid", kid}, {"epk", epk}, {"cty", content_type}};
+  const std::string protected_b64 = base64url_encode(bytes_of(header.dump()));
+  Bytes key = content_key(shared_secret);
+  Bytes ciphertext;
+  Bytes tag;
+  const bool sealed = detail::aes256gcm_encrypt(key, iv, protected_b64, plaintext, ciphertext, tag);
+  detail::cleanse(key.data(), key.size());
   if (!sealed) {
     fail("AES-256-GCM encryption failed");
   }
@@ -552,32 +403,24 @@ std::string open(const CompactJwe& jwe, const PrivateKey& key) {
   if (epk.curve != key.curve()) {
     fail("the JWE's ephemeral key is on another curve");
   }
-  Bytes cek = content_key(key.key(), epk.key.get());
-  std::string plaintext(jwe.ciphertext.size(), '\0');
-  const CipherContextPtr context(EVP_CIPHER_CTX_new());
-  int length = 0;
-  int final_length = 0;
-  std::array<std::uint8_t, tag_bytes> tag{};
-  std::copy(jwe.tag.begin(), jwe.tag.end(), tag.begin());
+  Bytes z = ecdh(key.key(), *epk.key);
+  try {
+    std::string plaintext = open_with_secret(jwe, z);
+    detail::cleanse(z.data(), z.size());
+    return plaintext;
+  } catch (...) {
+    detail::cleanse(z.data(), z.size());
+    throw;
+  }
+}
+
+std::string open_with_secret(const CompactJwe& jwe, std::span<const std::uint8_t> shared_secret) {
+  Bytes cek = content_key(shared_secret);
+  std::string plaintext;
   const bool opened =
-      context &&
-      EVP_DecryptInit_ex(context.get(), EVP_aes_256_gcm(), nullptr, nullptr, nullptr) == 1 &&
-      EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_IVLEN, static_cast<int>(jwe.iv.size()),
-                          nullptr) == 1 &&
-      EVP_DecryptInit_ex(context.get(), nullptr, nullptr, cek.data(), jwe.iv.data()) == 1 &&
-      EVP_DecryptUpdate(context.get(), nullptr, &length,
-                        reinterpret_cast<const unsigned char*>(jwe.protected_b64.data()),
-                        static_cast<int>(jwe.protected_b64.size())) == 1 &&
-      EVP_DecryptUpdate(context.get(), reinterpret_cast<unsigned char*>(plaintext.data()), &length,
-                        jwe.ciphertext.data(), static_cast<int>(jwe.ciphertext.size())) == 1 &&
-      EVP_CIPHER_CTX_ctrl(context.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag.size()),
-                          tag.data()) == 1 &&
-      EVP_DecryptFinal_ex(context.get(),
-                          reinterpret_cast<unsigned char*>(plaintext.data()) + length,
-                          &final_length) == 1;
-  OPENSSL_cleanse(cek.data(), cek.size());
+      detail::aes256gcm_decrypt(cek, jwe.iv, jwe.protected_b64, jwe.ciphertext, jwe.tag, plaintext);
+  detail::cleanse(cek.data(), cek.size());
   if (!opened) {
-    OPENSSL_cleanse(plaintext.data(), plaintext.size());
     fail("the JWE does not decrypt: wrong key, or tampered header, IV, ciphertext or tag");
   }
   return plaintext;

@@ -9,8 +9,10 @@
 // content key is Concat KDF (RFC 7518 §4.6.2, NIST SP 800-56A §5.8.1) with SHA-256 over the
 // shared secret Z, AlgorithmID "A256GCM", empty PartyUInfo/PartyVInfo, SuppPubInfo 256 as
 // 32-bit big-endian; the AAD is the ASCII of BASE64URL(header) (RFC 7516 §5.1 step 14).
-// Pure computation with OpenSSL 3: no I/O. Shared by the host (sealing) and the verifier
-// (opening).
+// Pure computation: no I/O. Shared by the host (sealing) and the verifier (opening). The JWK
+// and JWE formats, the Concat KDF and the order of the steps are one code (wire/jwe.cpp); only
+// the primitives differ (wire/jwe_primitives.hpp): OpenSSL 3 (wire/jwe_openssl.cpp), or
+// Windows' own CNG (wire/jwe_cng.cpp).
 #pragma once
 
 #include <cstdint>
@@ -24,9 +26,10 @@
 
 #include <nlohmann/json.hpp>
 
-struct evp_pkey_st;  // OpenSSL's EVP_PKEY
-
 namespace saferchat::jwe {
+
+// A key of the crypto library (an EVP_PKEY, or a CNG key handle): wire/jwe_primitives.hpp.
+struct KeyHandle;
 
 // Every failure of this module: a fixed English sentence, never key material or plaintext.
 class JweError : public std::runtime_error {
@@ -35,11 +38,6 @@ class JweError : public std::runtime_error {
 };
 
 enum class Curve : std::uint8_t { p256, x25519 };
-
-// The Windows host cannot seal yet (wire/jwe_unavailable.cpp, docs/windows.md): there
-// PublicJwk::from_json and seal throw JweError with this sentence.
-inline constexpr std::string_view sealing_unavailable =
-    "sealed tokens are not available in the Windows host yet";
 
 // "P-256", "X25519" (RFC 7518 §6.2.1.1, RFC 8037 §2).
 [[nodiscard]] std::string_view curve_name(Curve curve) noexcept;
@@ -70,22 +68,22 @@ class PublicJwk {
 
   [[nodiscard]] Curve curve() const noexcept { return curve_; }
   [[nodiscard]] const std::string& kid() const noexcept { return kid_; }
-  [[nodiscard]] evp_pkey_st* key() const noexcept { return key_.get(); }
+  [[nodiscard]] const KeyHandle& key() const noexcept { return *key_; }
 
  private:
-  PublicJwk(Curve curve, std::string kid, std::shared_ptr<evp_pkey_st> key)
+  PublicJwk(Curve curve, std::string kid, std::shared_ptr<KeyHandle> key)
       : curve_(curve), kid_(std::move(kid)), key_(std::move(key)) {}
   friend class PrivateKey;
   Curve curve_;
   std::string kid_;
-  std::shared_ptr<evp_pkey_st> key_;
+  std::shared_ptr<KeyHandle> key_;
 };
 
 // The verification service's private key with its kid.
 class PrivateKey {
  public:
   // A PEM private key (PKCS#8 "PRIVATE KEY" or "EC PRIVATE KEY") on P-256 or X25519. Throws
-  // JweError for anything else.
+  // JweError for anything else. OpenSSL build only (the verifier's key files).
   [[nodiscard]] static PrivateKey from_pem(std::string_view pem, std::string kid);
   // A private JWK with "d" (RFC 7518 §6.2.2.1, RFC 8037 §2): test vectors only.
   [[nodiscard]] static PrivateKey from_jwk(const nlohmann::json& jwk, std::string kid);
@@ -95,16 +93,16 @@ class PrivateKey {
   [[nodiscard]] Curve curve() const noexcept { return curve_; }
   [[nodiscard]] const std::string& kid() const noexcept { return kid_; }
   [[nodiscard]] PublicJwk public_jwk() const;
-  // PKCS#8 PEM of the private key (the key tool writes it to a file).
+  // PKCS#8 PEM of the private key (the key tool writes it to a file). OpenSSL build only.
   [[nodiscard]] std::string to_pem() const;
-  [[nodiscard]] evp_pkey_st* key() const noexcept { return key_.get(); }
+  [[nodiscard]] const KeyHandle& key() const noexcept { return *key_; }
 
  private:
-  PrivateKey(Curve curve, std::string kid, std::shared_ptr<evp_pkey_st> key)
+  PrivateKey(Curve curve, std::string kid, std::shared_ptr<KeyHandle> key)
       : curve_(curve), kid_(std::move(kid)), key_(std::move(key)) {}
   Curve curve_;
   std::string kid_;
-  std::shared_ptr<evp_pkey_st> key_;
+  std::shared_ptr<KeyHandle> key_;
 };
 
 // Concat KDF (NIST SP 800-56A §5.8.1 as RFC 7518 §4.6.2 uses it), SHA-256: OtherInfo =
@@ -117,8 +115,10 @@ class PrivateKey {
                                                    std::size_t key_bits);
 
 // The ECDH shared secret Z between `own` (a private key) and `peer` (a public key on the same
-// curve). Throws JweError (other curve, all-zero X25519 result).
-[[nodiscard]] std::vector<std::uint8_t> ecdh(evp_pkey_st* own, evp_pkey_st* peer);
+// curve): the x-coordinate, 32 bytes big-endian, for P-256 (SEC 1 §3.3.1); the 32 bytes of RFC
+// 7748 §5 for X25519. Throws JweError "key agreement failed" (other curve, a peer key the
+// library refuses, an all-zero result: RFC 7748 §6.1).
+[[nodiscard]] std::vector<std::uint8_t> ecdh(const KeyHandle& own, const KeyHandle& peer);
 
 inline constexpr std::string_view content_type = "web-eid:1.0";
 
@@ -129,6 +129,14 @@ inline constexpr std::string_view content_type = "web-eid:1.0";
 // a private key on the recipient's curve, `iv` 12 bytes.
 [[nodiscard]] std::string seal_with(const PublicJwk& recipient, std::string_view plaintext,
                                     const PrivateKey& ephemeral, std::span<const std::uint8_t> iv);
+
+// The steps of seal_with after the key agreement: the content key from Z (Concat KDF), the
+// header with `epk` (the ephemeral public JWK, without kid) and `kid`, AES-256-GCM. Tests use
+// it where the key agreement cannot run (Wine's bcrypt, docs/windows.md).
+[[nodiscard]] std::string seal_with_secret(std::string_view kid, const nlohmann::json& epk,
+                                           std::span<const std::uint8_t> shared_secret,
+                                           std::span<const std::uint8_t> iv,
+                                           std::string_view plaintext);
 
 // The parts of a compact JWE, decoded but not yet decrypted.
 struct CompactJwe {
@@ -150,5 +158,10 @@ struct CompactJwe {
 // Decrypts with `key` (whose kid the header names): the epk must be on the key's curve. Throws
 // JweError on any failure (wrong key, tampered header, IV, ciphertext or tag).
 [[nodiscard]] std::string open(const CompactJwe& jwe, const PrivateKey& key);
+
+// The steps of open after the key agreement (Z given): content key, AES-256-GCM with the
+// header as AAD. Throws JweError as open does.
+[[nodiscard]] std::string open_with_secret(const CompactJwe& jwe,
+                                           std::span<const std::uint8_t> shared_secret);
 
 }  // namespace saferchat::jwe

@@ -24,6 +24,16 @@ using testing::HostProcess;
 
 const std::string chrome_caller = "chrome-extension://nmgdeinpncakphdmdpndhifioncieboe/";
 const std::string nonce = "MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI+/w==";
+// RFC 7518 Appendix C's P-256 key (Bob's), as a site publishes it.
+const json seal_key = {{"kty", "EC"},
+                       {"crv", "P-256"},
+                       {"x", "weNJy2HscCSM6AEDTDg04biOvhFhyyWvOHQfeF_PxMQ"},
+                       {"y", "e8lnCO-AlStT-NJVX-crhB7QRYhiix03illJOVAOyck"},
+                       {"kid", "chat-2026-12"}};
+json with_private_part(json jwk) {
+  jwk["d"] = "VEmDZpDXXK8p8N0Cndsxs924q6nS1RXFASRl6BfUqdw";
+  return jwk;
+}
 
 // The host under test: this build's, or the one SAFERCHAT_TEST_HOST names (the Windows host
 // run under Wine, tests/windows/CMakeLists.txt).
@@ -271,6 +281,31 @@ INSTANTIATE_TEST_SUITE_P(
                     "The smart card service (PC/SC) is not running.", 9, "authenticate"),
               error("ERR_SAFERCHAT_PCSC_UNAVAILABLE",
                     "The smart card service (PC/SC) is not running.", 10, "get-certificate")},
+             0},
+        // A private key as seal key is refused before the card; a site's seal key
+        // (docs/protocol.md §4.5; RFC 7518 Appendix C's P-256 key) is taken, on Windows too
+        // (CNG), and the request goes on to the card. The refusal first: card commands are
+        // answered from another thread.
+        Case{"sealed_authenticate_without_pcscd",
+             {chrome_caller},
+             request({{"id", 11},
+                      {"command", "authenticate"},
+                      {"arguments",
+                       {{"challengeNonce", nonce},
+                        {"origin", "https://chat.example"},
+                        {"sealKey", with_private_part(seal_key)}}}}) +
+                 request({{"id", 12},
+                          {"command", "authenticate"},
+                          {"arguments",
+                           {{"challengeNonce", nonce},
+                            {"origin", "https://chat.example"},
+                            {"sealKey", seal_key}}}}),
+             {ready(),
+              error("ERR_SAFERCHAT_INVALID_ARGUMENT",
+                    "An argument is missing, of the wrong type or out of range.", 11,
+                    "authenticate"),
+              error("ERR_SAFERCHAT_PCSC_UNAVAILABLE",
+                    "The smart card service (PC/SC) is not running.", 12, "authenticate")},
              0},
         Case{"errors_do_not_stop_the_host",
              {chrome_caller},
