@@ -4,7 +4,7 @@
 //   saferchat-pcsc-env --profile DIR -- authenticate_bench HOST PINENTRY PIN [RUNS]
 // (bench/run_authenticate_bench.sh does this per profile). Each run starts a host, waits for
 // its ready message, authenticates three times on the same host (first time, repeat, and a
-// repeat with a sealKey: the token sealed to a P-256 key, docs/protocol.md §4.5), and ends it; the
+// repeat with a sealKey: the token sealed to a P-256 key, docs/protocol.md §4.4), and ends it; the
 // host's debug log gives the split of each authentication (APDUs, card I/O, dialog, crypto). Prints
 // medians over the runs and the host's peak RSS.
 

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-// Sealed tokens (docs/protocol.md §4.5): the token encrypted to the chat site's verification
+// Sealed tokens (docs/protocol.md §4.4): the token encrypted to the chat site's verification
 // service as an RFC 7516 compact JWE, "alg":"ECDH-ES" (direct key agreement, RFC 7518 §4.6)
 // with P-256 or X25519 (RFC 8037 §3.2), "enc":"A256GCM" (RFC 7518 §5.3):
 //
@@ -44,7 +44,7 @@ enum class Curve : std::uint8_t { p256, x25519 };
 
 inline constexpr std::size_t max_kid_length = 64;
 
-// kid: 1..64 characters of [A-Za-z0-9._-] (docs/protocol.md §4.5).
+// kid: 1..64 characters of [A-Za-z0-9._-] (docs/protocol.md §4.4).
 [[nodiscard]] bool is_valid_kid(std::string_view kid) noexcept;
 
 // base64url without padding (RFC 4648 §5, RFC 7515 §2).

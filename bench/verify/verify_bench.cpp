@@ -6,7 +6,7 @@
 //   token/<alg>/issuer_cache      the issuing CA verified once, each leaf checked against it
 //   token/<alg>/full_cache        plus the leaf's chain remembered by its DER hash
 //   token/<alg>/full_cache/sealed_<curve>
-//                                 the same token sealed (docs/protocol.md §4.5): opened with the
+//                                 the same token sealed (docs/protocol.md §4.4): opened with the
 //                                 service's key, then verified as above
 //   seal/<curve>                  the host's seal step alone: jwe::seal of an ES384 token (the
 //                                 ephemeral key, ECDH, Concat KDF, A256GCM), as per login
@@ -344,7 +344,7 @@ int main(int argc, char** argv) {
       }
     }
   }
-  std::printf("\nSealed tokens (docs/protocol.md §4.5), same run, leaf and issuer caches on:\n");
+  std::printf("\nSealed tokens (docs/protocol.md §4.4), same run, leaf and issuer caches on:\n");
   for (const char* name : {"ES384", "RS256"}) {
     const auto plain = reporter.seconds_per_item.find(std::string("token/") + name + "/full_cache");
     if (plain == reporter.seconds_per_item.end()) {

@@ -146,7 +146,7 @@ void ChatService::handle(const net::Request& request, net::Respond respond) {
     return;
   }
   if (path == "/.well-known/saferchat-seal-key" && !seal_key_set_.empty()) {
-    // docs/protocol.md §4.5: what the extension seals the token to; it keeps it an hour.
+    // docs/protocol.md §4.4: what the extension seals the token to; it keeps it an hour.
     respond(net::Response{.status = 200,
                           .content_type = "application/json",
                           .body = seal_key_set_,
@@ -238,7 +238,7 @@ void ChatService::join(const net::Request& request, net::Respond respond) {
     return;
   }
   if (log_) {
-    // Whether the token came sealed (docs/protocol.md §4.5): then this chat saw only ciphertext.
+    // Whether the token came sealed (docs/protocol.md §4.4): then this chat saw only ciphertext.
     const bool sealed = string_member(*token, "format") == "saferchat-sealed:1";
     log_("join room=" + std::string(room->id) + " token=" + (sealed ? "sealed" : "unsealed") +
          (sealed ? " kid=" + json(string_member(*token, "kid")).dump() : std::string()));

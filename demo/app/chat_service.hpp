@@ -33,7 +33,7 @@ class ChatService : public net::Handler {
  public:
   // `origin`: the chat's public origin ("https://localhost:8443"): the one the card signs for
   // and the only one whose requests are served. `seal_key_set`: saferchatd's sealing key set
-  // (JSON, docs/protocol.md §4.5), served at GET /.well-known/saferchat-seal-key so that the
+  // (JSON, docs/protocol.md §4.4), served at GET /.well-known/saferchat-seal-key so that the
   // extension seals tokens for this chat; empty = 404 there (tokens come unsealed).
   ChatService(std::string origin, net::StaticFiles files, const net::SaferchatdClient& saferchatd,
               ChatHub::TokenSource tokens, ChatHub::ModerationLog log,

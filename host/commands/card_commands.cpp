@@ -357,7 +357,7 @@ CommandOutcome sign(Login& login, const AuthenticateArguments& args) {
   CommandOutcome outcome;
   outcome.result = make_token(facts.certificate, algorithm, signature, host_version);
   if (args.seal_key) {
-    // docs/protocol.md §4.5: the token, encrypted to the site's verification service.
+    // docs/protocol.md §4.4: the token, encrypted to the site's verification service.
     const auto seal_started = Clock::now();
     outcome.result = {{"format", "saferchat-sealed:1"},
                       {"kid", args.seal_key->kid()},
@@ -422,7 +422,7 @@ CommandOutcome authenticate(const std::shared_ptr<const CardCommandSettings>& se
                             const std::shared_ptr<Login>& login,
                             const AuthenticateArguments& args) {
   CardRequest& card_request = login->request;
-  // What the site learns, as the dialog tells it: the token sealed or not (§4.3, §4.5).
+  // What the site learns, as the dialog tells it: the token sealed or not (§4.3, §4.4).
   const Disclosure disclosure = disclosure_for(args.seal_key.has_value());
   const ReaderState reader = card_request.wait_for_one_card();
   std::optional<RequestCard> read_ahead = read_ahead_card(*settings, reader);

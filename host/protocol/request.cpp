@@ -130,7 +130,7 @@ std::optional<std::string> parse_lang(const json& arguments) {
   return primary;
 }
 
-// The public JWK to seal to (docs/protocol.md §4.5): strictly one EC P-256 or OKP X25519 key.
+// The public JWK to seal to (docs/protocol.md §4.4): strictly one EC P-256 or OKP X25519 key.
 std::optional<jwe::PublicJwk> parse_seal_key(const json& arguments) {
   const json* field = optional_field(arguments, "sealKey");
   if (field == nullptr) {

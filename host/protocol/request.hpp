@@ -53,7 +53,7 @@ struct AuthenticateArguments {
   std::string origin;
   std::optional<std::string> lang;
   std::chrono::seconds timeout = default_timeout;
-  // The chat site's verification service key (docs/protocol.md §3.4, §4.5): set = seal.
+  // The chat site's verification service key (docs/protocol.md §3.4, §4.4): set = seal.
   std::optional<jwe::PublicJwk> seal_key;
 };
 

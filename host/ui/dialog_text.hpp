@@ -46,7 +46,7 @@ enum class Claim : std::uint8_t {
 // - unsealed (docs/protocol.md §4.3): the page, its scripts and whatever carries the token
 //   receive the card's authentication certificate: the name, the birth date and the national
 //   register number;
-// - sealed (§4.5): only the site's checking service (the verifier) opens the token, and for a
+// - sealed (§4.4): only the site's checking service (the verifier) opens the token, and for a
 //   sealed token it tells the chat at most the first name and the age.
 struct Disclosure {
   bool sealed = false;

@@ -41,7 +41,7 @@ enum class TokenAlgorithm : std::uint8_t {
 
 struct TokenLimits {
   std::size_t max_token_bytes = std::size_t{16} * 1024;  // the whole JSON text
-  // A sealed token's whole JSON text (docs/protocol.md §4.5): base64url of the token + header.
+  // A sealed token's whole JSON text (docs/protocol.md §4.4): base64url of the token + header.
   std::size_t max_sealed_token_bytes = std::size_t{24} * 1024;
   std::size_t max_certificate_chars =
       std::size_t{8} * 1024;               // base64 of the DER (6 KiB certificate)

@@ -162,7 +162,7 @@ std::optional<Reason> nonce_reason(store::TakeStatus status) {
   return Reason::nonce_unknown;
 }
 
-// docs/protocol.md §4.5: {"format":"saferchat-sealed:1","kid":"…","jwe":"…"}.
+// docs/protocol.md §4.4: {"format":"saferchat-sealed:1","kid":"…","jwe":"…"}.
 constexpr std::string_view sealed_format = "saferchat-sealed:1";
 
 bool is_sealed(const nlohmann::json& object) {
@@ -373,7 +373,7 @@ Verdict Verifier::Impl::check(std::string_view token_json, std::string_view orig
   Verdict verdict;
   try {
     const std::time_t now_t = std::chrono::system_clock::to_time_t(now);
-    // 1-2. Size and JSON. A sealed token (docs/protocol.md §4.5) is opened, and its plaintext
+    // 1-2. Size and JSON. A sealed token (docs/protocol.md §4.4) is opened, and its plaintext
     // goes through the same steps; an unsealed one is refused if only sealed ones may come.
     const TokenLimits& limits = config.limits;
     nlohmann::json object = parse_token_object(

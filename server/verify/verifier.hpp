@@ -80,7 +80,7 @@ struct VerifierConfig {
   bool expose_birth_date = false;
   bool expose_national_number = false;
 
-  // Sealed tokens (docs/protocol.md §4.5): the service's private keys, the current one first,
+  // Sealed tokens (docs/protocol.md §4.4): the service's private keys, the current one first,
   // then the previous one (at most two, distinct kids); a sealed token names its key by kid
   // (SEAL_KEY_UNKNOWN for another). Empty = this verifier opens no sealed token.
   std::vector<jwe::PrivateKey> sealing_keys;

@@ -85,7 +85,7 @@ INSTANTIATE_TEST_SUITE_P(EveryProfileWithAKey, GoodLogin,
                            return name;
                          });
 
-// docs/protocol.md §4.5: with a sealKey the reply carries only ciphertext; the service's private
+// docs/protocol.md §4.4: with a sealKey the reply carries only ciphertext; the service's private
 // key opens it to the very token an unsealed login gives.
 class SealedLogin : public Authenticate, public ::testing::WithParamInterface<jwe::Curve> {};
 

@@ -283,7 +283,7 @@ INSTANTIATE_TEST_SUITE_P(
                     "The smart card service (PC/SC) is not running.", 10, "get-certificate")},
              0},
         // A private key as seal key is refused before the card; a site's seal key
-        // (docs/protocol.md §4.5; RFC 7518 Appendix C's P-256 key) is taken, on Windows too
+        // (docs/protocol.md §4.4; RFC 7518 Appendix C's P-256 key) is taken, on Windows too
         // (CNG), and the request goes on to the card. The refusal first: card commands are
         // answered from another thread.
         Case{"sealed_authenticate_without_pcscd",

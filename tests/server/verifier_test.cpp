@@ -106,7 +106,7 @@ IssuedCard issue_under_test_ca(const CertificateSpec& spec) {
   return issued;
 }
 
-// Sealing keys (docs/protocol.md §4.5), made once per run: the current one on P-256, the
+// Sealing keys (docs/protocol.md §4.4), made once per run: the current one on P-256, the
 // previous one on X25519, and one the verifier no longer holds.
 const jwe::PrivateKey& sealing_key(int which) {
   static const std::array<jwe::PrivateKey, 3> keys{
@@ -631,7 +631,7 @@ TEST(BadTokens, EachIsRejectedWithItsReason) {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sealed tokens (docs/protocol.md §4.5, docs/verifier.md §4)
+// Sealed tokens (docs/protocol.md §4.4, docs/verifier.md §4)
 // ---------------------------------------------------------------------------------------------
 
 TEST(Sealed, OpensWithTheCurrentAndThePreviousKeyAndVerifiesTheInnerToken) {

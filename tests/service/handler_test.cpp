@@ -215,7 +215,7 @@ TEST_F(DownStoreTest, EveryEndpointSays503) {
 namespace saferchat::service {
 namespace {
 
-// docs/protocol.md §4.5: the sealing keys' public halves, current first, cacheable; a 404
+// docs/protocol.md §4.4: the sealing keys' public halves, current first, cacheable; a 404
 // (read by the extension as "this site does not seal") without keys.
 TEST(SealKeyEndpoint, ServesThePublicKeySetWithItsCacheLifetime) {
   const jwe::PrivateKey current = jwe::PrivateKey::generate(jwe::Curve::p256, "chat-2026-12");

@@ -18,7 +18,7 @@ constexpr std::array<Route, 5> routes{{
     {"/v1/challenge", "POST", Endpoint::challenge},
     {"/v1/verify", "POST", Endpoint::verify},
     {"/healthz", "GET", Endpoint::health},
-    // The sealing keys' JWK Set (docs/protocol.md §4.5), for the site to proxy or copy.
+    // The sealing keys' JWK Set (docs/protocol.md §4.4), for the site to proxy or copy.
     {"/.well-known/saferchat-seal-key", "GET", Endpoint::seal_key},
     {"/v1/seal-key", "GET", Endpoint::seal_key},
 }};

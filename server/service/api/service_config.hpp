@@ -71,7 +71,7 @@ struct LimitSettings {
   std::size_t max_connections = 1024;
 };
 
-// A sealing key (docs/protocol.md §4.5): a PEM private key file (P-256 or X25519) and its kid.
+// A sealing key (docs/protocol.md §4.4): a PEM private key file (P-256 or X25519) and its kid.
 struct SealingKeyFile {
   std::string kid;   // 1..64 of A-Z a-z 0-9 . _ -
   std::string file;  // absolute path

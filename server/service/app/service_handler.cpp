@@ -31,7 +31,7 @@ ServiceHandler::ServiceHandler(const ServiceConfig& config,
       verifier_(std::move(verifier)),
       probe_(std::move(probe)),
       log_(log) {
-  // docs/protocol.md §4.5: the public halves, current key first.
+  // docs/protocol.md §4.4: the public halves, current key first.
   if (!verifier_->config().sealing_keys.empty()) {
     nlohmann::json keys = nlohmann::json::array();
     for (const jwe::PrivateKey& key : verifier_->config().sealing_keys) {

@@ -2,7 +2,7 @@
 // saferchat-test-token CARD_DIR ORIGIN NONCE [SEAL_KEY_SET]: prints, on one line, the token the
 // test card in CARD_DIR would give for ORIGIN and NONCE (docs/protocol.md §4.3). With
 // SEAL_KEY_SET (the JSON text a site serves at /.well-known/saferchat-seal-key), the token sealed
-// to its first key as the host does (docs/protocol.md §4.5). Stands in for the browser,
+// to its first key as the host does (docs/protocol.md §4.4). Stands in for the browser,
 // extension, host and card in the checks of the Node.js and Python examples (tests only).
 #include <exception>
 #include <iostream>
