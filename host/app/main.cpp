@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -52,20 +53,23 @@ Environment:
   SAFERCHAT_ALLOW_HTTP_LOCALHOST   development only: 1 accepts http://localhost origins
 )";
 
+// The environment as UTF-8 (platform/platform.hpp): unset, or not valid text, is empty.
 std::string env_or_empty(const char* name) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? std::string() : std::string(value);
+  return platform::environment_variable(name).value_or(std::string());
 }
 
-bool env_flag(const char* name) {
-  const char* value = std::getenv(name);
-  return value != nullptr && std::string_view(value) == "1";
+bool env_flag(const char* name) { return env_or_empty(name) == "1"; }
+
+// A UTF-8 path (the command line, the environment) as a path on every OS.
+std::filesystem::path utf8_path(std::string_view text) {
+  return {std::u8string(text.begin(), text.end())};
 }
 
 CallerAllowList make_allow_list() {
   CallerAllowList list(default_chromium_ids(), default_firefox_ids());
-  if (const char* extra = std::getenv("SAFERCHAT_EXTRA_ALLOWED_CALLERS"); extra != nullptr) {
-    list.add_from_list(extra);
+  if (const std::optional<std::string> extra =
+          platform::environment_variable("SAFERCHAT_EXTRA_ALLOWED_CALLERS")) {
+    list.add_from_list(*extra);
   }
   return list;
 }
@@ -87,16 +91,15 @@ int run(const std::vector<std::string_view>& args) {
   if (!args.empty() && args[0] == "--self-check") {
     SelfCheckPlaces places;
     if (args.size() == 3 && args[1] == "--root") {
-      places.root = std::string(args[2]);
+      places.root = utf8_path(args[2]);
     } else if (args.size() != 1) {
       std::cerr << usage;
       return 2;
     }
-    places.home = env_or_empty("HOME");
+    places.home = utf8_path(env_or_empty("HOME"));
     const std::string config_home = env_or_empty("XDG_CONFIG_HOME");
-    places.config_home = config_home.empty() && !places.home.empty()
-                             ? places.home / ".config"
-                             : std::filesystem::path(config_home);
+    places.config_home = config_home.empty() && !places.home.empty() ? places.home / ".config"
+                                                                     : utf8_path(config_home);
     places.self = platform::self_path();
     places.pinentry = env_or_empty("SAFERCHAT_PINENTRY");
     places.path_env = env_or_empty("PATH");
@@ -156,5 +159,13 @@ int run(const std::vector<std::string_view>& args) {
 }  // namespace saferchat
 
 int main(int argc, char** argv) {
-  return saferchat::run(std::vector<std::string_view>(argv + 1, argv + argc));
+  // UTF-8 once, here: on Windows argv is the ANSI code page's, the wide command line is not
+  // (Firefox's manifest path may be in a user folder called Zoë).
+  const std::optional<std::vector<std::string>> args =
+      saferchat::platform::command_line_arguments(argc, argv);
+  if (!args) {
+    std::cerr << "saferchat-host: an argument is not valid Unicode\n";
+    return 2;
+  }
+  return saferchat::run(std::vector<std::string_view>(args->begin(), args->end()));
 }

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <ctime>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -28,6 +29,17 @@ void prepare_stdio() noexcept;
 // most INT_MAX bytes go per call). -1 with errno on failure.
 [[nodiscard]] std::ptrdiff_t read_fd(int fd, void* data, std::size_t size) noexcept;
 [[nodiscard]] std::ptrdiff_t write_fd(int fd, const void* data, std::size_t size) noexcept;
+
+// The environment variable `name` as UTF-8, the way the rest of the host takes text; nullopt
+// when it is not set. POSIX: getenv's bytes as they are. Windows: GetEnvironmentVariableW,
+// converted from UTF-16 (std::getenv gives the ANSI code page's bytes: C:\Users\Zoë would be
+// mangled); a value that is not valid UTF-16 (an unpaired surrogate) is refused as nullopt.
+[[nodiscard]] std::optional<std::string> environment_variable(const char* name);
+
+// The program's arguments after its name, as UTF-8, for main() to read once. POSIX: argv.
+// Windows: the wide command line (GetCommandLineW, CommandLineToArgvW; main's argv is the ANSI
+// code page's); nullopt when an argument is not valid UTF-16.
+[[nodiscard]] std::optional<std::vector<std::string>> command_line_arguments(int argc, char** argv);
 
 // The folder for the host's state and log, UTF-8: $XDG_STATE_HOME/saferchat, else
 // ~/.local/state/saferchat (POSIX); %LOCALAPPDATA%\SaferChat (Windows). Empty when unknown.

@@ -85,17 +85,18 @@ Logger::~Logger() {
 
 Logger Logger::from_environment() {
   LogLevel level = LogLevel::info;
-  if (const char* text = std::getenv("SAFERCHAT_LOG_LEVEL"); text != nullptr) {
-    level = parse_log_level(text).value_or(LogLevel::info);
+  if (const auto text = platform::environment_variable("SAFERCHAT_LOG_LEVEL")) {
+    level = parse_log_level(*text).value_or(LogLevel::info);
   }
   if (level == LogLevel::off) {
     return {};
   }
-  const char* file = std::getenv("SAFERCHAT_LOG_FILE");
-  if (file != nullptr && std::string_view(file) == "-") {
+  // UTF-8 (a folder called Zoë on Windows); a value that is not valid text counts as unset.
+  const std::string file = platform::environment_variable("SAFERCHAT_LOG_FILE").value_or("");
+  if (file == "-") {
     return {level, STDERR_FILENO, false, "stderr"};
   }
-  const std::string path = file != nullptr && file[0] != '\0' ? file : default_log_path();
+  const std::string path = !file.empty() ? file : default_log_path();
   if (path.empty()) {
     return {level, STDERR_FILENO, false, "stderr"};
   }

@@ -32,9 +32,10 @@ constexpr std::size_t read_chunk = 4096;
 // The call was ended by close(): ask_pin turns this into user_cancelled, show_message returns.
 struct Closed {};
 
+// The environment as UTF-8 (SAFERCHAT_PINENTRY may be a path in a folder called Zoë on
+// Windows): unset, or not valid text, is empty.
 std::string env_or_empty(const char* name) {
-  const char* value = std::getenv(name);
-  return value == nullptr ? std::string() : std::string(value);
+  return platform::environment_variable(name).value_or(std::string());
 }
 
 std::string join_reply(std::string_view command, const AssuanReply& reply) {
@@ -61,14 +62,6 @@ std::span<const std::uint8_t> bytes_of(std::string_view text) {
 }
 
 }  // namespace
-
-LocaleSettings locale_settings_from_environment() noexcept {
-  const auto get = [](const char* name) {
-    const char* value = std::getenv(name);
-    return value == nullptr ? std::string_view() : std::string_view(value);
-  };
-  return {.lc_all = get("LC_ALL"), .lc_messages = get("LC_MESSAGES"), .lang = get("LANG")};
-}
 
 // One dialog process (platform/dialog_process.hpp), started by the constructor, always
 // stopped by the destructor. Every wait also watches the close() signal (throws Closed) and

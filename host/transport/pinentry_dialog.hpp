@@ -28,10 +28,6 @@ namespace saferchat {
 
 class Logger;
 
-// The locale variables of this process's environment (LC_ALL, LC_MESSAGES, LANG), for
-// choose_language(). The views point into the environment: use them before any setenv().
-[[nodiscard]] LocaleSettings locale_settings_from_environment() noexcept;
-
 // Where the dialog program is and whose window it belongs to.
 struct PinentryPlace {
   // The folder of the host's program: on Windows, saferchat-pinentry.exe is looked for there

@@ -396,5 +396,33 @@ TEST_F(HostProcessTest, DevelopmentCallerFromEnvironment) {
   EXPECT_EQ(host.wait(), 0);
 }
 
+// A child called Zoë: the log file the environment names and the manifest path Firefox passes
+// are in a folder whose name is not ASCII (on Windows the host reads both in UTF-16: the ANSI
+// code page's bytes would put the log elsewhere, or nowhere).
+TEST_F(HostProcessTest, LogFileAndManifestInAFolderNamedForAChild) {
+  const std::filesystem::path folder = dir_ / std::filesystem::path(u8"Safer Chat Zo\u00EB");
+  env_["SAFERCHAT_LOG_FILE"] = (folder / "host.log").string();
+  HostProcess host(host_path(),
+                   {(folder / "be.saferchat.host.json").string(), "saferchat@saferchat.be"}, env_);
+  ASSERT_EQ(json::parse(host.read_message(start_up).value()), ready());
+  ASSERT_TRUE(host.write(version_request));
+  EXPECT_EQ(json::parse(host.read_message(start_up).value()),
+            version_reply(1, "firefox", "saferchat@saferchat.be"));
+  host.close_stdin();
+  EXPECT_EQ(host.read_message(), std::nullopt);
+  EXPECT_EQ(host.wait(), 0);
+  std::ifstream file(folder / "host.log");
+  std::stringstream text;
+  text << file.rdbuf();
+  EXPECT_NE(text.str().find("] request command=version bytes=28 result=OK"), std::string::npos)
+      << text.str();
+  // Nothing made anywhere else in the test's folder.
+  std::vector<std::filesystem::path> made;
+  for (const auto& entry : std::filesystem::directory_iterator(dir_)) {
+    made.push_back(entry.path());
+  }
+  EXPECT_EQ(made, std::vector<std::filesystem::path>{folder});
+}
+
 }  // namespace
 }  // namespace saferchat

@@ -23,6 +23,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "platform/platform.hpp"
 #include "support/expected_dialog_text.hpp"
 #include "transport/log.hpp"
 #include "ui/dialog_text.hpp"
@@ -460,8 +461,12 @@ TEST_F(PinentryDialogTest, LocaleForPinentryAndLanguageChoice) {
   ASSERT_EQ(::setenv("LC_MESSAGES", "", 1), 0);
   ASSERT_EQ(::setenv("LC_CTYPE", "", 1), 0);
   ASSERT_EQ(::setenv("LANG", "fr_BE.UTF-8", 1), 0);
-  EXPECT_EQ(choose_language("", locale_settings_from_environment()), Language::fr);
-  EXPECT_EQ(choose_language("de", locale_settings_from_environment()), Language::de);
+  // What the host's main() gives the card commands (app/main.cpp).
+  const std::string lang = platform::environment_variable("LANG").value_or("");
+  EXPECT_EQ(lang, "fr_BE.UTF-8");
+  const LocaleSettings locale{.lc_all = "", .lc_messages = "", .lang = lang};
+  EXPECT_EQ(choose_language("", locale), Language::fr);
+  EXPECT_EQ(choose_language("de", locale), Language::de);
   script("pin 1234\n");
   static_cast<void>(dialog_.ask_pin(prompt()));
   const std::vector<std::string> options = sent("OPTION");

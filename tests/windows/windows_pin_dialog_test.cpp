@@ -48,8 +48,8 @@ class WindowsPinDialogTest : public testing::Test {
   void TearDown() override {
     std::error_code error;
     std::filesystem::remove(log_, error);
-    for (const char* name : {"LC_ALL", "LC_CTYPE", "LANG"}) {
-      static_cast<void>(_putenv_s(name, ""));  // the C runtime's copy, which std::getenv reads
+    for (const char* name : {"LC_ALL", "LC_CTYPE", "LANG", "SAFERCHAT_PINENTRY"}) {
+      static_cast<void>(_putenv_s(name, ""));  // the C runtime's copies and the process's
     }
   }
 
@@ -229,6 +229,28 @@ TEST_F(WindowsPinDialogTest, AMissingDialogProgramSaysWhatToDo) {
               "pinentry: saferchat-pinentry.exe is missing beside saferchat-host.exe in " +
                   utf8(empty) + ": repair or reinstall Safer Chat");
   }
+}
+
+// SAFERCHAT_PINENTRY naming a program in a folder called Zoë (as a per-user install under
+// %LOCALAPPDATA%\Programs of a child called Zoë would): that program is the one started. The
+// ANSI code page's bytes (std::getenv) would name no program at all.
+TEST_F(WindowsPinDialogTest, TheDialogProgramNamedInTheEnvironmentInAFolderNamedForAChild) {
+  const std::filesystem::path folder = here() / L"Safer Chat Zo\u00EB";
+  std::filesystem::remove_all(folder);  // what a failed run left
+  std::filesystem::create_directories(folder);
+  const std::filesystem::path program = folder / L"fake-pinentry.exe";
+  std::filesystem::copy_file(here() / L"fake-pinentry.exe", program);
+  ASSERT_EQ(_wputenv_s(L"SAFERCHAT_PINENTRY", program.c_str()), 0);
+  // No dialog beside the "host" either: only the program the variable names can answer.
+  const std::filesystem::path empty = here() / L"no-dialog-here";
+  std::filesystem::create_directories(empty);
+  answer(L"2468");
+  PinentryDialog dialog = dialog_for("", empty, std::nullopt);
+  const SecureBytes pin = dialog.ask_pin(prompt());
+  EXPECT_EQ(std::string(pin.begin(), pin.end()), "2468");
+  EXPECT_NE(log_text().find("\nGETPIN\nBYE\n"), std::string::npos) << log_text();
+  std::error_code error;
+  std::filesystem::remove_all(folder, error);
 }
 
 }  // namespace

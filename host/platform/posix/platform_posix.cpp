@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <csignal>
 #include <cstdlib>
@@ -13,6 +14,15 @@
 #include "platform/platform.hpp"
 
 namespace saferchat::platform {
+
+std::optional<std::string> environment_variable(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::nullopt : std::optional<std::string>(value);
+}
+
+std::optional<std::vector<std::string>> command_line_arguments(int argc, char** argv) {
+  return std::vector<std::string>(argv + std::min(argc, 1), argv + argc);
+}
 
 void wipe(void* data, std::size_t size) noexcept { ::explicit_bzero(data, size); }
 
@@ -30,12 +40,11 @@ std::ptrdiff_t write_fd(int fd, const void* data, std::size_t size) noexcept {
 }
 
 std::string state_dir() {
-  const char* state = std::getenv("XDG_STATE_HOME");
-  if (state != nullptr && state[0] == '/') {
-    return std::string(state) + "/saferchat";
+  if (const auto state = environment_variable("XDG_STATE_HOME"); state && state->starts_with('/')) {
+    return *state + "/saferchat";
   }
-  if (const char* home = std::getenv("HOME"); home != nullptr && home[0] == '/') {
-    return std::string(home) + "/.local/state/saferchat";
+  if (const auto home = environment_variable("HOME"); home && home->starts_with('/')) {
+    return *home + "/.local/state/saferchat";
   }
   return {};
 }

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <io.h>
 #include <process.h>
+#include <shellapi.h>
 #include <shlobj.h>
 #include <sys/stat.h>
 #include <winsmcrd.h>
@@ -54,6 +55,71 @@ std::string to_utf8(std::wstring_view wide) {
   static_cast<void>(WideCharToMultiByte(CP_UTF8, 0, wide.data(), static_cast<int>(wide.size()),
                                         utf8.data(), size, nullptr, nullptr));
   return utf8;
+}
+
+std::optional<std::string> to_utf8_exact(std::wstring_view wide) {
+  if (wide.empty()) {
+    return std::string();
+  }
+  // WC_ERR_INVALID_CHARS: an unpaired surrogate fails (ERROR_NO_UNICODE_TRANSLATION).
+  const int size = WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, wide.data(),
+                                       static_cast<int>(wide.size()), nullptr, 0, nullptr, nullptr);
+  if (size <= 0) {
+    return std::nullopt;
+  }
+  std::string utf8(static_cast<std::size_t>(size), '\0');
+  if (WideCharToMultiByte(CP_UTF8, WC_ERR_INVALID_CHARS, wide.data(), static_cast<int>(wide.size()),
+                          utf8.data(), size, nullptr, nullptr) != size) {
+    return std::nullopt;
+  }
+  return utf8;
+}
+
+std::optional<std::vector<std::string>> utf8_arguments(int argc, const wchar_t* const* argv) {
+  std::vector<std::string> arguments;
+  for (int i = 1; i < argc; ++i) {
+    std::optional<std::string> argument = to_utf8_exact(argv[i]);
+    if (!argument) {
+      return std::nullopt;
+    }
+    arguments.push_back(std::move(*argument));
+  }
+  return arguments;
+}
+
+std::optional<std::string> environment_variable(const char* name) {
+  const std::wstring wide_name = to_wide(name);
+  // The process's own environment block (the one children inherit), in UTF-16. The size
+  // counts the terminating null; 0 with ERROR_ENVVAR_NOT_FOUND means not set, 0 otherwise an
+  // empty value. Another thread may grow the value between the calls: ask again.
+  std::wstring value(64, L'\0');
+  for (;;) {
+    SetLastError(ERROR_SUCCESS);
+    const DWORD length =
+        GetEnvironmentVariableW(wide_name.c_str(), value.data(), static_cast<DWORD>(value.size()));
+    if (length == 0) {
+      if (GetLastError() == ERROR_ENVVAR_NOT_FOUND) {
+        return std::nullopt;
+      }
+      return std::string();
+    }
+    if (length < value.size()) {
+      value.resize(length);
+      return to_utf8_exact(value);
+    }
+    value.resize(length);  // too small: `length` is the size needed, null included
+  }
+}
+
+std::optional<std::vector<std::string>> command_line_arguments(int /*argc*/, char** /*argv*/) {
+  int count = 0;
+  wchar_t** wide = CommandLineToArgvW(GetCommandLineW(), &count);
+  if (wide == nullptr) {
+    return std::nullopt;
+  }
+  std::optional<std::vector<std::string>> arguments = utf8_arguments(count, wide);
+  LocalFree(static_cast<HLOCAL>(wide));
+  return arguments;
 }
 
 void wipe(void* data, std::size_t size) noexcept { SecureZeroMemory(data, size); }
