@@ -18,7 +18,7 @@
 #   7. runs the unit tests again under ASan + UBSan
 #   8. fuzz targets (clang-14 + libFuzzer, ASan + UBSan): replays each corpus, then fuzzes each
 #      target for SAFERCHAT_FUZZ_SECONDS (default 20) seconds (the long campaign is
-#      scripts/fuzz.sh)
+#      scripts/fuzz.sh); in the background at low priority from step 6's Wine tests on
 # Prints each stage's wall-clock and CPU time (background jobs on their own indented lines: their
 # wall-clock overlaps the tests'), a "N passed, N failed" line; exits non-zero on any
 # failure. Set SAFERCHAT_SKIP_STAGES="tidy windows asan fuzz" (for example) to skip stages locally.
@@ -88,9 +88,13 @@ fail_stage() {
 run_ctest() {
   local name=$1
   shift
+  ctest "$@" 2>&1 | tee "$logs/ctest-$name.log"
+  count_ctest "$name" "${PIPESTATUS[0]}"
+}
+# Adds the counts of ctest's log ctest-NAME.log (its exit status STATUS) to the totals.
+count_ctest() {
+  local name=$1 status=$2
   local log="$logs/ctest-$name.log"
-  ctest "$@" 2>&1 | tee "$log"
-  local status=${PIPESTATUS[0]}
   local line total bad
   line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
   if [[ -z "$line" ]]; then
@@ -185,6 +189,19 @@ if [[ -z "$(skipped tidy)" ]] && ((ci_built)); then
 fi
 background_job build-sanitizers 15 build_asan_and_fuzz
 
+# The fuzz targets' corpus replays and short runs (ctest --preset fuzz), in the background at
+# low priority from the Windows tests on (or from the last stage when those are skipped): each
+# target fuzzes for SAFERCHAT_FUZZ_SECONDS of wall-clock, using the CPU the Wine tests and the
+# ASan unit tests leave. Once only: start_fuzzing does nothing when they were started.
+fuzzing=""
+start_fuzzing() {
+  [[ -z "$fuzzing" ]] || return 0
+  if [[ -z "$(skipped fuzz)" ]] && [[ "$sanitizer_builds" == 0 ]]; then
+    background_job ctest-fuzz 10 ctest --preset fuzz -j "$jobs"
+    fuzzing=1
+  fi
+}
+
 stage "unit + integration tests"
 ((ci_built)) && run_ctest ci --preset ci -j "$jobs" --timeout 300
 
@@ -217,6 +234,7 @@ if [[ -z "$(skipped windows)" ]]; then
   # ccache (cmake/saferchat_options.cmake) makes a warm rebuild cheap.
   if cmake --preset windows >"$logs/configure-windows.log" &&
     cmake --build --preset windows -j "$jobs"; then
+    start_fuzzing  # the fuzzers use the CPU that Wine's tests leave
     run_ctest windows --preset windows --timeout 300
   else
     fail_stage build-windows
@@ -229,21 +247,25 @@ if [[ -z "$(skipped asan)" ]] && [[ "$sanitizer_builds" == 0 ]]; then
     run_ctest asan --preset asan-ubsan -j "$jobs" --timeout 300
 fi
 
-stage "fuzzing (clang-14 + libFuzzer, ${fuzz_seconds}s per target)"
-if [[ -z "$(skipped fuzz)" ]] && [[ "$sanitizer_builds" == 0 ]]; then
-  run_ctest fuzz --preset fuzz -j "$jobs"
+stage "waiting for the fuzzers (libFuzzer, ${fuzz_seconds}s per target)"
+start_fuzzing
+if [[ -n "$fuzzing" ]]; then
+  wait_job ctest-fuzz
+  cat "$logs/ctest-fuzz.log"
+  count_ctest fuzz "$job_status"
 fi
 
 end_stage
 background_stage "  clang-tidy (during the tests)" "$logs/clang-tidy.time"
 background_stage "  asan-ubsan + fuzz builds (during the tests)" "$logs/build-sanitizers.time"
+background_stage "  fuzzing (from the Wine tests on)" "$logs/ctest-fuzz.time"
 printf '\n=== summary\n%-60s %7s %7s\n' "stage" "wall s" "cpu s"
 cpu_total=0
 for i in "${!stage_names[@]}"; do
   printf '%-60s %7s %7s\n' "${stage_names[$i]}" "${stage_walls[$i]}" "${stage_cpus[$i]}"
   cpu_total=$((cpu_total + stage_cpus[i]))
 done
-echo "(indented lines ran in the background from the tests to the wait; CPU of all: $cpu_total s)"
+echo "(indented lines ran in the background: their wall-clock overlaps the stages above; CPU of all: $cpu_total s)"
 echo "took $(($(date +%s) - started)) s"
 ((${#failures[@]} == 0)) || echo "failed stages: ${failures[*]}"
 echo "$passed passed, $failed failed"
