@@ -73,7 +73,8 @@ stage() {
 # Records a stage that ran in the background (its times are in the file it wrote).
 background_stage() {
   local name=$1 file=$2 wall=0 cpu=0
-  [[ -f "$file" ]] && read -r wall cpu <"$file"
+  [[ -f "$file" ]] || return 0  # not started (skipped, or a failed build)
+  read -r wall cpu <"$file"
   stage_names+=("$name")
   stage_walls+=("$wall")
   stage_cpus+=("$cpu")
@@ -113,6 +114,7 @@ count_ctest() {
 }
 
 mkdir -p "$logs"
+rm -f "$logs"/*.time "$logs"/*.status  # a background job's files from an earlier run
 stage "bootstrap"
 bash scripts/bootstrap.sh || { echo "bootstrap failed" >&2; exit 1; }
 
