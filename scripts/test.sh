@@ -114,7 +114,7 @@ count_ctest() {
 }
 
 mkdir -p "$logs"
-rm -f "$logs"/*.time "$logs"/*.status  # a background job's files from an earlier run
+rm -f "$logs"/*.time "$logs"/*.status "$logs"/*.pid  # a background job's files from an earlier run
 stage "bootstrap"
 bash scripts/bootstrap.sh || { echo "bootstrap failed" >&2; exit 1; }
 
@@ -156,9 +156,10 @@ run_tidy() {
 background_job() {
   local name=$1 niceness=$2
   shift 2
-  rm -f "$logs/$name".{log,status,time}
+  rm -f "$logs/$name".{log,status,time,pid}
   (
     (
+      echo "$BASHPID" >"$logs/$name.pid"
       begin=$(date +%s)
       renice -n "$niceness" -p "$BASHPID" >/dev/null
       status=0
@@ -170,9 +171,17 @@ background_job() {
     ) </dev/null >/dev/null 2>&1 &
   )
 }
-# Waits until a background job has ended; sets job_status (0: it passed).
+# Waits until a background job has ended (or was killed); sets job_status (0: it passed).
 wait_job() {
-  until [[ -f "$logs/$1.time" ]]; do sleep 2; done
+  local pid=""
+  until [[ -f "$logs/$1.time" ]]; do
+    [[ -n "$pid" ]] || pid=$(cat "$logs/$1.pid" 2>/dev/null)
+    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null && [[ ! -f "$logs/$1.time" ]]; then
+      echo "$1: the background job ended without its times (killed?)" >&2
+      break
+    fi
+    sleep 2
+  done
   job_status=$(cat "$logs/$1.status" 2>/dev/null || echo 1)
 }
 build_asan_and_fuzz() {
@@ -267,7 +276,7 @@ for i in "${!stage_names[@]}"; do
   printf '%-60s %7s %7s\n' "${stage_names[$i]}" "${stage_walls[$i]}" "${stage_cpus[$i]}"
   cpu_total=$((cpu_total + stage_cpus[i]))
 done
-echo "(indented lines ran in the background: their wall-clock overlaps the stages above; CPU of all: $cpu_total s)"
+echo "(indented lines: background jobs, overlapping the stages above; CPU of all: $cpu_total s)"
 echo "took $(($(date +%s) - started)) s"
 ((${#failures[@]} == 0)) || echo "failed stages: ${failures[*]}"
 echo "$passed passed, $failed failed"
