@@ -6,19 +6,21 @@
 #   3. builds the `ci` preset: optimised, hardened, warnings as errors (ccache: a second run, or
 #      a fresh clone in another folder, compiles only what changed)
 #   4. runs clang-tidy over the production code (host/, virtual-card/, tools/, server/, demo/,
-#      wire/); files whose preprocessed source, flags and .clang-tidy are unchanged since a clean
-#      check are not checked again (scripts/clang_tidy_cached.py)
+#      wire/), in the background during step 5; files whose preprocessed source, flags and
+#      .clang-tidy are unchanged since a clean check are not checked again
+#      (scripts/clang_tidy_cached.py)
 #   5. runs the unit, integration, browser (Chromium and Firefox), installer and package, server
-#      and demo tests, and the fuzz corpus replays (ctest); meanwhile, at low priority, builds
-#      the `asan-ubsan` preset (only what its unit tests run) and the `fuzz` preset (only the
-#      fuzz targets): the tests wait on pcscd, browsers and processes, the builds use the CPU
-#      they leave
+#      and demo tests, and the fuzz corpus replays (ctest); meanwhile, at low priority,
+#      clang-tidy (step 4) and the builds of the `asan-ubsan` preset (only what its unit tests
+#      run) and the `fuzz` preset (only the fuzz targets): the tests wait on pcscd, browsers and
+#      processes, clang-tidy and the builds use the CPU they leave
 #   6. builds the `windows` preset (mingw-w64) and runs its tests under Wine
 #   7. runs the unit tests again under ASan + UBSan
 #   8. fuzz targets (clang-14 + libFuzzer, ASan + UBSan): replays each corpus, then fuzzes each
 #      target for SAFERCHAT_FUZZ_SECONDS (default 20) seconds (the long campaign is
-#      scripts/fuzz.sh)
-# Prints each stage's wall-clock and CPU time, a "N passed, N failed" line; exits non-zero on any
+#      scripts/fuzz.sh); in the background at low priority from step 6's Wine tests on
+# Prints each stage's wall-clock and CPU time (background jobs on their own indented lines: their
+# wall-clock overlaps the tests'), a "N passed, N failed" line; exits non-zero on any
 # failure. Set SAFERCHAT_SKIP_STAGES="tidy windows asan fuzz" (for example) to skip stages locally.
 set -uo pipefail
 
@@ -71,7 +73,8 @@ stage() {
 # Records a stage that ran in the background (its times are in the file it wrote).
 background_stage() {
   local name=$1 file=$2 wall=0 cpu=0
-  [[ -f "$file" ]] && read -r wall cpu <"$file"
+  [[ -f "$file" ]] || return 0  # not started (skipped, or a failed build)
+  read -r wall cpu <"$file"
   stage_names+=("$name")
   stage_walls+=("$wall")
   stage_cpus+=("$cpu")
@@ -86,9 +89,13 @@ fail_stage() {
 run_ctest() {
   local name=$1
   shift
+  ctest "$@" 2>&1 | tee "$logs/ctest-$name.log"
+  count_ctest "$name" "${PIPESTATUS[0]}"
+}
+# Adds the counts of ctest's log ctest-NAME.log (its exit status STATUS) to the totals.
+count_ctest() {
+  local name=$1 status=$2
   local log="$logs/ctest-$name.log"
-  ctest "$@" 2>&1 | tee "$log"
-  local status=${PIPESTATUS[0]}
   local line total bad
   line=$(grep -E '^[0-9]+% tests passed, [0-9]+ tests? failed out of [0-9]+' "$log" | tail -n 1)
   if [[ -z "$line" ]]; then
@@ -107,6 +114,7 @@ run_ctest() {
 }
 
 mkdir -p "$logs"
+rm -f "$logs"/*.time "$logs"/*.status "$logs"/*.pid  # a background job's files from an earlier run
 stage "bootstrap"
 bash scripts/bootstrap.sh || { echo "bootstrap failed" >&2; exit 1; }
 
@@ -129,36 +137,52 @@ else
   fail_stage build-ci
 fi
 
-stage "clang-tidy (host/, virtual-card/, tools/, server/, demo/, wire/)"
-if [[ -z "$(skipped tidy)" ]] && ((ci_built)); then
+# clang-tidy over the production code, in the background (with the sanitizer and fuzz builds
+# below) while the tests run: the tests mostly wait on pcscd, browsers, Wine and processes, and
+# clang-tidy is the test command's largest CPU cost after the ci build. Its result is counted
+# after the tests ("waiting for ..." stage); its own line in the summary shows its times.
+run_tidy() {
+  local tidy_files
   mapfile -t tidy_files < <(git ls-files -co --exclude-standard 'host/*.cpp' 'virtual-card/*.cpp' 'tools/*.cpp' \
     'server/*.cpp' 'demo/*.cpp' 'wire/*.cpp')
-  if python3 scripts/clang_tidy_cached.py -p build/ci -j "$jobs" "${tidy_files[@]}" \
-    >"$logs/clang-tidy.log" 2>&1; then
-    tail -n 1 "$logs/clang-tidy.log"
-    passed=$((passed + 1))
-  else
-    grep -E 'error:|warning:|^clang-tidy:' "$logs/clang-tidy.log" | sort -u >&2
-    fail_stage clang-tidy
-  fi
-else
-  skipped tidy || echo "(not run: build failed)"
-fi
-
-# The sanitizer and fuzz builds, in the background at low priority while the tests below run.
-# Each writes "<wall s> <cpu s>" to a .time file and 0 or 1 to a .status file.
-background_build() {
-  local name=$1
-  shift
+  python3 scripts/clang_tidy_cached.py -p build/ci -j "$jobs" "${tidy_files[@]}"
+}
+# Background jobs (clang-tidy, the sanitizer and fuzz builds) at low priority while the tests
+# below run: background_job NAME NICENESS COMMAND... writes the output to NAME.log, 0 or 1 to
+# NAME.status and "<wall s> <cpu s>" to NAME.time in the logs folder. A job is not this shell's
+# child (it is started from a subshell that exits at once), so its CPU never lands in the
+# foreground stages' CPU column (bash's `times` counts every child it reaped): it has its own
+# line in the summary.
+background_job() {
+  local name=$1 niceness=$2
+  shift 2
+  rm -f "$logs/$name".{log,status,time,pid}
   (
-    begin=$(date +%s)
-    renice -n 15 -p "$BASHPID" >/dev/null
-    status=0
-    "$@" >"$logs/build-$name.log" 2>&1 || status=1
-    echo "$status" >"$logs/build-$name.status"
-    times >"$logs/.times-$name"
-    echo "$(($(date +%s) - begin)) $(seconds_of_times "$logs/.times-$name")" >"$logs/build-$name.time"
-  ) &
+    (
+      echo "$BASHPID" >"$logs/$name.pid"
+      begin=$(date +%s)
+      renice -n "$niceness" -p "$BASHPID" >/dev/null
+      status=0
+      "$@" >"$logs/$name.log" 2>&1 || status=1
+      echo "$status" >"$logs/$name.status"
+      times >"$logs/.times-$name"
+      echo "$(($(date +%s) - begin)) $(seconds_of_times "$logs/.times-$name")" >"$logs/.time-$name"
+      mv "$logs/.time-$name" "$logs/$name.time"
+    ) </dev/null >/dev/null 2>&1 &
+  )
+}
+# Waits until a background job has ended (or was killed); sets job_status (0: it passed).
+wait_job() {
+  local pid=""
+  until [[ -f "$logs/$1.time" ]]; do
+    [[ -n "$pid" ]] || pid=$(cat "$logs/$1.pid" 2>/dev/null)
+    if [[ -n "$pid" ]] && ! kill -0 "$pid" 2>/dev/null && [[ ! -f "$logs/$1.time" ]]; then
+      echo "$1: the background job ended without its times (killed?)" >&2
+      break
+    fi
+    sleep 2
+  done
+  job_status=$(cat "$logs/$1.status" 2>/dev/null || echo 1)
 }
 build_asan_and_fuzz() {
   if [[ -z "$(skipped asan)" ]]; then
@@ -169,19 +193,44 @@ build_asan_and_fuzz() {
       cmake --build --preset fuzz -j "$jobs" || return 1
   fi
 }
-rm -f "$logs"/build-sanitizers.*
-background_build sanitizers build_asan_and_fuzz
-builder=$!
+tidy_job=""
+if [[ -z "$(skipped tidy)" ]] && ((ci_built)); then
+  background_job clang-tidy 10 run_tidy
+  tidy_job=1
+fi
+background_job build-sanitizers 15 build_asan_and_fuzz
+
+# The fuzz targets' corpus replays and short runs (ctest --preset fuzz), in the background at
+# low priority from the Windows tests on (or from the last stage when those are skipped): each
+# target fuzzes for SAFERCHAT_FUZZ_SECONDS of wall-clock, using the CPU the Wine tests and the
+# ASan unit tests leave. Once only: start_fuzzing does nothing when they were started.
+fuzzing=""
+start_fuzzing() {
+  [[ -z "$fuzzing" ]] || return 0
+  if [[ -z "$(skipped fuzz)" ]] && [[ "$sanitizer_builds" == 0 ]]; then
+    background_job ctest-fuzz 10 ctest --preset fuzz -j "$jobs"
+    fuzzing=1
+  fi
+}
 
 stage "unit + integration tests"
 ((ci_built)) && run_ctest ci --preset ci -j "$jobs" --timeout 300
 
-stage "waiting for the asan-ubsan and fuzz builds"
-wait "$builder"
-# Their CPU is counted in their own line below, not in this stage's.
-read -r _ builder_cpu <"$logs/build-sanitizers.time" 2>/dev/null || builder_cpu=0
-stage_cpu_start=$((stage_cpu_start + builder_cpu))
-sanitizer_builds=$(cat "$logs/build-sanitizers.status" 2>/dev/null || echo 1)
+stage "waiting for clang-tidy and the asan-ubsan and fuzz builds"
+if [[ -n "$tidy_job" ]]; then
+  wait_job clang-tidy
+  if [[ "$job_status" == 0 ]]; then
+    tail -n 1 "$logs/clang-tidy.log"
+    passed=$((passed + 1))
+  else
+    grep -E 'error:|warning:|^clang-tidy:' "$logs/clang-tidy.log" | sort -u >&2
+    fail_stage clang-tidy
+  fi
+else
+  echo "clang-tidy: $(skipped tidy || echo "not run: build failed")"
+fi
+wait_job build-sanitizers
+sanitizer_builds=$job_status
 if [[ "$sanitizer_builds" != 0 ]]; then
   tail -n 40 "$logs/build-sanitizers.log" >&2
   fail_stage build-asan-fuzz
@@ -216,6 +265,7 @@ if [[ -z "$(skipped windows)" ]]; then
     fi
   fi
   if ((windows_configured)) && cmake --build --preset windows -j "$jobs"; then
+    start_fuzzing  # the fuzzers use the CPU that Wine's tests leave
     run_ctest windows --preset windows --timeout 300
   else
     fail_stage build-windows
@@ -228,17 +278,25 @@ if [[ -z "$(skipped asan)" ]] && [[ "$sanitizer_builds" == 0 ]]; then
     run_ctest asan --preset asan-ubsan -j "$jobs" --timeout 300
 fi
 
-stage "fuzzing (clang-14 + libFuzzer, ${fuzz_seconds}s per target)"
-if [[ -z "$(skipped fuzz)" ]] && [[ "$sanitizer_builds" == 0 ]]; then
-  run_ctest fuzz --preset fuzz -j "$jobs"
+stage "waiting for the fuzzers (libFuzzer, ${fuzz_seconds}s per target)"
+start_fuzzing
+if [[ -n "$fuzzing" ]]; then
+  wait_job ctest-fuzz
+  cat "$logs/ctest-fuzz.log"
+  count_ctest fuzz "$job_status"
 fi
 
 end_stage
+background_stage "  clang-tidy (during the tests)" "$logs/clang-tidy.time"
 background_stage "  asan-ubsan + fuzz builds (during the tests)" "$logs/build-sanitizers.time"
+background_stage "  fuzzing (from the Wine tests on)" "$logs/ctest-fuzz.time"
 printf '\n=== summary\n%-60s %7s %7s\n' "stage" "wall s" "cpu s"
+cpu_total=0
 for i in "${!stage_names[@]}"; do
   printf '%-60s %7s %7s\n' "${stage_names[$i]}" "${stage_walls[$i]}" "${stage_cpus[$i]}"
+  cpu_total=$((cpu_total + stage_cpus[i]))
 done
+echo "(indented lines: background jobs, overlapping the stages above; CPU of all: $cpu_total s)"
 echo "took $(($(date +%s) - started)) s"
 ((${#failures[@]} == 0)) || echo "failed stages: ${failures[*]}"
 echo "$passed passed, $failed failed"

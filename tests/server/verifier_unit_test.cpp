@@ -143,8 +143,8 @@ TEST_F(VerifierUnit, HolderIsMinimalByDefault) {
   EXPECT_FALSE(verdict.holder->national_number);
   EXPECT_FALSE(verdict.holder->birth_date);
   EXPECT_FALSE(verdict.holder->pseudonym);
-  const nlohmann::json json = verdict_to_json(verdict);
-  EXPECT_EQ(json, nlohmann::json::parse(R"({"verdict":"accepted","holder":{"age":9}})"));
+  const nlohmann::json answer = verdict_to_json(verdict);
+  EXPECT_EQ(answer, nlohmann::json::parse(R"({"verdict":"accepted","holder":{"age":9}})"));
   EXPECT_EQ(verdict.app_version, "https://saferchat.be/host/0.1.0");
 }
 
@@ -169,13 +169,13 @@ TEST_F(VerifierUnit, PseudonymNamesNationalNumberAndBirthDateOnRequest) {
   EXPECT_EQ(verdict.holder->national_number, number);
   EXPECT_EQ(verdict.holder->pseudonym, make_pseudonym(std::vector<std::uint8_t>(32, 7), number));
   EXPECT_EQ(verdict.holder->birth_date, nine_year_old_birth_date());
-  const nlohmann::json json = verdict_to_json(verdict);
-  EXPECT_EQ(json["holder"]["nationalNumber"], number);
-  EXPECT_EQ(json["holder"]["birthDate"], format_date(nine_year_old_birth_date()));
-  EXPECT_EQ(json["holder"]["pseudonym"].get<std::string>().size(), 43U);
-  EXPECT_EQ(json["holder"]["firstName"], "Jean-Pierre");
-  EXPECT_EQ(json["holder"]["surname"], "Testkind");
-  EXPECT_EQ(json["holder"].size(), 6U);
+  const nlohmann::json answer = verdict_to_json(verdict);
+  EXPECT_EQ(answer["holder"]["nationalNumber"], number);
+  EXPECT_EQ(answer["holder"]["birthDate"], format_date(nine_year_old_birth_date()));
+  EXPECT_EQ(answer["holder"]["pseudonym"].get<std::string>().size(), 43U);
+  EXPECT_EQ(answer["holder"]["firstName"], "Jean-Pierre");
+  EXPECT_EQ(answer["holder"]["surname"], "Testkind");
+  EXPECT_EQ(answer["holder"].size(), 6U);
 }
 
 TEST_F(VerifierUnit, ARefusalCarriesNoHolderData) {

@@ -4,10 +4,12 @@
 # checks that nothing of the child's side was configured (no pcsc-lite, no host, no virtual card)
 # and runs that build's unit tests.
 #
-# cmake -DSOURCE_DIR=... -DBINARY_DIR=... -DCXX_COMPILER=... -DBUILD_TYPE=... -DHARDENING=ON|OFF
-#       -DWERROR=ON|OFF -P build_server_alone.cmake
-# BINARY_DIR sits at the same depth as the main build folder, so that ccache (base_dir = the
-# source folder, build folder not hashed) finds the main build's objects: the build costs little.
+# cmake -DSOURCE_DIR=... -DBINARY_DIR=... -DCXX_COMPILER=... -DBUILD_TYPE=...
+#       [-DBUILD_TYPE_FLAGS=...] -DHARDENING=ON|OFF -DWERROR=ON|OFF -P build_server_alone.cmake
+# BINARY_DIR sits at the same depth as the main build folder, and BUILD_TYPE_FLAGS are the main
+# build's flags for BUILD_TYPE (the ci preset's "-O2 -g1 -DNDEBUG", not CMake's default "-O2 -g"),
+# so that ccache (base_dir = the source folder, build folder not hashed) finds the main build's
+# objects: the build costs little.
 foreach(var SOURCE_DIR BINARY_DIR CXX_COMPILER BUILD_TYPE HARDENING WERROR)
   if(NOT DEFINED ${var})
     message(FATAL_ERROR "${var} is not set")
@@ -21,9 +23,14 @@ function(run what)
   endif()
 endfunction()
 
+set(build_type_flags)
+if(DEFINED BUILD_TYPE_FLAGS)
+  string(TOUPPER "${BUILD_TYPE}" build_type)
+  set(build_type_flags "-DCMAKE_CXX_FLAGS_${build_type}=${BUILD_TYPE_FLAGS}")
+endif()
 run("configure with SAFERCHAT_BUILD_HOST=OFF"
     "${CMAKE_COMMAND}" -S "${SOURCE_DIR}" -B "${BINARY_DIR}" -G Ninja
-    "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}"
+    "-DCMAKE_CXX_COMPILER=${CXX_COMPILER}" "-DCMAKE_BUILD_TYPE=${BUILD_TYPE}" ${build_type_flags}
     -DSAFERCHAT_BUILD_HOST=OFF -DSAFERCHAT_BUILD_TESTS=ON -DSAFERCHAT_BUILD_BENCH=OFF
     "-DSAFERCHAT_HARDENING=${HARDENING}" "-DSAFERCHAT_WARNINGS_AS_ERRORS=${WERROR}")
 
