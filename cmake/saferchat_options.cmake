@@ -45,16 +45,17 @@ if(SAFERCHAT_HARDENING)
   check_pie_supported()
 endif()
 
-if(SAFERCHAT_SANITIZE)
-  # Applied globally so that GoogleTest and every library agree on the runtime.
-  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer
-                      -fno-sanitize-recover=undefined)
-  add_link_options(-fsanitize=address,undefined)
-endif()
-
-if(SAFERCHAT_BUILD_FUZZ)
-  # Every library is instrumented for coverage; fuzz targets link -fsanitize=fuzzer themselves.
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+# ASan + UBSan (SAFERCHAT_SANITIZE), and coverage for libFuzzer (SAFERCHAT_BUILD_FUZZ): applied
+# globally so that GoogleTest and every library agree on the runtime. The asan-ubsan preset has
+# both: its libraries are compiled once for the unit tests and the fuzz targets (the coverage
+# hooks are the sanitizer runtime's no-ops in the unit tests); fuzz targets link
+# -fsanitize=fuzzer themselves (tests/fuzz).
+if(SAFERCHAT_SANITIZE OR SAFERCHAT_BUILD_FUZZ)
+  set(saferchat_sanitizers address,undefined)
+  if(SAFERCHAT_BUILD_FUZZ)
+    set(saferchat_sanitizers fuzzer-no-link,${saferchat_sanitizers})
+  endif()
+  add_compile_options(-fsanitize=${saferchat_sanitizers} -fno-omit-frame-pointer
                       -fno-sanitize-recover=undefined)
   add_link_options(-fsanitize=address,undefined)
 endif()

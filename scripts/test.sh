@@ -11,12 +11,12 @@
 #      (scripts/clang_tidy_cached.py)
 #   5. runs the unit, integration, browser (Chromium and Firefox), installer and package, server
 #      and demo tests, and the fuzz corpus replays (ctest); meanwhile, at low priority,
-#      clang-tidy (step 4) and the builds of the `asan-ubsan` preset (only what its unit tests
-#      run) and the `fuzz` preset (only the fuzz targets): the tests wait on pcscd, browsers and
-#      processes, clang-tidy and the builds use the CPU they leave
+#      clang-tidy (step 4) and the `asan-ubsan` build (clang-14, ASan + UBSan: the unit tests and
+#      the fuzz targets, on libraries compiled once for both): the tests wait on pcscd, browsers
+#      and processes, clang-tidy and the build use the CPU they leave
 #   6. builds the `windows` preset (mingw-w64) and runs its tests under Wine
 #   7. runs the unit tests again under ASan + UBSan
-#   8. fuzz targets (clang-14 + libFuzzer, ASan + UBSan): replays each corpus, then fuzzes each
+#   8. fuzz targets (clang-14 + libFuzzer, ASan + UBSan, from the asan-ubsan build): replays each corpus, then fuzzes each
 #      target for SAFERCHAT_FUZZ_SECONDS (default 20) seconds (the long campaign is
 #      scripts/fuzz.sh); in the background at low priority from step 6's Wine tests on
 # Prints each stage's wall-clock and CPU time (background jobs on their own indented lines: their
@@ -184,14 +184,15 @@ wait_job() {
   done
   job_status=$(cat "$logs/$1.status" 2>/dev/null || echo 1)
 }
+# One sanitizer build (the asan-ubsan preset) for both stages that need one: the unit tests
+# under ASan + UBSan and the fuzz targets.
 build_asan_and_fuzz() {
-  if [[ -z "$(skipped asan)" ]]; then
-    cmake --preset asan-ubsan && cmake --build --preset asan-ubsan -j "$jobs" || return 1
-  fi
-  if [[ -z "$(skipped fuzz)" ]]; then
-    cmake --preset fuzz -DSAFERCHAT_FUZZ_SECONDS="$fuzz_seconds" &&
-      cmake --build --preset fuzz -j "$jobs" || return 1
-  fi
+  local targets=()
+  [[ -n "$(skipped asan)" ]] || targets+=(saferchat_unit_tests)
+  [[ -n "$(skipped fuzz)" ]] || targets+=(saferchat_fuzzers)
+  ((${#targets[@]})) || return 0
+  cmake --preset asan-ubsan -DSAFERCHAT_FUZZ_SECONDS="$fuzz_seconds" &&
+    cmake --build build/asan-ubsan -j "$jobs" --target "${targets[@]}"
 }
 tidy_job=""
 if [[ -z "$(skipped tidy)" ]] && ((ci_built)); then
@@ -216,7 +217,7 @@ start_fuzzing() {
 stage "unit + integration tests"
 ((ci_built)) && run_ctest ci --preset ci -j "$jobs" --timeout 300
 
-stage "waiting for clang-tidy and the asan-ubsan and fuzz builds"
+stage "waiting for clang-tidy and the asan-ubsan build"
 if [[ -n "$tidy_job" ]]; then
   wait_job clang-tidy
   if [[ "$job_status" == 0 ]]; then
@@ -292,7 +293,7 @@ fi
 
 end_stage
 background_stage "  clang-tidy (during the tests)" "$logs/clang-tidy.time"
-background_stage "  asan-ubsan + fuzz builds (during the tests)" "$logs/build-sanitizers.time"
+background_stage "  asan-ubsan build (during the tests)" "$logs/build-sanitizers.time"
 background_stage "  fuzzing (from the Wine tests on)" "$logs/ctest-fuzz.time"
 printf '\n=== summary\n%-60s %7s %7s\n' "stage" "wall s" "cpu s"
 cpu_total=0

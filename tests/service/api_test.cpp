@@ -598,8 +598,8 @@ TEST(ConfigTest, ErrorsNameTheSetting) {
        "limits.readTimeoutSeconds: must be a number of seconds from 0.1 to 300"},
   };
   for (const auto& [text, start] : cases) {
-    const std::string message =
-        expect_config_error([&] { static_cast<void>(parse_service_config(text, "/etc")); });
+    const std::string message = expect_config_error(
+        [&text = text] { static_cast<void>(parse_service_config(text, "/etc")); });
     EXPECT_EQ(message.substr(0, start.size()), start) << text << " → " << message;
   }
 }
