@@ -23,11 +23,12 @@ compiler's triple and reads that compiler's libstdc++ (the posix-thread flavour)
 mingw-w64 headers instead of the build machine's; clang's own builtin headers stay.
 
 The static analyzer (clang-analyzer-*) does not inline calls into templates or the standard
-library (ANALYZER_ARGUMENTS): it still analyses every function of our files path by path, but
-evaluates such a call conservatively instead of walking its body. Walking Boost.Beast's, Asio's
-and nlohmann/json's templates was most of the analyzer's time (http_server.cpp: 82 of 94 CPU s
-in all, 28 without), and findings there are in library code, not ours (README, "The test
-command's time").
+library (ANALYZER_ARGUMENTS): it still analyses every function of our files path by path, but a
+call into a template or the standard library is evaluated conservatively (its effects unknown)
+instead of being walked. Walking Boost.Beast's, Asio's and nlohmann/json's templates was most of
+the analyzer's time (http_server.cpp: 82 of 94 CPU s of clang-tidy in all, 28 without); the
+cost is path-sensitive findings that need a template's body, traded for the test command's
+budget (README, "The test command's time").
 
 Usage: clang_tidy_cached.py -p BUILD_DIR [-j JOBS] [--mingw] [--skip-compiled-by OTHER_DIR]
                             FILE...

@@ -136,6 +136,31 @@ def x11(*command, check=True):
                           stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
 
 
+def end_wine_programs():
+    """Waits for the prefix's Windows programs to end; a program a failed case left running
+    (a dialog) is ended with the Wine server instead of keeping the tests waiting."""
+    try:
+        subprocess.run(["wineserver", "-w"], timeout=WAIT, check=False)
+    except subprocess.TimeoutExpired:
+        print("Windows programs still running after the tests: ended (wineserver -k)",
+              file=sys.stderr)
+        subprocess.run(["wineserver", "-k"], timeout=WAIT, check=False)
+
+
+def focus_window(title):
+    """Gives the visible X window called `title` the keyboard; False if that fails for WAIT
+    seconds. Tried until it works: right after a dialog closed and the next one opened, the
+    search can still list the closed one's window, which then cannot take the focus."""
+    def focused():
+        windows = x11("xdotool", "search", "--sync", "--onlyvisible", "--name",
+                      f"^{title}$").stdout.split()
+        return bool(windows) and x11("xdotool", "windowfocus", "--sync", windows[-1],
+                                     check=False).returncode == 0
+    done = Dialogs.until(focused, lambda value: value)
+    time.sleep(0.3)
+    return done
+
+
 class Wine:
     """A Windows program under Wine with piped standard input and output, read line by line."""
 
@@ -271,21 +296,19 @@ class Dialogs(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if cls.probe:
-            cls.probe.close()
-        subprocess.run(["wineserver", "-w"], timeout=WAIT * 2, check=False)
-        if cls.xvfb:
-            cls.xvfb.stop()
+        try:
+            if cls.probe:
+                cls.probe.close()
+            end_wine_programs()
+        finally:
+            if cls.xvfb:
+                cls.xvfb.stop()
 
     # Helpers ----------------------------------------------------------------------------------
 
     def focus_dialog(self, title=TITLE):
         """Gives the dialog's X window the keyboard, as a window manager would."""
-        windows = x11("xdotool", "search", "--sync", "--onlyvisible", "--name",
-                      f"^{title}$").stdout.split()
-        self.assertTrue(windows)
-        x11("xdotool", "windowfocus", "--sync", windows[-1])
-        time.sleep(0.3)
+        self.assertTrue(focus_window(title), f"{title}: not focused")
 
     @staticmethod
     def until(get, done, seconds=WAIT):

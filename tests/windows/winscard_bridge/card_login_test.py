@@ -103,9 +103,16 @@ class Host:
         return status
 
     def kill(self):
+        """Ends the host after a failed case: its input closed first, as the browser does, so
+        that it closes its dialog; killed after 5 s. (A host killed under Wine can leave its
+        dialog running: Wine does not always end a killed process's job.)"""
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            try:
+                self.process.stdin.close()
+                self.process.wait(timeout=5)
+            except (OSError, subprocess.TimeoutExpired):
+                self.process.kill()
+                self.process.wait()
         for pipe in [self.process.stdin, self.process.stdout]:
             if not pipe.closed:
                 pipe.close()
@@ -155,9 +162,13 @@ def start_card_stack(log, *options):
     """A private pcscd with the virtual card kid-9 (its vpcd port only in its own namespace) and
     a bridge to it on a free loopback port, serving until its input closes: (pcsc-env, its
     names, bridge, port)."""
-    pcsc = subprocess.Popen(
-        [linux("tools", "pcsc-env", "saferchat-pcsc-env"), "--profile",
-         linux("test-cards", "cards", "kid-9"), *options], stdout=subprocess.PIPE, text=True)
+    # Their standard error goes to a file, never to ctest's pipe: a process left behind by a
+    # test that was killed would hold that pipe open, and ctest would wait for it forever.
+    with open(Stack.path(log + ".stderr"), "ab") as stderr:
+        pcsc = subprocess.Popen(
+            [linux("tools", "pcsc-env", "saferchat-pcsc-env"), "--profile",
+             linux("test-cards", "cards", "kid-9"), *options], stdout=subprocess.PIPE,
+            stderr=stderr, text=True)
     names = {}
     for line in pcsc.stdout:
         if line.strip() == "ready":
@@ -166,11 +177,12 @@ def start_card_stack(log, *options):
         names[name] = value
     else:
         raise RuntimeError("saferchat-pcsc-env did not start")
-    bridge = subprocess.Popen(
-        [linux("tests", "tools", "saferchat-winscard-bridge"), "--port", "0", "--log",
-         Stack.path(log)],
-        env={**os.environ, "PCSCLITE_CSOCK_NAME": names["PCSCLITE_CSOCK_NAME"]},
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    with open(Stack.path(log + ".stderr"), "ab") as stderr:
+        bridge = subprocess.Popen(
+            [linux("tests", "tools", "saferchat-winscard-bridge"), "--port", "0", "--log",
+             Stack.path(log)],
+            env={**os.environ, "PCSCLITE_CSOCK_NAME": names["PCSCLITE_CSOCK_NAME"]},
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=stderr, text=True)
     match = re.fullmatch(r"port (\d+)\n", bridge.stdout.readline())
     if not match:
         raise RuntimeError("the bridge did not start")
@@ -238,18 +250,23 @@ def setUpModule():
 
 
 def tearDownModule():
-    if Stack.probe:
-        Stack.probe.close()
-    subprocess.run(["wineserver", "-w"], timeout=WAIT * 2, check=False)
-    if Stack.xvfb:
-        Stack.xvfb.stop()
-    if Stack.bridge:
-        stop_card_stack(Stack.pcsc, Stack.bridge)
-    for log in ["bridge.log", "pinpad-bridge.log", "restart-bridge.log", "host.log",
-                "host.stderr"]:
-        if os.path.exists(Stack.path(log)):
-            shutil.copy(Stack.path(log), ARGS.artifacts)
-    shutil.rmtree(Stack.dir, ignore_errors=True)
+    """Stops everything setUpModule started, whatever failed: a Windows program still running
+    (a dialog a failed case left) is ended with the prefix's Wine server."""
+    try:
+        if Stack.probe:
+            Stack.probe.close()
+        dialog.end_wine_programs()
+    finally:
+        if Stack.xvfb:
+            Stack.xvfb.stop()
+        if Stack.bridge:
+            stop_card_stack(Stack.pcsc, Stack.bridge)
+        for log in ["bridge.log", "pinpad-bridge.log", "restart-bridge.log", "host.log",
+                    "host.stderr", "bridge.log.stderr", "pinpad-bridge.log.stderr",
+                    "restart-bridge.log.stderr"]:
+            if os.path.exists(Stack.path(log)):
+                shutil.copy(Stack.path(log), ARGS.artifacts)
+        shutil.rmtree(Stack.dir, ignore_errors=True)
 
 
 class CardLogin(unittest.TestCase):
@@ -300,11 +317,7 @@ class CardLogin(unittest.TestCase):
         self.assertEqual(found["owner"], owner)  # --parent-window reached the dialog
 
     def focus(self):
-        windows = dialog.x11("xdotool", "search", "--sync", "--onlyvisible", "--name",
-                             f"^{dialog.TITLE}$").stdout.split()
-        self.assertTrue(windows)
-        dialog.x11("xdotool", "windowfocus", "--sync", windows[-1])
-        time.sleep(0.3)
+        self.assertTrue(dialog.focus_window(dialog.TITLE), "dialog not focused")
 
     def type(self, text):
         dialog.x11("xdotool", "type", "--delay", "80", text)
