@@ -137,9 +137,9 @@ else
   fail_stage build-ci
 fi
 
-# clang-tidy over the production code, in the background (with the sanitizer and fuzz builds
+# clang-tidy over the production code, in the background (with the sanitizer build
 # below) while the tests run: the tests mostly wait on pcscd, browsers, Wine and processes, and
-# clang-tidy is the test command's largest CPU cost after the ci build. Its result is counted
+# clang-tidy costs about as much CPU as the ci build, the test command's two largest costs. Its result is counted
 # after the tests ("waiting for ..." stage); its own line in the summary shows its times.
 run_tidy() {
   local tidy_files
@@ -147,7 +147,7 @@ run_tidy() {
     'server/*.cpp' 'demo/*.cpp' 'wire/*.cpp')
   python3 scripts/clang_tidy_cached.py -p build/ci -j "$jobs" "${tidy_files[@]}"
 }
-# Background jobs (clang-tidy, the sanitizer and fuzz builds) at low priority while the tests
+# Background jobs (clang-tidy, the sanitizer build) at low priority while the tests
 # below run: background_job NAME NICENESS COMMAND... writes the output to NAME.log, 0 or 1 to
 # NAME.status and "<wall s> <cpu s>" to NAME.time in the logs folder. A job is not this shell's
 # child (it is started from a subshell that exits at once), so its CPU never lands in the
