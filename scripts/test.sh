@@ -16,9 +16,10 @@
 #      and processes, clang-tidy and the build use the CPU they leave
 #   6. builds the `windows` preset (mingw-w64) and runs its tests under Wine
 #   7. runs the unit tests again under ASan + UBSan
-#   8. fuzz targets (clang-14 + libFuzzer, ASan + UBSan, from the asan-ubsan build): replays each corpus, then fuzzes each
-#      target for SAFERCHAT_FUZZ_SECONDS (default 20) seconds (the long campaign is
-#      scripts/fuzz.sh); in the background at low priority from step 6's Wine tests on
+#   8. fuzz targets (clang-14 + libFuzzer, ASan + UBSan, from the asan-ubsan build): replays
+#      each corpus, then fuzzes each target for SAFERCHAT_FUZZ_SECONDS (default 20) seconds (the
+#      long campaign is scripts/fuzz.sh); in the background at low priority from step 6's Wine
+#      tests on
 # Prints each stage's wall-clock and CPU time (background jobs on their own indented lines: their
 # wall-clock overlaps the tests'), a "N passed, N failed" line; exits non-zero on any
 # failure. Set SAFERCHAT_SKIP_STAGES="tidy windows asan fuzz" (for example) to skip stages locally.
@@ -137,22 +138,21 @@ else
   fail_stage build-ci
 fi
 
-# clang-tidy over the production code, in the background (with the sanitizer build
-# below) while the tests run: the tests mostly wait on pcscd, browsers, Wine and processes, and
-# clang-tidy costs about as much CPU as the ci build, the test command's two largest costs. Its result is counted
-# after the tests ("waiting for ..." stage); its own line in the summary shows its times.
+# clang-tidy over the production code, in the background (with the sanitizer build below) while
+# the tests run: the tests mostly wait on pcscd, browsers, Wine and processes, and clang-tidy
+# costs about as much CPU as the ci build, the test command's two largest costs. Its result is
+# counted after the tests ("waiting for ..." stage); its own line in the summary shows its times.
 run_tidy() {
   local tidy_files
   mapfile -t tidy_files < <(git ls-files -co --exclude-standard 'host/*.cpp' 'virtual-card/*.cpp' 'tools/*.cpp' \
     'server/*.cpp' 'demo/*.cpp' 'wire/*.cpp')
   python3 scripts/clang_tidy_cached.py -p build/ci -j "$jobs" "${tidy_files[@]}"
 }
-# Background jobs (clang-tidy, the sanitizer build) at low priority while the tests
-# below run: background_job NAME NICENESS COMMAND... writes the output to NAME.log, 0 or 1 to
-# NAME.status and "<wall s> <cpu s>" to NAME.time in the logs folder. A job is not this shell's
-# child (it is started from a subshell that exits at once), so its CPU never lands in the
-# foreground stages' CPU column (bash's `times` counts every child it reaped): it has its own
-# line in the summary.
+# Background jobs (clang-tidy, the sanitizer build) at low priority while the tests below run:
+# background_job NAME NICENESS COMMAND... writes the output to NAME.log, 0 or 1 to NAME.status and
+# "<wall s> <cpu s>" to NAME.time in the logs folder. A job is not this shell's child (it is
+# started from a subshell that exits at once), so its CPU never lands in the foreground stages'
+# CPU column (bash's `times` counts every child it reaped): it has its own line in the summary.
 background_job() {
   local name=$1 niceness=$2
   shift 2

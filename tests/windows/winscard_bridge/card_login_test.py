@@ -21,6 +21,7 @@ saferchat-winscard-bridge, saferchat-verify and test-cards/.) Environment: WINEP
 """
 import argparse
 import base64
+import glob
 import json
 import os
 import queue
@@ -169,15 +170,14 @@ def start_card_stack(log, *options):
             [linux("tools", "pcsc-env", "saferchat-pcsc-env"), "--profile",
              linux("test-cards", "cards", "kid-9"), *options], stdout=subprocess.PIPE,
             stderr=stderr, text=True)
-    names = {}
-    for line in pcsc.stdout:
-        if line.strip() == "ready":
-            break
-        name, _, value = line.strip().partition("=")
-        names[name] = value
-    else:
-        raise RuntimeError("saferchat-pcsc-env did not start")
-    with open(Stack.path(log + ".stderr"), "ab") as stderr:
+        names = {}
+        for line in pcsc.stdout:
+            if line.strip() == "ready":
+                break
+            name, _, value = line.strip().partition("=")
+            names[name] = value
+        else:
+            raise RuntimeError("saferchat-pcsc-env did not start")
         bridge = subprocess.Popen(
             [linux("tests", "tools", "saferchat-winscard-bridge"), "--port", "0", "--log",
              Stack.path(log)],
@@ -261,11 +261,8 @@ def tearDownModule():
             Stack.xvfb.stop()
         if Stack.bridge:
             stop_card_stack(Stack.pcsc, Stack.bridge)
-        for log in ["bridge.log", "pinpad-bridge.log", "restart-bridge.log", "host.log",
-                    "host.stderr", "bridge.log.stderr", "pinpad-bridge.log.stderr",
-                    "restart-bridge.log.stderr"]:
-            if os.path.exists(Stack.path(log)):
-                shutil.copy(Stack.path(log), ARGS.artifacts)
+        for log in glob.glob(Stack.path("*.log")) + glob.glob(Stack.path("*.stderr")):
+            shutil.copy(log, ARGS.artifacts)
         shutil.rmtree(Stack.dir, ignore_errors=True)
 
 
