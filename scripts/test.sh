@@ -5,21 +5,20 @@
 #   2. checks formatting (clang-format) of every C++ file
 #   3. builds the `ci` preset: optimised, hardened, warnings as errors (ccache: a second run, or
 #      a fresh clone in another folder, compiles only what changed)
-#   4. runs clang-tidy over the production code (host/, virtual-card/, tools/, server/, demo/,
-#      wire/), in the background during step 5; files whose preprocessed source, flags and
-#      .clang-tidy are unchanged since a clean check are not checked again
-#      (scripts/clang_tidy_cached.py)
+#   4. starts three jobs in the background, at low priority: the `windows` build (mingw-w64,
+#      nice 5), clang-tidy over the code that ships (host/, wire/, server/; nice 10; files whose
+#      preprocessed source, flags and .clang-tidy are unchanged since a clean check are not
+#      checked again, scripts/clang_tidy_cached.py) and the `asan-ubsan` build (clang-14, ASan +
+#      UBSan: the unit tests and the fuzz targets, on libraries compiled once for both; nice
+#      15), which then starts the fuzz targets (nice 10): each replays its corpus, then fuzzes
+#      for SAFERCHAT_FUZZ_SECONDS (default 20) seconds (the long campaign is scripts/fuzz.sh)
 #   5. runs the unit, integration, browser (Chromium and Firefox), installer and package, server
-#      and demo tests, and the fuzz corpus replays (ctest); meanwhile, at low priority,
-#      clang-tidy (step 4) and the `asan-ubsan` build (clang-14, ASan + UBSan: the unit tests and
-#      the fuzz targets, on libraries compiled once for both): the tests wait on pcscd, browsers
-#      and processes, clang-tidy and the build use the CPU they leave
-#   6. builds the `windows` preset (mingw-w64) and runs its tests under Wine
+#      and demo tests (ctest): they wait on pcscd, browsers and processes, the background jobs
+#      use the CPU they leave
+#   6. runs the Windows build's tests under Wine (they use the `ci` build's programs and TEST
+#      cards, so after step 5)
 #   7. runs the unit tests again under ASan + UBSan
-#   8. fuzz targets (clang-14 + libFuzzer, ASan + UBSan, from the asan-ubsan build): replays
-#      each corpus, then fuzzes each target for SAFERCHAT_FUZZ_SECONDS (default 20) seconds (the
-#      long campaign is scripts/fuzz.sh); in the background at low priority from step 6's Wine
-#      tests on
+#   8. waits for the fuzz targets and clang-tidy
 # Prints each stage's wall-clock and CPU time (background jobs on their own indented lines: their
 # wall-clock overlaps the tests'), a "N passed, N failed" line; exits non-zero on any
 # failure. Set SAFERCHAT_SKIP_STAGES="tidy windows asan fuzz" (for example) to skip stages locally.
@@ -138,21 +137,13 @@ else
   fail_stage build-ci
 fi
 
-# clang-tidy over the production code, in the background (with the sanitizer build below) while
-# the tests run: the tests mostly wait on pcscd, browsers, Wine and processes, and clang-tidy
-# costs about as much CPU as the ci build, the test command's two largest costs. Its result is
-# counted after the tests ("waiting for ..." stage); its own line in the summary shows its times.
-run_tidy() {
-  local tidy_files
-  mapfile -t tidy_files < <(git ls-files -co --exclude-standard 'host/*.cpp' 'virtual-card/*.cpp' 'tools/*.cpp' \
-    'server/*.cpp' 'demo/*.cpp' 'wire/*.cpp')
-  python3 scripts/clang_tidy_cached.py -p build/ci -j "$jobs" "${tidy_files[@]}"
-}
-# Background jobs (clang-tidy, the sanitizer build) at low priority while the tests below run:
-# background_job NAME NICENESS COMMAND... writes the output to NAME.log, 0 or 1 to NAME.status and
-# "<wall s> <cpu s>" to NAME.time in the logs folder. A job is not this shell's child (it is
-# started from a subshell that exits at once), so its CPU never lands in the foreground stages'
-# CPU column (bash's `times` counts every child it reaped): it has its own line in the summary.
+# Background jobs (the Windows build, clang-tidy, the sanitizer build and the fuzzers) at low
+# priority while the tests below run: background_job NAME NICENESS COMMAND... writes the output
+# to NAME.log, 0 or 1 to NAME.status and "<wall s> <cpu s>" to NAME.time in the logs folder. A
+# job is not this shell's child (it is started from a subshell that exits at once), so its CPU
+# never lands in the foreground stages' CPU column (bash's `times` counts every child it
+# reaped): it has its own line in the summary. The whole run is bound by CPU (README, "The test
+# command's time"): the tests leave CPU idle while they wait, and the jobs fill it.
 background_job() {
   local name=$1 niceness=$2
   shift 2
@@ -184,45 +175,109 @@ wait_job() {
   done
   job_status=$(cat "$logs/$1.status" 2>/dev/null || echo 1)
 }
-# One sanitizer build (the asan-ubsan preset) for both stages that need one: the unit tests
-# under ASan + UBSan and the fuzz targets.
-build_asan_and_fuzz() {
-  local targets=()
-  [[ -n "$(skipped asan)" ]] || targets+=(saferchat_unit_tests)
-  [[ -n "$(skipped fuzz)" ]] || targets+=(saferchat_fuzzers)
-  ((${#targets[@]})) || return 0
-  cmake --preset asan-ubsan -DSAFERCHAT_FUZZ_SECONDS="$fuzz_seconds" &&
-    cmake --build build/asan-ubsan -j "$jobs" --target "${targets[@]}"
+
+# The Windows build (mingw-w64): configured here (a few seconds), built in the background at the
+# highest of the jobs' priorities, since its tests come first after the `ci` tests. ccache
+# (cmake/saferchat_options.cmake) makes a warm rebuild cheap.
+windows_configured=0
+if [[ -z "$(skipped windows)" ]]; then
+  if cmake --preset windows >"$logs/configure-windows.log"; then
+    windows_configured=1
+    background_job build-windows 5 cmake --build --preset windows -j "$jobs"
+  else
+    fail_stage configure-windows
+  fi
+fi
+
+# clang-tidy over the code that ships: the host and its PIN dialog (host/), the token format and
+# crypto both sides share (wire/) and the chat provider's verifier and service (server/). Not the
+# demo, the virtual card or the test tools (demo/, virtual-card/, tools/): they are compiled with
+# warnings as errors by g++ and clang and run under ASan + UBSan, and checking them cost about
+# 300 CPU s of a cold run (README, "The test command's time"). Then the files only the Windows
+# build compiles (the Windows platform folder and PIN dialog program, the CNG crypto), with the
+# same .clang-tidy and cache, clang targeting mingw-w64 with its headers (--mingw).
+tidy_globs=('host/*.cpp' 'wire/*.cpp' 'server/*.cpp')
+run_tidy() {
+  local tidy_files status=0
+  mapfile -t tidy_files < <(git ls-files -co --exclude-standard "${tidy_globs[@]}")
+  python3 scripts/clang_tidy_cached.py -p build/ci -j "$jobs" "${tidy_files[@]}" || status=1
+  if ((windows_configured)); then
+    python3 scripts/clang_tidy_cached.py -p build/windows --mingw --skip-compiled-by build/ci \
+      -j "$jobs" "${tidy_files[@]}" || status=1
+  fi
+  return "$status"
 }
 tidy_job=""
 if [[ -z "$(skipped tidy)" ]] && ((ci_built)); then
   background_job clang-tidy 10 run_tidy
   tidy_job=1
 fi
-background_job build-sanitizers 15 build_asan_and_fuzz
 
-# The fuzz targets' corpus replays and short runs (ctest --preset fuzz), in the background at
-# low priority from the Windows tests on (or from the last stage when those are skipped): each
-# target fuzzes for SAFERCHAT_FUZZ_SECONDS of wall-clock, using the CPU the Wine tests and the
-# ASan unit tests leave. Once only: start_fuzzing does nothing when they were started.
-fuzzing=""
-start_fuzzing() {
-  [[ -z "$fuzzing" ]] || return 0
-  if [[ -z "$(skipped fuzz)" ]] && [[ "$sanitizer_builds" == 0 ]]; then
-    background_job ctest-fuzz 10 ctest --preset fuzz -j "$jobs"
-    fuzzing=1
-  fi
+# One sanitizer build (the asan-ubsan preset) for both stages that need one: the unit tests
+# under ASan + UBSan and the fuzz targets. Once built, it starts the fuzz targets' corpus
+# replays and short runs (ctest --preset fuzz) as a job of their own: each target fuzzes for
+# SAFERCHAT_FUZZ_SECONDS of wall-clock beside the tests.
+build_asan_and_fuzz() {
+  local targets=()
+  [[ -n "$(skipped asan)" ]] || targets+=(saferchat_unit_tests)
+  [[ -n "$(skipped fuzz)" ]] || targets+=(saferchat_fuzzers)
+  ((${#targets[@]})) || return 0
+  cmake --preset asan-ubsan -DSAFERCHAT_FUZZ_SECONDS="$fuzz_seconds" &&
+    cmake --build build/asan-ubsan -j "$jobs" --target "${targets[@]}" || return 1
+  [[ -n "$(skipped fuzz)" ]] || background_job ctest-fuzz 10 ctest --preset fuzz -j "$jobs"
 }
+background_job build-sanitizers 15 build_asan_and_fuzz
 
 stage "unit + integration tests"
 ((ci_built)) && run_ctest ci --preset ci -j "$jobs" --timeout 300
 
-stage "waiting for clang-tidy and the asan-ubsan build"
+stage "Windows tests under Wine (waiting for the Windows build)"
+if ((windows_configured)); then
+  wait_job build-windows
+  if [[ "$job_status" == 0 ]]; then
+    # Unit tests of the pure layers and the platform and crypto seams, the PIN dialog's process
+    # and conversation, and the host-process table tests, which drive saferchat-host.exe from
+    # the ci build's host_process_test, and windows.card_login: a login through a test-only
+    # winscard.dll and the ci build's pcscd stack, bridge, verifier and TEST cards (made by the
+    # ci tests) (tests/windows/CMakeLists.txt, docs/windows.md).
+    # --repeat until-pass:2: once (2026-12-05), with the fuzzers busy beside it, a host under Wine
+    # exited 1 within 39 ms without a word (windows.host_process_test's first case); it passed on
+    # every rerun. A second try keeps such a start failure from failing the run; a test that fails
+    # twice still fails it. To be found and removed (README, the test command's time).
+    run_ctest windows --preset windows --timeout 300 --repeat until-pass:2
+  else
+    tail -n 40 "$logs/build-windows.log" >&2
+    fail_stage build-windows
+  fi
+else
+  echo "Windows: $(skipped windows || echo "not run: configure failed")"
+fi
+
+stage "unit tests under ASan + UBSan (waiting for the asan-ubsan build)"
+wait_job build-sanitizers
+sanitizer_builds=$job_status
+if [[ "$sanitizer_builds" != 0 ]]; then
+  tail -n 40 "$logs/build-sanitizers.log" >&2
+  fail_stage build-asan-fuzz
+elif [[ -z "$(skipped asan)" ]]; then
+  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+    run_ctest asan --preset asan-ubsan -j "$jobs" --timeout 300
+fi
+
+stage "waiting for the fuzzers (libFuzzer, ${fuzz_seconds}s per target)"
+if [[ "$sanitizer_builds" == 0 ]] && [[ -z "$(skipped fuzz)" ]]; then
+  wait_job ctest-fuzz
+  cat "$logs/ctest-fuzz.log"
+  count_ctest fuzz "$job_status"
+fi
+
+stage "waiting for clang-tidy"
 if [[ -n "$tidy_job" ]]; then
   wait_job clang-tidy
   if [[ "$job_status" == 0 ]]; then
-    tail -n 1 "$logs/clang-tidy.log"
-    passed=$((passed + 1))
+    # One line per run: the `ci` build's files, then the Windows build's.
+    grep -E '^clang-tidy: [0-9]+ files clean' "$logs/clang-tidy.log"
+    passed=$((passed + $(grep -cE '^clang-tidy: [0-9]+ files clean' "$logs/clang-tidy.log")))
   else
     grep -E 'error:|warning:|^clang-tidy:' "$logs/clang-tidy.log" | sort -u >&2
     fail_stage clang-tidy
@@ -230,71 +285,12 @@ if [[ -n "$tidy_job" ]]; then
 else
   echo "clang-tidy: $(skipped tidy || echo "not run: build failed")"
 fi
-wait_job build-sanitizers
-sanitizer_builds=$job_status
-if [[ "$sanitizer_builds" != 0 ]]; then
-  tail -n 40 "$logs/build-sanitizers.log" >&2
-  fail_stage build-asan-fuzz
-fi
-
-stage "Windows build (mingw-w64) and its tests under Wine"
-if [[ -z "$(skipped windows)" ]]; then
-  # The host and its tests as Windows programs under Wine (tests/windows/CMakeLists.txt,
-  # docs/windows.md): unit tests of the pure layers and the platform and crypto seams, the PIN
-  # dialog's process and conversation, and the host-process table tests, which drive
-  # saferchat-host.exe from the ci build's host_process_test (so this stage comes after it), and
-  # windows.card_login: a login through a test-only winscard.dll and the ci build's pcscd stack,
-  # bridge, verifier and TEST cards (made by the ci tests).
-  # ccache (cmake/saferchat_options.cmake) makes a warm rebuild cheap.
-  windows_configured=0
-  if cmake --preset windows >"$logs/configure-windows.log"; then
-    windows_configured=1
-    # clang-tidy for the files only this build compiles (the Windows platform folder and PIN
-    # dialog program, the CNG crypto), with the same .clang-tidy and cache as the ci stage, clang
-    # targeting mingw-w64 with its headers (scripts/clang_tidy_cached.py --mingw).
-    if [[ -z "$(skipped tidy)" ]]; then
-      mapfile -t tidy_files < <(git ls-files -co --exclude-standard 'host/*.cpp' 'virtual-card/*.cpp' \
-        'tools/*.cpp' 'server/*.cpp' 'demo/*.cpp' 'wire/*.cpp')
-      if python3 scripts/clang_tidy_cached.py -p build/windows --mingw --skip-compiled-by build/ci \
-        -j "$jobs" "${tidy_files[@]}" >"$logs/clang-tidy-windows.log" 2>&1; then
-        tail -n 1 "$logs/clang-tidy-windows.log"
-        passed=$((passed + 1))
-      else
-        grep -E 'error:|warning:|^clang-tidy:' "$logs/clang-tidy-windows.log" | sort -u >&2
-        fail_stage clang-tidy-windows
-      fi
-    fi
-  fi
-  if ((windows_configured)) && cmake --build --preset windows -j "$jobs"; then
-    start_fuzzing  # the fuzzers use the CPU that Wine's tests leave
-    # --repeat until-pass:2: once (2026-12-05), with the fuzzers busy beside it, a host under Wine
-    # exited 1 within 39 ms without a word (windows.host_process_test's first case); it passed on
-    # every rerun. A second try keeps such a start failure from failing the run; a test that fails
-    # twice still fails it. To be found and removed (README, the test command's time).
-    run_ctest windows --preset windows --timeout 300 --repeat until-pass:2
-  else
-    fail_stage build-windows
-  fi
-fi
-
-stage "unit tests under ASan + UBSan"
-if [[ -z "$(skipped asan)" ]] && [[ "$sanitizer_builds" == 0 ]]; then
-  ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    run_ctest asan --preset asan-ubsan -j "$jobs" --timeout 300
-fi
-
-stage "waiting for the fuzzers (libFuzzer, ${fuzz_seconds}s per target)"
-start_fuzzing
-if [[ -n "$fuzzing" ]]; then
-  wait_job ctest-fuzz
-  cat "$logs/ctest-fuzz.log"
-  count_ctest fuzz "$job_status"
-fi
 
 end_stage
+background_stage "  Windows build (during the tests)" "$logs/build-windows.time"
 background_stage "  clang-tidy (during the tests)" "$logs/clang-tidy.time"
 background_stage "  asan-ubsan build (during the tests)" "$logs/build-sanitizers.time"
-background_stage "  fuzzing (from the Wine tests on)" "$logs/ctest-fuzz.time"
+background_stage "  fuzzing (once the asan-ubsan build is done)" "$logs/ctest-fuzz.time"
 printf '\n=== summary\n%-60s %7s %7s\n' "stage" "wall s" "cpu s"
 cpu_total=0
 for i in "${!stage_names[@]}"; do
