@@ -231,7 +231,7 @@ background_job build-sanitizers 15 build_asan_and_fuzz
 stage "unit + integration tests"
 ((ci_built)) && run_ctest ci --preset ci -j "$jobs" --timeout 300
 
-stage "Windows tests under Wine (waiting for the Windows build)"
+stage "Windows tests under Wine"
 if ((windows_configured)); then
   wait_job build-windows
   if [[ "$job_status" == 0 ]]; then
@@ -253,7 +253,7 @@ else
   echo "Windows: $(skipped windows || echo "not run: configure failed")"
 fi
 
-stage "unit tests under ASan + UBSan (waiting for the asan-ubsan build)"
+stage "unit tests under ASan + UBSan"
 wait_job build-sanitizers
 sanitizer_builds=$job_status
 if [[ "$sanitizer_builds" != 0 ]]; then
