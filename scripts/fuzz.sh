@@ -5,14 +5,15 @@
 #
 #   bash scripts/fuzz.sh [--minutes N] [--jobs J] [TARGET...]
 #
-# Builds the fuzz targets (build preset `fuzz`: the libFuzzer targets of the `asan-ubsan` build,
-# clang-14, ASan + UBSan), then fuzzes every target (or the named ones) for N minutes each
-# (default 10), J at a time (default: one per core). Each target starts from its committed
-# corpus; afterwards the inputs it found that add coverage are merged back into the committed
-# corpus, minimised (libFuzzer -merge=1, new edges only), ready to commit. A crash stops that
-# target: its input is kept in build/asan-ubsan/campaign/TARGET/ and listed. Prints one line per
-# target: executions, executions per second, coverage (edges, features), corpus entries added,
-# crashes. Exits 1 if any target crashed.
+# Builds the fuzz targets (preset `fuzz-campaign`: clang-14, ASan + UBSan as the test command's
+# `asan-ubsan` build, but optimised, -O1 as OSS-Fuzz builds, and the fuzz targets only), then
+# fuzzes every target (or the named ones) for N minutes each (default 10), J at a time (default:
+# one per core). Each target starts from its committed corpus; afterwards the inputs it found
+# that add coverage are merged back into the committed corpus, minimised (libFuzzer -merge=1,
+# new edges only), ready to commit. A crash stops that target: its input is kept in
+# build/fuzz-campaign/campaign/TARGET/ and listed. Prints one line per target: executions,
+# executions per second, coverage (edges, features), corpus entries added, crashes. Exits 1 if
+# any target crashed.
 set -uo pipefail
 
 cd "$(dirname "$0")/.."
@@ -23,7 +24,7 @@ while (($#)); do
   case $1 in
     --minutes) minutes=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
-    -h | --help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
     -*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
     *) targets+=("$1"); shift ;;
   esac
@@ -31,8 +32,8 @@ done
 [[ "$minutes" =~ ^[0-9]+([.][0-9]+)?$ ]] || { echo "fuzz.sh: --minutes takes a number" >&2; exit 2; }
 seconds=$(awk -v m="$minutes" 'BEGIN { printf "%d", m * 60 }')
 
-build=build/asan-ubsan
-cmake --preset asan-ubsan >/dev/null && cmake --build --preset fuzz -j "$jobs" || exit 1
+build=build/fuzz-campaign
+cmake --preset fuzz-campaign >/dev/null && cmake --build --preset fuzz-campaign -j "$jobs" || exit 1
 
 declare -A program corpus
 while IFS=$'\t' read -r name path dir; do
