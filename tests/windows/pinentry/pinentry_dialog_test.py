@@ -32,8 +32,9 @@ NBSP = "\u00a0"
 # because the test machine is shared. Nothing asserts that anything is fast.
 WAIT = 60
 
-# The host's texts (host/ui/dialog_text.cpp, pin_dialog_texts for https://chat.example), as the
-# host sends them: nl, fr, de, en with accents and French no-break spaces.
+# Texts of the kind the host sends (host/ui/dialog_text.cpp, pin_dialog_texts): nl, fr, de, en
+# with accents and French no-break spaces. The dialog shows what it is sent, so these need not
+# follow the host's current wording; they are an earlier version of it.
 TEXTS = {
     "nl": {
         "description": "De website chat.example wil weten of je een kind bent.\n"
