@@ -4,18 +4,27 @@
 
 A file is checked again only when what clang-tidy would see changed. The key of a file is a
 SHA-256 of: the preprocessed translation unit (the file and every header it includes, from its
-own compile command with -E -P), its compile flags, .clang-tidy (less its comment lines), and
-the clang-tidy and compiler versions. The source folder's path is replaced by a placeholder
-before hashing, so a fresh clone in another folder hits the results an earlier clone stored. Only clean results are stored (in
-$SAFERCHAT_CLANG_TIDY_CACHE if set, else $XDG_CACHE_HOME/saferchat/clang-tidy, by default
-~/.cache/saferchat/clang-tidy, beside ccache's cache; an empty folder there measures a cold run):
-a file with findings is checked, and reported, on every run.
+own compile command with -E -P -C: comments kept, NOLINT among them), its compile flags,
+.clang-tidy (less its comment lines), and the clang-tidy and compiler versions. The source
+folder's path is replaced by a placeholder before hashing, so a fresh clone in another folder
+hits the results an earlier clone stored.
+Only clean results are stored (in $SAFERCHAT_CLANG_TIDY_CACHE if set, else
+$XDG_CACHE_HOME/saferchat/clang-tidy, by default ~/.cache/saferchat/clang-tidy, beside ccache's
+cache; an empty folder there measures a cold run): a file with findings is checked, and
+reported, on every run.
 
 Unity builds (cmake/saferchat_unity.cmake): the build compiles some libraries as one generated
 file, unity/<target>.cpp, which includes the library's files; the compile database lists only
-that file. Each file it includes is checked on its own, with the unity file's command, exactly as
-when it was compiled alone (a file compiled in several targets: with the first command listed,
-its own library's).
+that file. When every file it includes is to be checked, the checks run in two parts:
+- every check but the static analyzer's once over the unity file, with diagnostics in the files
+  it includes reported as in headers (--header-filter): the checks walk each header's syntax
+  tree (nlohmann/json, Boost) once per library instead of once per file, most of their cost;
+- the static analyzer (clang-analyzer-*, and bugprone-suspicious-include, which the unity
+  file's own #include "x.cpp" lines would trip) on each file on its own, with the unity file's
+  command: the analyzer only analyses the functions of the main file.
+Each part has its own cache key. Any other file is checked on its own, all checks at once, with
+its command (a file compiled in several targets: with the first command listed, its own
+library's).
 
 A mingw-w64 cross build (--mingw: the `windows` preset's database, for the files only that
 build compiles) is checked with the same .clang-tidy as it is compiled: clang targets the
@@ -66,15 +75,21 @@ def tool_version(command):
     return result.stdout + result.stderr
 
 
-def compile_entries(build_dir):
-    """Source path -> {directory, file, arguments}, the unity files' members included."""
+def compile_entries(build_dir, unity_files=None):
+    """Source path -> {directory, file, arguments}, the unity files' members included. Fills
+    unity_files, if given, with unity file path -> (its entry, its members)."""
     with open(os.path.join(build_dir, "compile_commands.json"), encoding="utf-8") as f:
         database = json.load(f)
     entries = {}
     for e in database:
         arguments = e.get("arguments") or shlex.split(e["command"])
         path = os.path.abspath(os.path.join(e["directory"], e["file"]))
-        for member in unity_members(path) or [path]:
+        members = unity_members(path)
+        if members and unity_files is not None:
+            unity_files.setdefault(path, ({"directory": e["directory"], "file": path,
+                                           "arguments": [path if a == e["file"] else a
+                                                         for a in arguments]}, members))
+        for member in members or [path]:
             member_arguments = [member if a in (e["file"], path) else a for a in arguments]
             entries.setdefault(member, {"directory": e["directory"], "file": member,
                                         "arguments": member_arguments})
@@ -94,7 +109,8 @@ def unity_members(path):
 
 
 def preprocess_command(arguments):
-    """The compile command turned into "preprocess to stdout, no line markers"."""
+    """The compile command turned into "preprocess to stdout, no line markers, comments kept":
+    a NOLINT comment added or removed in the file or a header it includes changes the key."""
     out = []
     skip_next = False
     for arg in arguments:
@@ -107,7 +123,7 @@ def preprocess_command(arguments):
         if arg in ("-c", "-MD", "-MMD"):
             continue
         out.append(arg)
-    return out + ["-E", "-P", "-o", "-"]
+    return out + ["-E", "-P", "-C", "-o", "-"]
 
 
 def normalise(data, root):
@@ -164,22 +180,70 @@ def run_counting_cpu(command):
     return process.returncode, output, usage.ru_utime + usage.ru_stime
 
 
-def check(path, entry, tidy_db, root, fixed, store, extra):
-    """Returns (path, "cached" | "checked" | "failed", findings, CPU seconds of clang-tidy)."""
-    key = file_key(entry, root, fixed) if entry else None
+def check(task, tidy_db, root, fixed, store, extra):
+    """Runs one task (label, entry, part, clang-tidy options); returns (label, "cached" |
+    "checked" | "failed", findings, CPU seconds of clang-tidy)."""
+    label, entry, part, options = task
+    key = file_key(entry, root, fixed + part) if entry else None
     marker = os.path.join(store, key[:2], key) if key else None
     if marker and os.path.exists(marker):
-        return path, "cached", "", 0.0
+        return label, "cached", "", 0.0
     status, output, cpu = run_counting_cpu(
-        ["clang-tidy", "-p", tidy_db, "--quiet"] + [f"--extra-arg={a}" for a in extra] + [path])
+        ["clang-tidy", "-p", tidy_db, "--quiet"] + options +
+        [f"--extra-arg={a}" for a in extra] + [entry["file"] if entry else label])
     findings = status != 0 or " warning: " in output or " error: " in output
     if findings:
-        return path, "failed", output, cpu
+        return label, "failed", output, cpu
     if marker:
         os.makedirs(os.path.dirname(marker), exist_ok=True)
         with open(marker, "w", encoding="utf-8") as f:
-            f.write(path + "\n")
-    return path, "checked", "", cpu
+            f.write(label + "\n")
+    return label, "checked", "", cpu
+
+
+def enabled_checks(tidy_db, path):
+    """The checks .clang-tidy enables for path."""
+    result = subprocess.run(["clang-tidy", "-p", tidy_db, "--list-checks", path],
+                            capture_output=True, text=True, check=True)
+    return [line.strip() for line in result.stdout.splitlines()[1:] if line.strip()]
+
+
+def header_filter(root):
+    """.clang-tidy's HeaderFilterRegex."""
+    with open(os.path.join(root, ".clang-tidy"), encoding="utf-8") as f:
+        match = re.search(r"^HeaderFilterRegex:\s*'([^']*)'", f.read(), re.MULTILINE)
+    return match.group(1) if match else ""
+
+
+def tasks_for(files, entries, unity_files, tidy_db, root):
+    """The clang-tidy runs that check files: (label, entry, cache key part, options, files)."""
+    wanted = {os.path.abspath(path): path for path in files}
+    tasks = []
+    grouped = set()
+    for unity, (entry, members) in sorted(unity_files.items()):
+        # Only a unity file whose files are all to be checked, each with this unity command.
+        if len(members) < 2 or any(
+                m not in wanted or entries[m]["arguments"] !=
+                [m if a == unity else a for a in entry["arguments"]] for m in members):
+            continue
+        analyzer = [c for c in enabled_checks(tidy_db, members[0])
+                    if c.startswith("clang-analyzer-") or c == "bugprone-suspicious-include"]
+        members_regex = "|".join(re.escape(m) + "$" for m in members)
+        label = f"{os.path.relpath(unity, root)} ({len(members)} files)"
+        tasks.append((label, entry, b"checks but the analyzer\n",
+                      ["--checks=-clang-analyzer-*,-bugprone-suspicious-include",
+                       f"--header-filter=({header_filter(root)})|{members_regex}"],
+                      [wanted[m] for m in members]))
+        for member in members:
+            tasks.append((wanted[member], entries[member], b"analyzer\n",
+                          ["--checks=-*," + ",".join(analyzer)] if analyzer else None,
+                          [wanted[member]]))
+            grouped.add(member)
+    for path in files:
+        if os.path.abspath(path) not in grouped:
+            tasks.append((path, entries[os.path.abspath(path)], b"", [], [path]))
+    # An analyzer-only run with no analyzer check enabled has nothing to do.
+    return [t for t in tasks if t[3] is not None]
 
 
 def main():
@@ -192,7 +256,8 @@ def main():
     args = parser.parse_args()
 
     root = os.getcwd()
-    entries = compile_entries(args.build_dir)
+    unity_files = {}
+    entries = compile_entries(args.build_dir, unity_files)
     # .clang-tidy without its comment lines (a '#' in the first column is always a YAML comment,
     # also beside a block scalar): rewording a reason does not send every file to be checked again.
     with open(os.path.join(root, ".clang-tidy"), "rb") as f:
@@ -221,26 +286,33 @@ def main():
         print("clang-tidy: no file to check")
         return 0
 
-    counts = {"cached": 0, "checked": 0, "failed": 0}
+    outcomes = {path: "cached" for path in files}
     seconds = {}
     with tempfile.TemporaryDirectory(prefix="clang-tidy-db-") as tidy_db:
-        # clang-tidy's compile database: one command per file, unity files' members included.
+        # clang-tidy's compile database: one command per file, unity files' members included,
+        # and the unity files themselves.
         with open(os.path.join(tidy_db, "compile_commands.json"), "w", encoding="utf-8") as f:
-            json.dump(list(entries.values()), f)
+            json.dump(list(entries.values()) + [e for e, _ in unity_files.values()], f)
+        tasks = tasks_for(files, entries, unity_files, tidy_db, root)
+        covers = {task[0]: task[4] for task in tasks}
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = [pool.submit(check, path, entries.get(os.path.abspath(path)), tidy_db,
-                                   root, fixed, store, extra) for path in files]
+            futures = [pool.submit(check, task[:4], tidy_db, root, fixed, store, extra)
+                       for task in tasks]
             for future in concurrent.futures.as_completed(futures):
-                path, outcome, output, cpu = future.result()
-                counts[outcome] += 1
+                label, outcome, output, cpu = future.result()
+                for path in covers[label]:
+                    if outcome == "failed" or outcomes[path] == "cached":
+                        outcomes[path] = outcome
                 if outcome != "cached":
-                    seconds[path] = cpu
+                    seconds[label] = seconds.get(label, 0.0) + cpu
                 if output:
-                    sys.stdout.write(f"--- {path}\n{output}")
+                    sys.stdout.write(f"--- {label}\n{output}")
+    counts = {outcome: list(outcomes.values()).count(outcome)
+              for outcome in ("cached", "checked", "failed")}
     if seconds:
         slowest = sorted(seconds.items(), key=lambda item: -item[1])[:5]
-        print(f"clang-tidy: {sum(seconds.values()):.0f} CPU s for {len(seconds)} files; slowest: " +
-              ", ".join(f"{path} {cpu:.0f} s" for path, cpu in slowest))
+        print(f"clang-tidy: {sum(seconds.values()):.0f} CPU s for {len(seconds)} runs; slowest: " +
+              ", ".join(f"{label} {cpu:.0f} s" for label, cpu in slowest))
     if counts["failed"]:
         print(f"clang-tidy: {counts['failed']} of {len(files)} files have findings")
         return 1

@@ -6,12 +6,13 @@
 #   3. builds the `ci` preset: optimised, hardened, warnings as errors (ccache: a second run, or
 #      a fresh clone in another folder, compiles only what changed)
 #   4. starts three jobs in the background, at low priority: the `windows` build (mingw-w64,
-#      nice 5), clang-tidy over the code that ships (host/, wire/, server/; nice 10; files whose
+#      nice 5), the `asan-ubsan` build (clang-14, ASan + UBSan: the unit tests and the fuzz
+#      targets, on libraries compiled once for both; nice 10), which then starts the fuzz
+#      targets (nice 10): each replays its corpus, then fuzzes for SAFERCHAT_FUZZ_SECONDS
+#      (default 10) seconds (the long campaign is scripts/fuzz.sh); and clang-tidy over the code
+#      that ships (host/, wire/, server/; nice 15, as nothing waits on it; files whose
 #      preprocessed source, flags and .clang-tidy are unchanged since a clean check are not
-#      checked again, scripts/clang_tidy_cached.py) and the `asan-ubsan` build (clang-14, ASan +
-#      UBSan: the unit tests and the fuzz targets, on libraries compiled once for both; nice
-#      15), which then starts the fuzz targets (nice 10): each replays its corpus, then fuzzes
-#      for SAFERCHAT_FUZZ_SECONDS (default 20) seconds (the long campaign is scripts/fuzz.sh)
+#      checked again, scripts/clang_tidy_cached.py)
 #   5. runs the unit, integration, browser (Chromium and Firefox), installer and package, server
 #      and demo tests (ctest): they wait on pcscd, browsers and processes, the background jobs
 #      use the CPU they leave
@@ -27,7 +28,7 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=$(nproc)
-fuzz_seconds=${SAFERCHAT_FUZZ_SECONDS:-20}
+fuzz_seconds=${SAFERCHAT_FUZZ_SECONDS:-10}
 skip=" ${SAFERCHAT_SKIP_STAGES:-} "
 logs="$root/build/test-logs"
 passed=0
@@ -209,7 +210,7 @@ run_tidy() {
 }
 tidy_job=""
 if [[ -z "$(skipped tidy)" ]] && ((ci_built)); then
-  background_job clang-tidy 10 run_tidy
+  background_job clang-tidy 15 run_tidy
   tidy_job=1
 fi
 
@@ -226,7 +227,7 @@ build_asan_and_fuzz() {
     cmake --build build/asan-ubsan -j "$jobs" --target "${targets[@]}" || return 1
   [[ -n "$(skipped fuzz)" ]] || background_job ctest-fuzz 10 ctest --preset fuzz -j "$jobs"
 }
-background_job build-sanitizers 15 build_asan_and_fuzz
+background_job build-sanitizers 10 build_asan_and_fuzz
 
 stage "unit + integration tests"
 ((ci_built)) && run_ctest ci --preset ci -j "$jobs" --timeout 300
