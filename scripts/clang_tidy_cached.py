@@ -184,6 +184,7 @@ def check(task, tidy_db, root, fixed, store, extra):
     """Runs one task (label, entry, part, clang-tidy options); returns (label, "cached" |
     "checked" | "failed", findings, CPU seconds of clang-tidy)."""
     label, entry, part, options = task
+    part += normalise("\0".join(options).encode(), root)  # checks and header filter
     key = file_key(entry, root, fixed + part) if entry else None
     marker = os.path.join(store, key[:2], key) if key else None
     if marker and os.path.exists(marker):
@@ -228,7 +229,9 @@ def tasks_for(files, entries, unity_files, tidy_db, root):
             continue
         analyzer = [c for c in enabled_checks(tidy_db, members[0])
                     if c.startswith("clang-analyzer-") or c == "bugprone-suspicious-include"]
-        members_regex = "|".join(re.escape(m) + "$" for m in members)
+        # clang names a member by the unity file's folder and the #include's relative path
+        # (build/ci/host/unity/../../../../host/...): matched by its path in the source tree.
+        members_regex = "|".join(re.escape(os.path.relpath(m, root)) + "$" for m in members)
         label = f"{os.path.relpath(unity, root)} ({len(members)} files)"
         tasks.append((label, entry, b"checks but the analyzer\n",
                       ["--checks=-clang-analyzer-*,-bugprone-suspicious-include",
