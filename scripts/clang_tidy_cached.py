@@ -209,33 +209,34 @@ def enabled_checks(tidy_db, path):
     return [line.strip() for line in result.stdout.splitlines()[1:] if line.strip()]
 
 
-def header_filter(root):
-    """.clang-tidy's HeaderFilterRegex."""
-    with open(os.path.join(root, ".clang-tidy"), encoding="utf-8") as f:
-        match = re.search(r"^HeaderFilterRegex:\s*'([^']*)'", f.read(), re.MULTILINE)
-    return match.group(1) if match else ""
+def header_filter(config):
+    """The HeaderFilterRegex of .clang-tidy's text."""
+    match = re.search(rb"^HeaderFilterRegex:\s*'([^']*)'", config, re.MULTILINE)
+    return match.group(1).decode() if match else ""
 
 
-def tasks_for(files, entries, unity_files, tidy_db, root):
+def tasks_for(files, entries, unity_files, tidy_db, root, config):
     """The clang-tidy runs that check files: (label, entry, cache key part, options, files)."""
     wanted = {os.path.abspath(path): path for path in files}
     tasks = []
     grouped = set()
+    analyzer = None  # the analyzer's part of the enabled checks, listed once
     for unity, (entry, members) in sorted(unity_files.items()):
         # Only a unity file whose files are all to be checked, each with this unity command.
         if len(members) < 2 or any(
                 m not in wanted or entries[m]["arguments"] !=
                 [m if a == unity else a for a in entry["arguments"]] for m in members):
             continue
-        analyzer = [c for c in enabled_checks(tidy_db, members[0])
-                    if c.startswith("clang-analyzer-") or c == "bugprone-suspicious-include"]
+        if analyzer is None:
+            analyzer = [c for c in enabled_checks(tidy_db, members[0])
+                        if c.startswith("clang-analyzer-") or c == "bugprone-suspicious-include"]
         # clang names a member by the unity file's folder and the #include's relative path
         # (build/ci/host/unity/../../../../host/...): matched by its path in the source tree.
         members_regex = "|".join(re.escape(os.path.relpath(m, root)) + "$" for m in members)
         label = f"{os.path.relpath(unity, root)} ({len(members)} files)"
         tasks.append((label, entry, b"checks but the analyzer\n",
                       ["--checks=-clang-analyzer-*,-bugprone-suspicious-include",
-                       f"--header-filter=({header_filter(root)})|{members_regex}"],
+                       f"--header-filter=({header_filter(config)})|{members_regex}"],
                       [wanted[m] for m in members]))
         for member in members:
             tasks.append((wanted[member], entries[member], b"analyzer\n",
@@ -296,7 +297,7 @@ def main():
         # and the unity files themselves.
         with open(os.path.join(tidy_db, "compile_commands.json"), "w", encoding="utf-8") as f:
             json.dump(list(entries.values()) + [e for e, _ in unity_files.values()], f)
-        tasks = tasks_for(files, entries, unity_files, tidy_db, root)
+        tasks = tasks_for(files, entries, unity_files, tidy_db, root, config)
         covers = {task[0]: task[4] for task in tasks}
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
             futures = [pool.submit(check, task[:4], tidy_db, root, fixed, store, extra)
